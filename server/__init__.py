@@ -1,0 +1,1 @@
+"""Sync server: a Litestar app that merges, stores and relays Automerge safety-plan documents."""

@@ -1,0 +1,93 @@
+"""`python -m server`: run the sync server in the foreground under uvicorn.
+
+Exits 0 on SIGTERM or SIGINT after closing connections, finishing commits and snapshots.
+"""
+
+import argparse
+import logging
+import signal
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from server.app import create_app
+from server.auth.policy import OpenPolicy
+from server.settings import MIB, Settings
+
+log = logging.getLogger("server")
+
+# Frames a little over our own limit still reach the handler, which answers them with an
+# `error` message; beyond this uvicorn closes the socket itself (close code 1009).
+_FRAME_SLACK = 1 * MIB
+
+
+def _parse(argv: list[str]) -> tuple[Settings, str]:
+    defaults = Settings()
+    parser = argparse.ArgumentParser(prog="python -m server", description=__doc__)
+    parser.add_argument("--host", default=defaults.host)
+    parser.add_argument("--port", type=int, default=defaults.port)
+    parser.add_argument("--data-dir", type=Path, default=defaults.data_dir)
+    parser.add_argument("--storage", choices=["sqlite", "memory"], default=defaults.storage)
+    parser.add_argument(
+        "--max-message-size", type=int, default=defaults.max_message_bytes, help="bytes per frame"
+    )
+    parser.add_argument(
+        "--memory-budget",
+        type=int,
+        default=defaults.document_memory_budget,
+        help="bytes of idle documents kept in memory",
+    )
+    parser.add_argument("--snapshot-every", type=int, default=defaults.snapshot_every)
+    parser.add_argument("--messages-per-second", type=float, default=defaults.messages_per_second)
+    parser.add_argument("--message-burst", type=int, default=defaults.message_burst)
+    parser.add_argument("--log-level", default="info")
+    args = parser.parse_args(argv)
+    settings = Settings(
+        host=args.host,
+        port=args.port,
+        data_dir=args.data_dir,
+        storage=args.storage,
+        max_message_bytes=args.max_message_size,
+        document_memory_budget=args.memory_budget,
+        snapshot_every=args.snapshot_every,
+        messages_per_second=args.messages_per_second,
+        message_burst=args.message_burst,
+    )
+    return settings, args.log_level
+
+
+def main(argv: list[str]) -> int:
+    settings, log_level = _parse(argv)
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    policy = OpenPolicy()
+    if not policy.enforced and not settings.binds_loopback_only:
+        log.error(
+            "refusing to listen on %s: access control is not in place yet, so the server "
+            "binds to loopback only (127.0.0.1 or ::1)",
+            settings.host,
+        )
+        return 2
+    config = uvicorn.Config(
+        create_app(settings, policy),
+        host=settings.host,
+        port=settings.port,
+        log_level=log_level,
+        lifespan="on",
+        ws_max_size=settings.max_message_bytes + _FRAME_SLACK,
+        ws_ping_interval=settings.ping_interval_s,
+        ws_ping_timeout=settings.ping_interval_s,
+        # Deflating multi-megabyte documents costs more CPU than loopback/LAN bandwidth saves.
+        ws_per_message_deflate=False,
+        timeout_graceful_shutdown=10,
+    )
+    # uvicorn re-raises the signal it shut down on; with these no-op handlers in place that
+    # ends the process with status 0 instead of dying by the signal.
+    signal.signal(signal.SIGTERM, lambda *_: None)
+    signal.signal(signal.SIGINT, lambda *_: None)
+    uvicorn.Server(config).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

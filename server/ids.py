@@ -1,0 +1,23 @@
+"""Identifiers that cross module boundaries, and the one check that makes a DocumentId valid."""
+
+from typing import NewType
+
+import base58
+
+DocumentId = NewType("DocumentId", str)
+PeerId = NewType("PeerId", str)
+
+# automerge-repo DocumentIds are bs58check of a 16-byte UUID: 27 or 28 characters. Anything
+# much longer is not an id and is refused before we hash it.
+_MAX_DOCUMENT_ID_LENGTH = 64
+
+
+def parse_document_id(text: str) -> DocumentId | None:
+    """Return `text` as a DocumentId if it is valid base58check of 16 bytes, else None."""
+    if not 0 < len(text) <= _MAX_DOCUMENT_ID_LENGTH:
+        return None
+    try:
+        payload = base58.b58decode_check(text)
+    except ValueError:
+        return None
+    return DocumentId(text) if len(payload) == 16 else None  # noqa: PLR2004  (a UUID)

@@ -1,0 +1,41 @@
+"""Settings: every tunable of the server in one Struct, filled from the command line or env."""
+
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+
+MIB = 1024 * 1024
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+class Settings(msgspec.Struct, kw_only=True, frozen=True):
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = Path("data")
+    # "memory" keeps nothing across restarts: for tests and demos only.
+    storage: Literal["sqlite", "memory"] = "sqlite"
+    # Whole documents travel in one frame (sync-protocol.md 1, 5.3): keep this far above the
+    # largest plan, or an upload loops forever through 5 s reconnects.
+    max_message_bytes: int = 64 * MIB
+    # Idle documents (nobody syncing them) are dropped from memory, least recently used first,
+    # once the estimated size of all loaded documents passes this budget.
+    document_memory_budget: int = 256 * MIB
+    # A snapshot (doc.save()) is written once this many changes have been logged since the last.
+    snapshot_every: int = 500
+    join_timeout_s: float = 30.0
+    ping_interval_s: float = 20.0
+    # Per-connection flood limit: a token bucket of messages.
+    messages_per_second: float = 500.0
+    message_burst: int = 5000
+    # A client that does not read its socket is disconnected once this much waits for it.
+    max_outbound_bytes: int = 256 * MIB
+    server_peer_id: str | None = None
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "plans.db"
+
+    @property
+    def binds_loopback_only(self) -> bool:
+        return self.host in LOOPBACK_HOSTS or self.host.startswith("127.")

@@ -1,0 +1,1 @@
+"""The automerge-repo WebSocket protocol: wire messages, codec, documents, peers and the hub."""

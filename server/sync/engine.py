@@ -1,0 +1,110 @@
+"""The only module that touches the Automerge binding (`automerge.core`, Rust core 0.7.2).
+
+Everything else sees plain bytes, opaque sync states and `ReceivedChange` records, so a
+binding upgrade (or a swap to another implementation) is contained here.
+"""
+
+from datetime import UTC, datetime
+
+import msgspec
+from automerge.core import Document, Message, SyncState
+
+_SYNC_V1 = 0x42
+_SYNC_V2 = 0x43
+
+
+class SyncDataError(ValueError):
+    """The bytes of a sync message could not be decoded or applied."""
+
+
+class ReceivedChange(msgspec.Struct, frozen=True):
+    hash: bytes
+    actor: bytes
+    seq: int
+    data: bytes
+    change_time_ms: int
+
+
+class PeerSyncState:
+    """The sync state of one (connection, document) pair. Never reused across connections."""
+
+    __slots__ = ("_state",)
+
+    def __init__(self) -> None:
+        self._state = SyncState()
+
+
+def has_empty_heads(data: bytes) -> bool:
+    """True if the sync message advertises no heads: the sender holds nothing of the document.
+
+    Layout (sync-protocol.md 5.1): one version byte, then the LEB128 count of heads; a count
+    of zero is the single byte 0.
+    """
+    return len(data) >= 2 and data[0] in (_SYNC_V1, _SYNC_V2) and data[1] == 0  # noqa: PLR2004
+
+
+class LiveDocument:
+    """An Automerge document held in memory while peers use it."""
+
+    __slots__ = ("_doc",)
+
+    def __init__(self, doc: Document | None = None) -> None:
+        self._doc = doc if doc is not None else Document()
+
+    @classmethod
+    def load(cls, data: bytes) -> "LiveDocument":
+        """Load from a snapshot and/or concatenated change chunks, in any order."""
+        try:
+            return cls(Document.load(data))
+        except Exception as e:  # noqa: BLE001  (the binding raises plain Exception)
+            raise SyncDataError(f"stored document does not load: {e}") from e
+
+    @property
+    def heads(self) -> list[bytes]:
+        return list(self._doc.get_heads())
+
+    @property
+    def is_empty(self) -> bool:
+        return not self._doc.get_heads()
+
+    def receive(self, state: PeerSyncState, data: bytes) -> list[ReceivedChange]:
+        """Apply a peer's sync message; return the changes it added, in causal order.
+
+        On failure the document is put back exactly as it was and SyncDataError is raised.
+        """
+        before = self._doc.get_heads()
+        try:
+            self._doc.receive_sync_message(state._state, Message.decode(data))  # noqa: SLF001
+        except Exception as e:  # noqa: BLE001  (the binding raises plain Exception)
+            self.restore(before)
+            raise SyncDataError(f"bad sync message: {e}") from e
+        if self._doc.get_heads() == before:
+            return []
+        return [
+            ReceivedChange(
+                hash=bytes(c.hash),
+                actor=bytes(c.actor_id),
+                seq=c.seq,
+                data=bytes(c.raw_bytes),
+                change_time_ms=_to_ms(c.timestamp),
+            )
+            for c in self._doc.get_changes(before)
+        ]
+
+    def restore(self, heads: list[bytes]) -> None:
+        """Drop every change not reachable from `heads` (used to refuse what a message added)."""
+        if self._doc.get_heads() != heads:
+            self._doc = self._doc.fork_at(heads)
+
+    def generate(self, state: PeerSyncState) -> bytes | None:
+        """The next sync message for a peer, or None when it is up to date."""
+        message = self._doc.generate_sync_message(state._state)  # noqa: SLF001
+        return None if message is None else bytes(message.encode())
+
+    def save(self) -> bytes:
+        return bytes(self._doc.save())
+
+
+def _to_ms(timestamp: datetime) -> int:
+    # The binding gives a naive datetime that means UTC.
+    return int(timestamp.replace(tzinfo=UTC).timestamp() * 1000)

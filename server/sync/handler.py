@@ -1,0 +1,111 @@
+"""The WebSocket route: frames in, frames out. Everything after decoding is the hub's job.
+
+Accepts the upgrade on any path (a refused upgrade crashes Node clients, spec 2.3). The first
+frame must be `join`; after that each frame is size-checked, rate-limited and decoded, and
+any protocol violation closes only this connection, after an `error` message saying why.
+"""
+
+import asyncio
+import contextlib
+import logging
+
+from litestar import WebSocket, websocket
+from litestar.exceptions import WebSocketDisconnect
+
+from server.auth.policy import Identity
+from server.errors import ProtocolError
+from server.settings import Settings
+from server.sync import codec
+from server.sync.hub import SyncHub
+from server.sync.messages import JoinMessage
+from server.sync.peers import CLOSE_NORMAL, CLOSE_POLICY_VIOLATION, CLOSE_TOO_BIG, Connection
+
+log = logging.getLogger(__name__)
+
+_SENDER_GRACE_S = 10.0  # time left to flush a final `error` to a peer being closed
+
+
+class _SocketTransport:
+    def __init__(self, socket: WebSocket) -> None:
+        self._socket = socket
+
+    async def send_bytes(self, data: bytes) -> None:
+        await self._socket.send({"type": "websocket.send", "bytes": data})
+
+    async def close(self, code: int, reason: str) -> None:
+        await self._socket.close(code, reason)
+
+
+async def _next_frame(socket: WebSocket) -> bytes | None:
+    """The next binary frame; None once the peer is gone. Text frames are never needed."""
+    while True:
+        try:
+            event = await socket.receive()
+        except WebSocketDisconnect:
+            return None
+        if event["type"] != "websocket.receive":
+            return None
+        data = event.get("bytes")
+        if data is not None:
+            return data
+
+
+@websocket(["/sync", "/{path:path}"], name="sync")
+async def sync_socket(socket: WebSocket) -> None:
+    hub: SyncHub = socket.app.state.hub
+    settings: Settings = socket.app.state.settings
+    await socket.accept()
+    connection = Connection(
+        _SocketTransport(socket),
+        server_peer_id=hub.server_peer_id,
+        identity=Identity(),
+        messages_per_second=settings.messages_per_second,
+        message_burst=settings.message_burst,
+        max_outbound_bytes=settings.max_outbound_bytes,
+    )
+    sender = asyncio.create_task(connection.run_sender(), name="ws-sender")
+    try:
+        await _serve(socket, connection, hub, settings)
+    finally:
+        hub.leave(connection)
+        connection.close(CLOSE_NORMAL)
+        await _finish(sender)
+
+
+async def _serve(socket: WebSocket, connection: Connection, hub: SyncHub, settings: Settings) -> None:
+    try:
+        async with asyncio.timeout(settings.join_timeout_s):
+            frame = await _next_frame(socket)
+    except TimeoutError:
+        connection.fail("no join message received")
+        return
+    while frame is not None and not connection.closing:
+        await _receive(frame, connection, hub, settings)
+        frame = await _next_frame(socket)
+
+
+async def _receive(frame: bytes, connection: Connection, hub: SyncHub, settings: Settings) -> None:
+    if len(frame) > settings.max_message_bytes:
+        connection.fail(f"message larger than {settings.max_message_bytes} bytes", CLOSE_TOO_BIG)
+        return
+    if not connection.take_message_token():
+        connection.fail("too many messages", CLOSE_POLICY_VIOLATION)
+        return
+    try:
+        message = codec.decode(frame)
+        if connection.peer_id is None:
+            if not isinstance(message, JoinMessage):
+                raise ProtocolError("the first message must be join")
+            hub.join(connection, message)
+        else:
+            await hub.handle(connection, message)
+    except (codec.DecodeError, ProtocolError) as e:
+        connection.fail(str(e))
+
+
+async def _finish(sender: asyncio.Task[None]) -> None:
+    # The peer may be gone already (sends then fail) or may never read again (wait_for ends
+    # it): either way this connection's resources are released here.
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(sender, _SENDER_GRACE_S)
+

@@ -1,0 +1,98 @@
+"""Wire messages of automerge-repo's WebSocket protocol (2.5.x), names kept verbatim.
+
+See ../shared/design/sync-protocol.md section 3. New fields must get defaults: clients on
+older or newer builds send what they send, and unknown fields are ignored, never refused.
+"""
+
+import msgspec
+
+from server.ids import DocumentId, PeerId
+
+PROTOCOL_VERSION = "1"
+
+
+class WireMessage(msgspec.Struct, tag_field="type", rename="camel", kw_only=True, omit_defaults=True):
+    sender_id: PeerId
+
+
+class PeerMetadata(msgspec.Struct, rename="camel", kw_only=True):
+    storage_id: str | None = None
+    is_ephemeral: bool = False
+
+
+class JoinMessage(WireMessage, tag="join", kw_only=True):
+    peer_metadata: PeerMetadata = msgspec.field(default_factory=PeerMetadata)
+    # Absent means "1" (what the official server assumes).
+    supported_protocol_versions: list[str] = msgspec.field(default_factory=lambda: ["1"])
+
+
+class PeerMessage(WireMessage, tag="peer", kw_only=True):
+    target_id: PeerId
+    selected_protocol_version: str
+    peer_metadata: PeerMetadata
+
+
+class ErrorMessage(WireMessage, tag="error", kw_only=True):
+    message: str
+    target_id: PeerId | None = None
+
+
+class RequestMessage(WireMessage, tag="request", kw_only=True):
+    """'Sync with me, and tell me explicitly if you don't have it' (a client lacking D)."""
+
+    target_id: PeerId = PeerId("")
+    document_id: str
+    data: bytes
+
+
+class SyncMessage(WireMessage, tag="sync", kw_only=True):
+    target_id: PeerId = PeerId("")
+    document_id: str
+    data: bytes
+
+
+class DocUnavailableMessage(WireMessage, tag="doc-unavailable", kw_only=True):
+    target_id: PeerId = PeerId("")
+    document_id: str
+
+
+class EphemeralMessage(WireMessage, tag="ephemeral", kw_only=True):
+    """App broadcasts and presence. `sender_id` is the ORIGINAL author, not the relaying peer."""
+
+    target_id: PeerId = PeerId("")
+    document_id: str
+    session_id: str
+    count: int
+    data: bytes
+
+
+class RemoteSubscriptionChangeMessage(WireMessage, tag="remote-subscription-change", kw_only=True):
+    """Sent only by clients with enableRemoteHeadsGossiping; accepted and ignored."""
+
+
+class RemoteHeadsChangedMessage(WireMessage, tag="remote-heads-changed", kw_only=True):
+    """Sent only by clients with enableRemoteHeadsGossiping; accepted and ignored."""
+
+
+class LeaveMessage(WireMessage, tag="leave", kw_only=True):
+    """Defined upstream, never sent by the 2.5.x WebSocket client; accepted and ignored."""
+
+
+FromClient = (
+    JoinMessage
+    | RequestMessage
+    | SyncMessage
+    | DocUnavailableMessage
+    | EphemeralMessage
+    | RemoteSubscriptionChangeMessage
+    | RemoteHeadsChangedMessage
+    | LeaveMessage
+)
+ToClient = PeerMessage | ErrorMessage | SyncMessage | DocUnavailableMessage | EphemeralMessage
+DocumentMessage = RequestMessage | SyncMessage | DocUnavailableMessage | EphemeralMessage
+
+
+class UnknownMessage(msgspec.Struct, frozen=True):
+    """A well-formed message of a type this server does not know: logged and ignored."""
+
+    type: str

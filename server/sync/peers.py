@@ -1,0 +1,116 @@
+"""One peer's connection: its outbound queue, per-document sync states and flood limits.
+
+Sending never blocks the caller: messages are encoded and queued, and a sender task writes
+them to the socket. A peer that stops reading is cut off once too much waits for it, so a
+slow or hostile client cannot stall the documents it shares with others.
+"""
+
+import asyncio
+import logging
+import time
+from typing import Protocol
+
+from server.auth.policy import Identity
+from server.ids import DocumentId, PeerId
+from server.sync import codec
+from server.sync.engine import PeerSyncState
+from server.sync.messages import ErrorMessage, ToClient
+
+log = logging.getLogger(__name__)
+
+CLOSE_NORMAL = 1000
+CLOSE_GOING_AWAY = 1001
+CLOSE_PROTOCOL_ERROR = 1002
+CLOSE_POLICY_VIOLATION = 1008
+CLOSE_TOO_BIG = 1009
+CLOSE_INTERNAL_ERROR = 1011
+
+
+class Transport(Protocol):
+    """The socket as the connection needs it (the handler adapts Litestar's WebSocket)."""
+
+    async def send_bytes(self, data: bytes) -> None: ...
+
+    async def close(self, code: int, reason: str) -> None: ...
+
+
+class Connection:
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        server_peer_id: PeerId,
+        identity: Identity,
+        messages_per_second: float,
+        message_burst: int,
+        max_outbound_bytes: int,
+    ) -> None:
+        self.transport = transport
+        self.server_peer_id = server_peer_id
+        self.identity = identity
+        self.peer_id: PeerId | None = None
+        self.sync_states: dict[DocumentId, PeerSyncState] = {}
+        self.subscriptions: set[DocumentId] = set()
+        self._outbox: asyncio.Queue[bytes | tuple[int, str]] = asyncio.Queue()
+        self._outbox_bytes = 0
+        self._max_outbound_bytes = max_outbound_bytes
+        self._rate = messages_per_second
+        self._burst = float(message_burst)
+        self._tokens = float(message_burst)
+        self._refilled = time.monotonic()
+        self.closing = False
+
+    def __repr__(self) -> str:
+        return f"<Connection {self.peer_id!r}>"
+
+    def sync_state(self, document_id: DocumentId) -> PeerSyncState:
+        state = self.sync_states.get(document_id)
+        if state is None:
+            state = self.sync_states[document_id] = PeerSyncState()
+        return state
+
+    def take_message_token(self) -> bool:
+        """Token bucket: False once the peer sends faster than its rate beyond its burst."""
+        now = time.monotonic()
+        self._tokens = min(self._burst, self._tokens + (now - self._refilled) * self._rate)
+        self._refilled = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+    def send(self, message: ToClient) -> None:
+        if self.closing:
+            return
+        frame = codec.encode(message)
+        self._outbox_bytes += len(frame)
+        if self._outbox_bytes > self._max_outbound_bytes:
+            log.warning("peer %s is not reading; disconnecting", self.peer_id)
+            self.close(CLOSE_POLICY_VIOLATION, "too much unread data")
+            return
+        self._outbox.put_nowait(frame)
+
+    def fail(self, reason: str, code: int = CLOSE_PROTOCOL_ERROR) -> None:
+        """Tell the peer what went wrong in an `error` message, then close its socket."""
+        if self.closing:
+            return
+        log.info("closing peer %s: %s", self.peer_id, reason)
+        self.send(ErrorMessage(sender_id=self.server_peer_id, target_id=self.peer_id, message=reason))
+        self.close(code, reason)
+
+    def close(self, code: int = CLOSE_NORMAL, reason: str = "") -> None:
+        """Close after everything already queued has been sent. Idempotent."""
+        if self.closing:
+            return
+        self.closing = True
+        self._outbox.put_nowait((code, reason[:120]))  # a close reason is at most 123 bytes
+
+    async def run_sender(self) -> None:
+        """Write queued frames until a close is queued; then close the socket."""
+        while True:
+            item = await self._outbox.get()
+            if isinstance(item, tuple):
+                await self.transport.close(*item)
+                return
+            self._outbox_bytes -= len(item)
+            await self.transport.send_bytes(item)

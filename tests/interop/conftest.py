@@ -1,0 +1,459 @@
+"""Fixtures for the interop suite: the sync server under test and official Node clients.
+
+The server is started exactly as the contract says
+(``python -m server --host 127.0.0.1 --port PORT --data-dir DIR`` from the repo root), or
+from the shell-style template in ``INTEROP_SERVER_CMD`` (with ``{port}`` and ``{data_dir}``)
+to validate the suite against another implementation, e.g.::
+
+    INTEROP_SERVER_CMD='node /tmp/bench/reference-server.mjs {port} {data_dir}' \\
+        python -m pytest tests/interop
+
+Each client is one ``node js/client.mjs`` process (one automerge-repo ``Repo`` without
+storage) driven over JSON lines; see that script for the commands. The Node dependencies
+must be installed first: ``npm ci --prefix tests/interop``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import json
+import logging
+import os
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+INTEROP_DIR = Path(__file__).resolve().parent
+REPO_ROOT = INTEROP_DIR.parents[1]
+CLIENT_SCRIPT = INTEROP_DIR / "js" / "client.mjs"
+SERVER_CMD_ENV = "INTEROP_SERVER_CMD"
+
+# How long the server may take from spawn to accepting TCP connections, and to exit after
+# a signal. Generous because CI machines are small (2 cores) and imports can be slow.
+SERVER_START_TIMEOUT = 30.0
+SERVER_EXIT_TIMEOUT = 15.0
+# Slack added to every Node-side timeout so that the Node side reports its own, more
+# precise timeout message before the Python side gives up on the command.
+CALL_SLACK = 10.0
+# Socket-level errors the Node WebSocket adapter rethrows while a server is being killed
+# or restarted under it; they are a client-library quirk, not a server bug.
+TOLERATED_NODE_ERRORS = {"ECONNRESET", "EPIPE"}
+
+log = logging.getLogger("interop")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def free_port() -> int:
+    """A port that was free a moment ago (the OS picks it; the race is acceptable here)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def tail(text: str, lines: int = 80) -> str:
+    return "\n".join(text.splitlines()[-lines:])
+
+
+async def wait_process_exit(proc: subprocess.Popen[bytes], timeout: float) -> int | None:
+    """Wait for a Popen without blocking the event loop; None on timeout."""
+    try:
+        return await asyncio.to_thread(proc.wait, timeout)
+    except subprocess.TimeoutExpired:
+        return None
+
+
+class ServerHandle:
+    """The sync server as a subprocess that can be killed and restarted on the same port."""
+
+    def __init__(self, port: int, data_dir: Path, log_path: Path) -> None:
+        self.port = port
+        self.data_dir = data_dir
+        self.log_path = log_path
+        self.url = f"ws://127.0.0.1:{port}/sync"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def command(self) -> list[str]:
+        template = os.environ.get(SERVER_CMD_ENV)
+        if template:
+            return shlex.split(template.format(port=self.port, data_dir=self.data_dir))
+        return [
+            sys.executable, "-m", "server",
+            "--host", "127.0.0.1",
+            "--port", str(self.port),
+            "--data-dir", str(self.data_dir),
+        ]  # fmt: skip
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def log_text(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    async def start(self) -> None:
+        assert not self.running, "server already running"
+        self.starts += 1
+        cmd = self.command()
+        with self.log_path.open("ab") as logf:
+            logf.write(f"\n===== start #{self.starts}: {shlex.join(cmd)}\n".encode())
+            logf.flush()
+            # Own session/process group, so that a kill reaches any worker processes too
+            # (a crash takes the whole server down, not just its parent process).
+            self.proc = subprocess.Popen(
+                cmd,
+                cwd=REPO_ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=logf,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                start_new_session=True,
+            )
+        await self._wait_listening()
+
+    async def _wait_listening(self) -> None:
+        assert self.proc is not None
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        last_error: OSError | None = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"server exited with {self.proc.returncode} before listening on "
+                    f"port {self.port}; log:\n{tail(self.log_text())}"
+                )
+            try:
+                _, writer = await asyncio.wait_for(
+                    asyncio.open_connection("127.0.0.1", self.port), timeout=1.0
+                )
+            except (OSError, asyncio.TimeoutError) as e:
+                last_error = e if isinstance(e, OSError) else None
+                await asyncio.sleep(0.05)  # poll interval of a condition loop, not a sync sleep
+                continue
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+            return
+        await self.kill(signal.SIGKILL)
+        raise RuntimeError(
+            f"server did not accept connections on port {self.port} within "
+            f"{SERVER_START_TIMEOUT} s (last error: {last_error}); log:\n{tail(self.log_text())}"
+        )
+
+    async def kill(self, sig: int = signal.SIGTERM) -> int:
+        """Send `sig` to the server's process group and wait for it to exit; returns its code."""
+        proc = self.proc
+        assert proc is not None and proc.poll() is None, "server is not running"
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        rc = await wait_process_exit(proc, SERVER_EXIT_TIMEOUT)
+        if rc is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            await wait_process_exit(proc, SERVER_EXIT_TIMEOUT)
+            raise AssertionError(
+                f"server did not exit within {SERVER_EXIT_TIMEOUT} s of signal {sig}; "
+                f"log:\n{tail(self.log_text())}"
+            )
+        log.info("server exited with %s after signal %s", rc, sig)
+        return rc
+
+    async def restart(self) -> None:
+        """Start again on the same port and data dir (the previous process must be gone)."""
+        await self.start()
+
+    async def teardown(self) -> None:
+        """SIGTERM and require a clean exit (part of the contract)."""
+        if not self.running:
+            return
+        rc = await self.kill(signal.SIGTERM)
+        assert rc == 0, f"server exited with {rc} on SIGTERM; log:\n{tail(self.log_text())}"
+
+
+class NodeCommandError(AssertionError):
+    """A command sent to a Node client failed (the message carries the Node-side error)."""
+
+
+class NodeClient:
+    """One official automerge-repo client in its own Node process (see js/client.mjs)."""
+
+    def __init__(self, name: str, peer_id: str) -> None:
+        self.name = name
+        self.peer_id = peer_id
+        self.proc: asyncio.subprocess.Process | None = None
+        self.events: list[dict[str, Any]] = []
+        self.stderr: collections.deque[str] = collections.deque(maxlen=300)
+        self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._next_id = 0
+        self._tasks: list[asyncio.Task[None]] = []
+        self._ready: asyncio.Future[None] | None = None
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._ready = loop.create_future()
+        self.proc = await asyncio.create_subprocess_exec(
+            "node", str(CLIENT_SCRIPT), self.peer_id,
+            cwd=INTEROP_DIR,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            limit=64 * 1024 * 1024,  # replies can carry whole documents
+        )  # fmt: skip
+        self._tasks = [
+            asyncio.create_task(self._read_stdout()),
+            asyncio.create_task(self._read_stderr()),
+        ]
+        try:
+            await asyncio.wait_for(asyncio.shield(self._ready), timeout=30)
+        except asyncio.TimeoutError:
+            raise AssertionError(f"node client {self.name} did not start: {self.diagnostics()}")
+
+    async def _read_stdout(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        while line := await self.proc.stdout.readline():
+            try:
+                msg = json.loads(line)
+            except ValueError:
+                self.stderr.append(f"[stdout, not JSON] {line.decode(errors='replace').rstrip()}")
+                continue
+            if "id" in msg:
+                fut = self._pending.pop(msg["id"], None)
+                if fut is not None and not fut.done():
+                    fut.set_result(msg)
+                continue
+            self.events.append(msg)
+            log.info("[%s] event %s", self.name, json.dumps(msg)[:500])
+            if msg.get("event") == "ready" and self._ready and not self._ready.done():
+                self._ready.set_result(None)
+        # EOF: the process is gone; fail whatever is still waiting for an answer.
+        error = NodeCommandError(f"node client {self.name} exited: {self.diagnostics()}")
+        for fut in self._pending.values():
+            if not fut.done():
+                fut.set_exception(error)
+        self._pending.clear()
+        if self._ready and not self._ready.done():
+            self._ready.set_exception(error)
+
+    async def _read_stderr(self) -> None:
+        assert self.proc is not None and self.proc.stderr is not None
+        while line := await self.proc.stderr.readline():
+            self.stderr.append(line.decode(errors="replace").rstrip())
+
+    def diagnostics(self) -> str:
+        rc = self.proc.returncode if self.proc else None
+        events = "\n".join(json.dumps(e)[:300] for e in self.events[-20:])
+        return (
+            f"returncode={rc}\n--- last events:\n{events}\n"
+            f"--- stderr tail:\n" + "\n".join(list(self.stderr)[-40:])
+        )
+
+    async def call(self, cmd: str, timeout: float | None = None, **args: Any) -> dict[str, Any]:
+        """Run one command in the Node client and return its result (raise on failure)."""
+        proc = self.proc
+        assert proc is not None and proc.stdin is not None
+        if proc.returncode is not None:
+            raise NodeCommandError(f"node client {self.name} is not running: {self.diagnostics()}")
+        self._next_id += 1
+        cid = self._next_id
+        fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[cid] = fut
+        proc.stdin.write((json.dumps({"id": cid, "cmd": cmd, **args}) + "\n").encode())
+        await proc.stdin.drain()
+        if timeout is None:
+            timeout = args.get("timeoutMs", 20_000) / 1000 + CALL_SLACK
+        try:
+            reply = await asyncio.wait_for(fut, timeout)
+        except asyncio.TimeoutError:
+            self._pending.pop(cid, None)
+            raise NodeCommandError(
+                f"{self.name}: no reply to {cmd} within {timeout} s; {self.diagnostics()}"
+            ) from None
+        if not reply["ok"]:
+            raise NodeCommandError(f"{self.name}: {cmd} failed: {reply['error']}")
+        result: dict[str, Any] = reply["result"]
+        return result
+
+    # Thin wrappers for the commands every test uses.
+
+    async def connect(self, url: str, timeout_ms: int = 20_000) -> dict[str, Any]:
+        return await self.call("connect", url=url, timeoutMs=timeout_ms)
+
+    async def create(self, doc: dict[str, Any]) -> dict[str, Any]:
+        return await self.call("create", doc=doc)
+
+    async def find(self, url: str, timeout_ms: int = 20_000) -> dict[str, Any]:
+        """find(); the result has found=False (and `error`) when the client rejected it."""
+        return await self.call("find", url=url, timeoutMs=timeout_ms)
+
+    async def change(self, url: str, *ops: dict[str, Any]) -> dict[str, Any]:
+        return await self.call("change", url=url, ops=list(ops))
+
+    async def state(self, url: str) -> dict[str, Any]:
+        return await self.call("state", url=url)
+
+    async def wait_heads(
+        self, url: str, heads: list[str], timeout_ms: int = 20_000
+    ) -> dict[str, Any]:
+        return await self.call("waitHeads", url=url, heads=heads, timeoutMs=timeout_ms)
+
+    async def server_ack(self, url: str, timeout_ms: int = 20_000) -> dict[str, Any]:
+        return await self.call("serverAck", url=url, timeoutMs=timeout_ms)
+
+    def uncaught_errors(self) -> list[dict[str, Any]]:
+        """Exceptions that escaped in the Node process, except tolerated socket resets."""
+        return [
+            e
+            for e in self.events
+            if e.get("event") in ("uncaught", "unhandledRejection")
+            and e.get("code") not in TOLERATED_NODE_ERRORS
+        ]
+
+    async def kill(self) -> None:
+        """SIGKILL the Node process (a crashed app: nothing is flushed or re-sent)."""
+        if self.proc is not None and self.proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
+        await self._reap()
+
+    async def close(self) -> None:
+        """Shut the Repo down, then make sure the process and its pipes are gone."""
+        proc = self.proc
+        if proc is None:
+            return
+        if proc.returncode is None:
+            try:
+                await self.call("shutdown", timeout=5)
+            except (NodeCommandError, OSError, RuntimeError):
+                pass  # already dying or wedged: the kill below handles both
+        await self._reap()
+
+    async def _reap(self) -> None:
+        proc = self.proc
+        if proc is None:
+            return
+        if proc.stdin is not None and not proc.stdin.is_closing():
+            proc.stdin.close()
+        try:
+            await asyncio.wait_for(proc.wait(), timeout=5)
+        except asyncio.TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+        # Drain stdout/stderr to EOF so that the transports close before the loop does.
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if proc.stdin is not None:
+            with contextlib.suppress(OSError, RuntimeError):
+                await proc.stdin.wait_closed()
+
+
+class ClientFactory:
+    """Creates Node clients for one test and tears all of them down afterwards."""
+
+    def __init__(self) -> None:
+        self.clients: list[NodeClient] = []
+
+    async def new(self, name: str, url: str | None = None) -> NodeClient:
+        """A fresh client (new Repo, unique peer id); connected to `url` unless it is None."""
+        client = NodeClient(name, f"{name}-{uuid.uuid4().hex[:8]}")
+        self.clients.append(client)
+        await client.start()
+        if url is not None:
+            await client.connect(url)
+        return client
+
+    async def close_all(self) -> list[str]:
+        """Close every client; return descriptions of unexpected Node-side exceptions."""
+        await asyncio.gather(*(c.close() for c in self.clients), return_exceptions=True)
+        problems = []
+        for c in self.clients:
+            for e in c.uncaught_errors():
+                problems.append(f"{c.name}: {e.get('event')}: {e.get('error')}")
+        return problems
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def node_ready() -> None:
+    """Fail clearly (not with an obscure import error) when Node or the deps are missing."""
+    if shutil.which("node") is None:
+        pytest.fail("node is not installed; the interop suite needs Node >= 20")
+    if not (INTEROP_DIR / "node_modules" / "@automerge" / "automerge-repo").is_dir():
+        pytest.fail("Node dependencies missing: run `npm ci --prefix tests/interop`")
+
+
+LogSource = tuple[str, Callable[[], str]]
+
+
+@pytest.fixture
+def log_sources(request: pytest.FixtureRequest) -> list[LogSource]:
+    """Logs to attach to the test report if the test fails (see pytest_runtest_makereport)."""
+    sources: list[LogSource] = []
+    request.node.stash[_LOG_SOURCES] = sources
+    return sources
+
+
+_LOG_SOURCES = pytest.StashKey[list[LogSource]]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+    report = yield
+    if report.failed:
+        for name, read in item.stash.get(_LOG_SOURCES, []):
+            report.sections.append((f"{name} ({report.when})", tail(read(), 150)))
+    return report
+
+
+@pytest_asyncio.fixture
+async def server(
+    tmp_path: Path, log_sources: list[LogSource], node_ready: None
+) -> AsyncIterator[ServerHandle]:
+    """A running server on a free port with its own data dir; clean SIGTERM exit checked."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    handle = ServerHandle(free_port(), data_dir, tmp_path / "server.log")
+    log_sources.append(("server log", handle.log_text))
+    await handle.start()
+    try:
+        yield handle
+    finally:
+        try:
+            await handle.teardown()
+        finally:
+            if handle.proc is not None and handle.proc.poll() is None:
+                # teardown failed half-way: never leak the process
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(handle.proc.pid, signal.SIGKILL)
+                await wait_process_exit(handle.proc, SERVER_EXIT_TIMEOUT)
+
+
+@pytest_asyncio.fixture
+async def clients(log_sources: list[LogSource], node_ready: None) -> AsyncIterator[ClientFactory]:
+    factory = ClientFactory()
+
+    def node_logs() -> str:
+        return "\n\n".join(f"=== {c.name} ({c.peer_id})\n{c.diagnostics()}" for c in factory.clients)
+
+    log_sources.append(("node clients", node_logs))
+    yield factory
+    problems = await factory.close_all()
+    assert not problems, "unexpected exceptions in Node clients:\n" + "\n".join(problems)

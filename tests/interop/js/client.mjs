@@ -1,0 +1,430 @@
+#!/usr/bin/env node
+// One official automerge-repo client (one Repo, no storage) driven over a line protocol.
+//
+// The interop tests (tests/interop/*.py) start one such process per simulated client, so
+// that a client can be killed like a real crashed app (test_crash_safety kills writers).
+//
+//   stdin : one JSON command per line: {"id": 1, "cmd": "find", ...args}
+//   stdout: one JSON object per line:
+//             {"id": 1, "ok": true, "result": {...}}      reply to command 1
+//             {"id": 1, "ok": false, "error": "..."}      command 1 failed
+//             {"event": "peer", ...}                      unsolicited event (logged by Python)
+//   stderr: free-form diagnostics (automerge-repo's `debug` output if DEBUG is set).
+//
+// Every wait has a timeout (timeoutMs, default 20 s) so that a misbehaving server makes a
+// command fail with a message saying what was awaited, instead of hanging the test.
+//
+// Usage: node client.mjs <peerId>
+
+import { createHash, randomBytes } from "node:crypto"
+import { createInterface } from "node:readline"
+import { Repo, generateAutomergeUrl, parseAutomergeUrl } from "@automerge/automerge-repo"
+import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket"
+import * as A from "@automerge/automerge"
+
+const peerId = process.argv[2]
+if (!peerId) {
+  process.stderr.write("usage: client.mjs <peerId>\n")
+  process.exit(2)
+}
+
+function emit(obj) {
+  // stdout to a pipe is synchronous on Linux, so lines are never lost or interleaved.
+  process.stdout.write(JSON.stringify(obj) + "\n")
+}
+
+// Start without any network adapter: `connect` adds one, which lets a test create
+// documents "offline" first (test_late_arrival).
+const repo = new Repo({ network: [], peerId })
+let adapter = null
+let peerEvents = 0 // how many times the server peer appeared (1 per (re)connection)
+let disconnectEvents = 0 // how many times it went away
+const peerWaiters = new Set()
+
+repo.networkSubsystem.on("peer", ({ peerId: remote }) => {
+  peerEvents += 1
+  emit({ event: "peer", peerId: remote, count: peerEvents })
+  for (const w of [...peerWaiters]) w()
+})
+repo.networkSubsystem.on("peer-disconnected", ({ peerId: remote }) => {
+  disconnectEvents += 1
+  emit({ event: "peer-disconnected", peerId: remote, count: disconnectEvents })
+  for (const w of [...peerWaiters]) w()
+})
+
+// What the server last told us it has, per document: the `theirHeads` of the sync state
+// this client keeps for the server. It only changes when a sync message from the server
+// arrives, so "theirHeads contain my heads" means the server acknowledged them.
+const serverHeads = new Map() // documentId -> heads (hex)
+const syncStateWaiters = new Set()
+repo.synchronizer.on("sync-state", ({ documentId, syncState }) => {
+  if (syncState.theirHeads) serverHeads.set(documentId, syncState.theirHeads)
+  for (const w of [...syncStateWaiters]) w()
+})
+
+// Ephemeral messages, per document, as the application sees them (handle event), plus
+// the raw ones seen by the network adapter before the client's own de-duplication.
+const ephemeral = new Map() // documentId -> [{senderId, message}]
+const rawEphemeral = [] // [{senderId, documentId, sessionId, count}]
+const ephemeralWaiters = new Set()
+const watched = new Set()
+
+function watch(handle) {
+  if (watched.has(handle.documentId)) return
+  watched.add(handle.documentId)
+  ephemeral.set(handle.documentId, [])
+  handle.on("ephemeral-message", ({ senderId, message }) => {
+    ephemeral.get(handle.documentId).push({ senderId, message: plain(message) })
+    for (const w of [...ephemeralWaiters]) w()
+  })
+}
+
+// ------------------------------------------------------------------ helpers
+
+function docId(url) {
+  return parseAutomergeUrl(url).documentId
+}
+
+function handleOf(url) {
+  const h = repo.handles[docId(url)]
+  if (!h) throw new Error(`no handle for ${url} in this client`)
+  return h
+}
+
+/** JSON-safe, key-sorted copy of a document value (bytes become {$bytes, sha256}). */
+function plain(v) {
+  if (v instanceof Uint8Array) {
+    return { $bytes: v.byteLength, sha256: createHash("sha256").update(v).digest("hex") }
+  }
+  if (A.isImmutableString(v)) return v.toString()
+  if (Array.isArray(v)) return v.map(plain)
+  if (v && typeof v === "object") {
+    if (A.isCounter(v)) return v.value
+    const out = {}
+    for (const k of Object.keys(v).sort()) out[k] = plain(v[k])
+    return out
+  }
+  return v
+}
+
+function summary(handle, full = true) {
+  const doc = handle.doc()
+  const p = plain(doc)
+  const json = JSON.stringify(p)
+  return {
+    heads: [...A.getHeads(doc)].sort(),
+    digest: createHash("sha256").update(json).digest("hex"),
+    jsonBytes: json.length,
+    ...(full ? { doc: p } : {}),
+  }
+}
+
+function getPath(obj, path) {
+  let o = obj
+  for (const k of path) o = o?.[k]
+  return o
+}
+
+/** Resolve when check() is truthy; re-check whenever `subscribe`d events fire. */
+function waitUntil(check, subscribe, timeoutMs, what) {
+  return new Promise((resolve, reject) => {
+    let unsubscribe = () => {}
+    const timer = setTimeout(() => {
+      unsubscribe()
+      reject(new Error(`timeout after ${timeoutMs} ms waiting for ${what()}`))
+    }, timeoutMs)
+    const tryIt = () => {
+      let v
+      try {
+        v = check()
+      } catch (e) {
+        clearTimeout(timer)
+        unsubscribe()
+        reject(e)
+        return
+      }
+      if (v) {
+        clearTimeout(timer)
+        unsubscribe()
+        resolve(v)
+      }
+    }
+    unsubscribe = subscribe(tryIt)
+    tryIt()
+  })
+}
+
+function onHandleChange(handle) {
+  return cb => {
+    handle.on("change", cb)
+    handle.on("heads-changed", cb)
+    return () => {
+      handle.off("change", cb)
+      handle.off("heads-changed", cb)
+    }
+  }
+}
+
+function onSet(set) {
+  return cb => {
+    set.add(cb)
+    return () => set.delete(cb)
+  }
+}
+
+/** Apply a list of simple edit operations inside one change. */
+function applyOps(d, ops) {
+  for (const op of ops) {
+    const parent = getPath(d, op.path.slice(0, -1))
+    const key = op.path[op.path.length - 1]
+    switch (op.op) {
+      case "set":
+        parent[key] = op.value
+        break
+      case "push":
+        parent[key].push(op.value)
+        break
+      case "randomBytes":
+        // Incompressible payload: random bytes defeat Automerge's column compression
+        // and permessage-deflate, so the frame really is this big on the wire.
+        parent[key] = new Uint8Array(randomBytes(op.size))
+        break
+      case "pushRandomBytes":
+        parent[key].push(new Uint8Array(randomBytes(op.size)))
+        break
+      default:
+        throw new Error(`unknown op ${op.op}`)
+    }
+  }
+}
+
+// ------------------------------------------------------------------ commands
+
+const writers = new Map() // url -> {stop, written}
+
+const commands = {
+  async connect({ url, retryMs = 5000, timeoutMs = 20000 }) {
+    if (adapter) throw new Error("already connected")
+    const before = peerEvents
+    adapter = new WebSocketClientAdapter(url, retryMs)
+    // Raw ephemeral messages as they come off the socket, before the NetworkSubsystem's
+    // de-duplication: catches a server that echoes a message back to its author.
+    adapter.on("message", msg => {
+      if (msg?.type === "ephemeral") {
+        const { senderId, documentId, sessionId, count } = msg
+        rawEphemeral.push({ senderId, documentId, sessionId, count })
+      }
+    })
+    repo.networkSubsystem.addNetworkAdapter(adapter)
+    await waitUntil(() => peerEvents > before, onSet(peerWaiters), timeoutMs, () => `peer from ${url}`)
+    return { peerCount: peerEvents, serverPeerId: repo.peers[0] ?? null }
+  },
+
+  async waitPeer({ count, timeoutMs = 20000 }) {
+    // count: total number of `peer` events (initial connection + reconnections) to reach.
+    await waitUntil(() => peerEvents >= count, onSet(peerWaiters), timeoutMs, () => `peer event #${count} (seen ${peerEvents})`)
+    return { peerCount: peerEvents }
+  },
+
+  async waitDisconnect({ count, timeoutMs = 20000 }) {
+    await waitUntil(
+      () => disconnectEvents >= count,
+      onSet(peerWaiters),
+      timeoutMs,
+      () => `peer-disconnected event #${count} (seen ${disconnectEvents})`
+    )
+    return { disconnectCount: disconnectEvents }
+  },
+
+  create({ doc = {} }) {
+    const handle = repo.create(doc)
+    watch(handle)
+    return { url: handle.url, documentId: handle.documentId, ...summary(handle, false) }
+  },
+
+  randomUrl() {
+    return { url: generateAutomergeUrl() }
+  },
+
+  async find({ url, timeoutMs = 20000, full = true }) {
+    const t0 = performance.now()
+    let timer
+    try {
+      const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`find() still pending after ${timeoutMs} ms`)), timeoutMs)
+      })
+      const handle = await Promise.race([repo.find(url), timeout])
+      watch(handle)
+      return { found: true, ms: performance.now() - t0, ...summary(handle, full) }
+    } catch (e) {
+      return { found: false, ms: performance.now() - t0, error: String(e?.message ?? e) }
+    } finally {
+      clearTimeout(timer)
+    }
+  },
+
+  handleState({ url }) {
+    const h = repo.handles[docId(url)]
+    return { state: h ? h.state : null }
+  },
+
+  async waitReady({ url, timeoutMs = 20000 }) {
+    // For a handle that already exists in this Repo (e.g. one whose find() was rejected
+    // as unavailable): resolve when it turns ready because the server pushed the document.
+    const handle = handleOf(url)
+    const t0 = performance.now()
+    let timer
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`timeout after ${timeoutMs} ms waiting for ${url} to become ready (state: ${handle.state})`)),
+        timeoutMs
+      )
+    })
+    try {
+      await Promise.race([handle.whenReady(["ready"]), timeout])
+    } finally {
+      clearTimeout(timer)
+    }
+    watch(handle)
+    return { ms: performance.now() - t0, ...summary(handle) }
+  },
+
+  change({ url, ops }) {
+    const handle = handleOf(url)
+    handle.change(d => applyOps(d, ops))
+    return summary(handle, false)
+  },
+
+  state({ url, full = true }) {
+    return summary(handleOf(url), full)
+  },
+
+  async waitHeads({ url, heads, timeoutMs = 20000, full = true }) {
+    // Resolve once the document contains every one of `heads` in its history.
+    const handle = handleOf(url)
+    await waitUntil(
+      () => A.hasHeads(handle.doc(), heads),
+      onHandleChange(handle),
+      timeoutMs,
+      () => {
+        const missing = heads.filter(h => !A.hasHeads(handle.doc(), [h]))
+        return `heads ${JSON.stringify(missing)} in ${url} (have ${JSON.stringify(A.getHeads(handle.doc()))})`
+      }
+    )
+    return summary(handle, full)
+  },
+
+  async waitLength({ url, path, min, timeoutMs = 20000 }) {
+    const handle = handleOf(url)
+    const len = () => getPath(handle.doc(), path)?.length ?? 0
+    await waitUntil(() => len() >= min, onHandleChange(handle), timeoutMs, () => `${path.join(".")} length >= ${min} (is ${len()})`)
+    return { length: len() }
+  },
+
+  async serverAck({ url, heads, timeoutMs = 20000 }) {
+    // Resolve once the server's last sync message shows it has all of `heads`
+    // (default: our current heads). Only meaningful while nobody else edits the doc.
+    const handle = handleOf(url)
+    const want = heads ?? A.getHeads(handle.doc())
+    const id = handle.documentId
+    const has = () => {
+      const th = serverHeads.get(id) ?? []
+      return want.every(h => th.includes(h))
+    }
+    await waitUntil(has, onSet(syncStateWaiters), timeoutMs, () => `server ack of ${JSON.stringify(want)} (server has ${JSON.stringify(serverHeads.get(id) ?? null)})`)
+    return { heads: want }
+  },
+
+  broadcast({ url, message }) {
+    handleOf(url).broadcast(message)
+    return {}
+  },
+
+  ephemeral({ url }) {
+    const id = docId(url)
+    return {
+      messages: ephemeral.get(id) ?? [],
+      raw: rawEphemeral.filter(m => m.documentId === id),
+      self: peerId,
+    }
+  },
+
+  async waitEphemeral({ url, count, timeoutMs = 20000 }) {
+    const id = docId(url)
+    const n = () => (ephemeral.get(id) ?? []).length
+    await waitUntil(() => n() >= count, onSet(ephemeralWaiters), timeoutMs, () => `${count} ephemeral message(s) on ${url} (got ${n()})`)
+    return commands.ephemeral({ url })
+  },
+
+  startWriter({ url, path, tag, every = 1 }) {
+    // Keep appending `${tag}:${n}` to the list at `path`, one change per `every` ms, until
+    // stopWriter (or until this process is killed, which is the point of the test).
+    const handle = handleOf(url)
+    if (writers.has(url)) throw new Error("writer already running")
+    const w = { written: 0, timer: null }
+    w.timer = setInterval(() => {
+      handle.change(d => {
+        getPath(d, path.slice(0, -1))[path[path.length - 1]].push(`${tag}:${w.written}`)
+      })
+      w.written += 1
+    }, every)
+    writers.set(url, w)
+    return {}
+  },
+
+  stopWriter({ url }) {
+    const w = writers.get(url)
+    if (!w) throw new Error("no writer")
+    clearInterval(w.timer)
+    writers.delete(url)
+    return { written: w.written, ...summary(handleOf(url), false) }
+  },
+
+  async shutdown() {
+    for (const w of writers.values()) clearInterval(w.timer)
+    writers.clear()
+    await repo.shutdown()
+    // Reply first, then exit once stdout is flushed.
+    setImmediate(() => process.exit(0))
+    return {}
+  },
+}
+
+// ------------------------------------------------------------------ main loop
+
+process.on("uncaughtException", e => {
+  // The Node WebSocket adapter rethrows socket errors other than ECONNREFUSED (e.g. an
+  // HTTP 404 on upgrade, or a reset while the server dies). Report instead of dying so
+  // the Python side can decide whether it is acceptable and show it in the failure.
+  emit({ event: "uncaught", error: String(e?.stack ?? e), code: e?.code ?? null })
+})
+process.on("unhandledRejection", e => {
+  emit({ event: "unhandledRejection", error: String(e?.stack ?? e) })
+})
+
+const rl = createInterface({ input: process.stdin })
+rl.on("line", async line => {
+  if (!line.trim()) return
+  let msg
+  try {
+    msg = JSON.parse(line)
+  } catch (e) {
+    emit({ event: "bad-command", line })
+    return
+  }
+  const { id, cmd, ...args } = msg
+  const fn = commands[cmd]
+  if (!fn) {
+    emit({ id, ok: false, error: `unknown command ${cmd}` })
+    return
+  }
+  try {
+    emit({ id, ok: true, result: await fn(args) })
+  } catch (e) {
+    emit({ id, ok: false, error: String(e?.stack ?? e) })
+  }
+})
+// Parent closed our stdin (test finished or Python died): leave without lingering.
+rl.on("close", () => process.exit(0))
+
+emit({ event: "ready", peerId, pid: process.pid })

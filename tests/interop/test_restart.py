@@ -1,0 +1,102 @@
+"""Server restarts: clients reconnect on their own, and what was relayed survives a crash.
+
+The official client retries every 5 s after its socket closes, so every reconnect here
+costs about 5 s; there is no way around it without changing the client's behaviour.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from conftest import ClientFactory, ServerHandle
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
+async def test_clients_resync_after_restart(
+    server: ServerHandle, clients: ClientFactory, sig: signal.Signals
+) -> None:
+    a = await clients.new("A", server.url)
+    b = await clients.new("B", server.url)
+    url = (await a.create({"log": ["before"]}))["url"]
+    await a.server_ack(url)
+    assert (await b.find(url))["found"]
+
+    rc = await server.kill(sig)
+    if sig == signal.SIGTERM:
+        assert rc == 0, f"server exited with {rc} on SIGTERM (a clean exit is required)"
+    # Edit only once A knows the server is gone, so this edit cannot have reached it.
+    await asyncio.gather(a.call("waitDisconnect", count=1), b.call("waitDisconnect", count=1))
+    offline = await a.change(url, {"op": "push", "path": ["log"], "value": "while down"})
+
+    await server.restart()
+    # Nobody tells the clients: they must reconnect by themselves (5 s retry timer).
+    await asyncio.gather(a.call("waitPeer", count=2), b.call("waitPeer", count=2))
+    on_b = await b.wait_heads(url, offline["heads"])
+    on_a = await a.state(url)
+    assert on_b["heads"] == on_a["heads"]
+    assert on_b["doc"] == {"log": ["before", "while down"]}
+
+    # And the other direction over the new connections.
+    after = await b.change(url, {"op": "push", "path": ["log"], "value": "after restart"})
+    on_a = await a.wait_heads(url, after["heads"])
+    assert on_a["doc"] == {"log": ["before", "while down", "after restart"]}
+
+
+ROUNDS = 5
+# How many new entries the reader must have seen in a round before the kill: enough that
+# several sync batches (the client sends at most one per 100 ms) went through the server.
+SEEN_PER_ROUND = 40
+
+
+@pytest.mark.timeout(180)
+async def test_relayed_changes_survive_sigkill(
+    server: ServerHandle, clients: ClientFactory
+) -> None:
+    url = ""
+    known: list[str] = []  # the log as the fresh client found it after the last restart
+    for rnd in range(ROUNDS):
+        writer = await clients.new(f"W{rnd}", server.url)
+        reader = await clients.new(f"R{rnd}", server.url)
+        if rnd == 0:
+            url = (await writer.create({"log": []}))["url"]
+            await writer.server_ack(url)
+        else:
+            assert (await writer.find(url))["found"]
+        assert (await reader.find(url))["found"]
+
+        await writer.call("startWriter", url=url, path=["log"], tag=f"r{rnd}", every=2)
+        await reader.call("waitLength", url=url, path=["log"], min=len(known) + SEEN_PER_ROUND)
+        # Crash the server while the writer keeps editing (changes are in flight).
+        rc = await server.kill(signal.SIGKILL)
+        assert rc == -signal.SIGKILL
+        # The server is dead, so this is exactly what the reader had received through it.
+        seen = await reader.state(url)
+        # Neither client may re-upload anything after the restart: the writer dies like a
+        # crashed app, the reader is shut down. Only the server's disk can answer now.
+        await writer.kill()
+        await reader.close()
+
+        await server.restart()
+        fresh = await clients.new(f"F{rnd}", server.url)
+        found = await fresh.find(url)
+        assert found["found"], f"round {rnd}: document lost after SIGKILL: {found}"
+        try:
+            now = await fresh.wait_heads(url, seen["heads"], timeout_ms=10_000)
+        except AssertionError as e:
+            raise AssertionError(
+                f"round {rnd}: after SIGKILL + restart the server lacks changes that reader "
+                f"{reader.peer_id} had received through it (reader saw "
+                f"{len(seen['doc']['log'])} entries, the server now serves "
+                f"{len((await fresh.state(url))['doc']['log'])}): {e}"
+            ) from None
+        log_now: list[str] = now["doc"]["log"]
+        assert log_now[: len(seen["doc"]["log"])] == seen["doc"]["log"]
+        assert len(log_now) >= len(known) + SEEN_PER_ROUND
+        known = log_now
+        await fresh.close()

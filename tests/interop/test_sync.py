@@ -1,0 +1,135 @@
+"""Document sync through the server between official automerge-repo Node clients.
+
+Covers: fetching a document created elsewhere, convergence of concurrent edits, quick
+rejection of unknown documents, the "late arrival" push of a document that appeared after
+it was requested, and a multi-megabyte document in both directions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from conftest import ClientFactory, NodeClient, ServerHandle
+
+
+async def test_create_on_a_find_on_b(server: ServerHandle, clients: ClientFactory) -> None:
+    a = await clients.new("A", server.url)
+    b = await clients.new("B", server.url)
+    assert a.peer_id != b.peer_id
+
+    created = await a.create({"title": "hello", "items": [1, 2, 3], "nested": {"ok": True}})
+    await a.change(created["url"], {"op": "push", "path": ["items"], "value": 4})
+    # B may only ask once the server has the document, else "unavailable" is correct.
+    await a.server_ack(created["url"])
+    expected = await a.state(created["url"])
+
+    found = await b.find(created["url"])
+    assert found["found"], f"B could not find A's document: {found}"
+    assert found["doc"] == {"title": "hello", "items": [1, 2, 3, 4], "nested": {"ok": True}}
+    assert found["heads"] == expected["heads"]
+
+
+async def test_concurrent_edits_converge(server: ServerHandle, clients: ClientFactory) -> None:
+    a = await clients.new("A", server.url)
+    b = await clients.new("B", server.url)
+    created = await a.create({"list": [], "shared": "initial", "a": 0, "b": 0})
+    url = created["url"]
+    await a.server_ack(url)
+    assert (await b.find(url))["found"]
+
+    async def edit(client: NodeClient, tag: str, count: int) -> None:
+        for i in range(count):
+            # Same list and the same key from both sides: real conflicts to resolve.
+            await client.change(
+                url,
+                {"op": "push", "path": ["list"], "value": f"{tag}{i}"},
+                {"op": "set", "path": ["shared"], "value": f"{tag}{i}"},
+                {"op": "set", "path": [tag], "value": i + 1},
+            )
+
+    await asyncio.gather(edit(a, "a", 20), edit(b, "b", 20))
+    heads_a = (await a.state(url))["heads"]
+    heads_b = (await b.state(url))["heads"]
+
+    final_a = await a.wait_heads(url, heads_b)
+    final_b = await b.wait_heads(url, heads_a)
+    assert final_a["heads"] == final_b["heads"], "heads differ after both sides synced"
+    assert final_a["doc"] == final_b["doc"], "content differs after both sides synced"
+    doc = final_a["doc"]
+    assert sorted(doc["list"]) == sorted([f"a{i}" for i in range(20)] + [f"b{i}" for i in range(20)])
+    assert doc["a"] == 20 and doc["b"] == 20
+    assert doc["shared"] in ("a19", "b19")
+
+
+async def test_unknown_document_is_unavailable(
+    server: ServerHandle, clients: ClientFactory
+) -> None:
+    b = await clients.new("B", server.url)
+    url = (await b.call("randomUrl"))["url"]
+    # Node-side timeout far above the 10 s budget, so a silent server shows up as a slow
+    # rejection (the client's own 60 s handle timeout) rather than as our timeout.
+    result = await b.find(url, timeout_ms=70_000)
+    assert not result["found"], f"a random document was found: {result}"
+    assert "unavailable" in result["error"], result
+    assert result["ms"] < 10_000, (
+        f"unavailable only after {result['ms']:.0f} ms: the server must answer a request for "
+        "an unknown document with doc-unavailable, not stay silent"
+    )
+
+
+@pytest.mark.timeout(60)
+async def test_late_arrival_is_pushed(server: ServerHandle, clients: ClientFactory) -> None:
+    # C creates the document while offline, so its id is known before the server has it.
+    c = await clients.new("C")
+    created = await c.create({"from": "C", "late": True})
+    url = created["url"]
+    b = await clients.new("B", server.url)
+
+    first = await b.find(url)
+    assert not first["found"] and "unavailable" in first["error"], first
+    assert (await b.call("handleState", url=url))["state"] == "unavailable"
+
+    # Now C connects and uploads; the server must push the document to B, which asked.
+    await c.connect(server.url)
+    ready = await b.call("waitReady", url=url, timeoutMs=15_000)
+    assert ready["doc"] == {"from": "C", "late": True}
+    assert ready["heads"] == created["heads"]
+
+    second = await b.find(url)
+    assert second["found"], f"second find() after the push failed: {second}"
+    assert second["doc"] == {"from": "C", "late": True}
+
+
+@pytest.mark.timeout(120)
+async def test_large_document_both_ways(server: ServerHandle, clients: ClientFactory) -> None:
+    chunk = 1024 * 1024
+    a = await clients.new("A", server.url)
+    b = await clients.new("B", server.url)
+    created = await a.create({"chunks": []})
+    url = created["url"]
+    # ~5 MiB of random bytes: incompressible, so the upload really is ~5 MB on the wire.
+    after_a = await a.change(
+        url, *[{"op": "pushRandomBytes", "path": ["chunks"], "size": chunk} for _ in range(5)]
+    )
+    await a.server_ack(url, timeout_ms=60_000)
+
+    found = await b.find(url, timeout_ms=60_000)
+    assert found["found"], f"B could not fetch the 5 MiB document: {found}"
+    assert found["heads"] == after_a["heads"]
+    assert found["digest"] == after_a["digest"], "B's copy differs from A's"
+    assert sum(c["$bytes"] for c in found["doc"]["chunks"]) == 5 * chunk
+
+    # And back: B's edit (another incompressible MiB) must reach A.
+    after_b = await b.change(
+        url,
+        {"op": "pushRandomBytes", "path": ["chunks"], "size": chunk},
+        {"op": "set", "path": ["editedBy"], "value": "B"},
+    )
+    on_a = await a.wait_heads(url, after_b["heads"], timeout_ms=60_000)
+    assert on_a["heads"] == after_b["heads"]
+    assert on_a["digest"] == after_b["digest"], "A's copy differs from B's after B's edit"
+    assert on_a["doc"]["editedBy"] == "B"
