@@ -59,7 +59,9 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
 
 def main(argv: list[str]) -> int:
     settings, log_level = _parse(argv)
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     policy = OpenPolicy()
     if not policy.enforced and not settings.binds_loopback_only:
         log.error(

@@ -20,4 +20,4 @@ def parse_document_id(text: str) -> DocumentId | None:
         payload = base58.b58decode_check(text)
     except ValueError:
         return None
-    return DocumentId(text) if len(payload) == 16 else None  # noqa: PLR2004  (a UUID)
+    return DocumentId(text) if len(payload) == 16 else None

@@ -73,7 +73,7 @@ class _Pending(msgspec.Struct):
 
 def _migrations() -> list[tuple[int, str]]:
     folder = resources.files("server.storage") / "migrations"
-    scripts = sorted(p for p in folder.iterdir() if p.name.endswith(".sql"))
+    scripts = sorted((p for p in folder.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name)
     return [(int(p.name.split("_", 1)[0]), p.read_text(encoding="utf-8")) for p in scripts]
 
 
@@ -157,7 +157,9 @@ class SqliteDocumentStore:
         ]
 
     async def get_meta(self, key: str) -> str | None:
-        rows = list(await self._reader.execute_fetchall("SELECT value FROM meta WHERE key = ?", (key,)))
+        rows = list(
+            await self._reader.execute_fetchall("SELECT value FROM meta WHERE key = ?", (key,))
+        )
         return str(rows[0][0]) if rows else None
 
     async def close(self) -> None:
@@ -236,4 +238,6 @@ async def _migrate(db: aiosqlite.Connection) -> None:
         if version <= current:
             continue
         log.info("migrating database schema to version %d", version)
-        await db.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+        await db.executescript(
+            f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;"
+        )

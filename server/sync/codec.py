@@ -12,9 +12,7 @@ import msgspec
 
 from server.sync.messages import FromClient, ToClient, UnknownMessage
 
-_KNOWN_TYPES = frozenset(
-    (t.__struct_config__.tag for t in FromClient.__args__)  # type: ignore[attr-defined]
-)
+_KNOWN_TYPES = frozenset(t.__struct_config__.tag for t in FromClient.__args__)
 _MAX_DEPTH = 8  # real messages nest two levels; anything deeper is hostile
 
 
@@ -34,10 +32,14 @@ def decode(frame: bytes) -> FromClient | UnknownMessage:
         raise DecodeError("message has no text `type`")
     if message_type not in _KNOWN_TYPES:
         return UnknownMessage(message_type)
+    if "data" in obj and not isinstance(obj["data"], bytes):
+        # msgspec.convert would accept base64 text for a bytes field; the protocol never does.
+        raise DecodeError(f"invalid {message_type} message: `data` must be a byte string")
     try:
-        return msgspec.convert(_without_undefined(obj, 0), FromClient)  # type: ignore[arg-type]
+        message: FromClient = msgspec.convert(_without_undefined(obj, 0), FromClient)
     except msgspec.ValidationError as e:
         raise DecodeError(f"invalid {message_type} message: {e}") from e
+    return message
 
 
 def encode(message: ToClient) -> bytes:
@@ -51,7 +53,9 @@ def _without_undefined(value: Any, depth: int) -> Any:
         raise DecodeError("message nests too deeply")
     if isinstance(value, dict):
         return {
-            k: _without_undefined(v, depth + 1) for k, v in value.items() if v is not cbor2.undefined
+            k: _without_undefined(v, depth + 1)
+            for k, v in value.items()
+            if v is not cbor2.undefined
         }
     if isinstance(value, list):
         return [_without_undefined(v, depth + 1) for v in value]

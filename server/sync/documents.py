@@ -118,7 +118,9 @@ class DocState:
         log.error("commit failed for %s; dropping it from memory", self.document_id, exc_info=error)
         self.registry.forget(self)
         for connection in list(self.subscribers):
-            connection.fail("the server could not save a change; please reconnect", CLOSE_INTERNAL_ERROR)
+            connection.fail(
+                "the server could not save a change; please reconnect", CLOSE_INTERNAL_ERROR
+            )
         self.doc = None
 
     def snapshot(self) -> None:
@@ -217,4 +219,3 @@ class DocumentRegistry:
         """Wait for every flush and snapshot in flight (at shutdown)."""
         while self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
-

@@ -8,6 +8,7 @@ any protocol violation closes only this connection, after an `error` message say
 import asyncio
 import contextlib
 import logging
+from typing import Any
 
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
@@ -26,17 +27,17 @@ _SENDER_GRACE_S = 10.0  # time left to flush a final `error` to a peer being clo
 
 
 class _SocketTransport:
-    def __init__(self, socket: WebSocket) -> None:
+    def __init__(self, socket: WebSocket[Any, Any, Any]) -> None:
         self._socket = socket
 
     async def send_bytes(self, data: bytes) -> None:
-        await self._socket.send({"type": "websocket.send", "bytes": data})
+        await self._socket.send({"type": "websocket.send", "bytes": data, "text": None})
 
     async def close(self, code: int, reason: str) -> None:
         await self._socket.close(code, reason)
 
 
-async def _next_frame(socket: WebSocket) -> bytes | None:
+async def _next_frame(socket: WebSocket[Any, Any, Any]) -> bytes | None:
     """The next binary frame; None once the peer is gone. Text frames are never needed."""
     while True:
         try:
@@ -45,13 +46,13 @@ async def _next_frame(socket: WebSocket) -> bytes | None:
             return None
         if event["type"] != "websocket.receive":
             return None
-        data = event.get("bytes")
+        data: bytes | None = event.get("bytes")
         if data is not None:
             return data
 
 
 @websocket(["/sync", "/{path:path}"], name="sync")
-async def sync_socket(socket: WebSocket) -> None:
+async def sync_socket(socket: WebSocket[Any, Any, Any]) -> None:
     hub: SyncHub = socket.app.state.hub
     settings: Settings = socket.app.state.settings
     await socket.accept()
@@ -72,7 +73,9 @@ async def sync_socket(socket: WebSocket) -> None:
         await _finish(sender)
 
 
-async def _serve(socket: WebSocket, connection: Connection, hub: SyncHub, settings: Settings) -> None:
+async def _serve(
+    socket: WebSocket[Any, Any, Any], connection: Connection, hub: SyncHub, settings: Settings
+) -> None:
     try:
         async with asyncio.timeout(settings.join_timeout_s):
             frame = await _next_frame(socket)
@@ -108,4 +111,3 @@ async def _finish(sender: asyncio.Task[None]) -> None:
     # it): either way this connection's resources are released here.
     with contextlib.suppress(Exception):
         await asyncio.wait_for(sender, _SENDER_GRACE_S)
-

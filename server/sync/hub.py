@@ -97,7 +97,10 @@ class SyncHub:
 
     async def handle(self, connection: Connection, message: FromClient | UnknownMessage) -> None:
         """Dispatch one decoded message from a joined peer. Raises ProtocolError to cut it off."""
-        if isinstance(message, SyncMessage | RequestMessage) and message.sender_id != connection.peer_id:
+        if (
+            isinstance(message, SyncMessage | RequestMessage)
+            and message.sender_id != connection.peer_id
+        ):
             log.info("ignoring a sync message for another peer on %s's socket", connection.peer_id)
             return
         match message:
@@ -108,7 +111,9 @@ class SyncHub:
             case JoinMessage():
                 raise ProtocolError("join sent twice on one connection")
             case UnknownMessage(type=message_type):
-                log.info("ignoring unknown message type %r from %s", message_type, connection.peer_id)
+                log.info(
+                    "ignoring unknown message type %r from %s", message_type, connection.peer_id
+                )
             case (
                 DocUnavailableMessage()
                 | RemoteSubscriptionChangeMessage()
@@ -220,4 +225,3 @@ def _document_id(text: str) -> DocumentId:
     if document_id is None:
         raise ProtocolError("invalid document id")
     return document_id
-

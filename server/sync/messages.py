@@ -6,12 +6,14 @@ older or newer builds send what they send, and unknown fields are ignored, never
 
 import msgspec
 
-from server.ids import DocumentId, PeerId
+from server.ids import PeerId
 
 PROTOCOL_VERSION = "1"
 
 
-class WireMessage(msgspec.Struct, tag_field="type", rename="camel", kw_only=True, omit_defaults=True):
+class WireMessage(
+    msgspec.Struct, tag_field="type", rename="camel", kw_only=True, omit_defaults=True
+):
     sender_id: PeerId
 
 

@@ -63,6 +63,11 @@ class Connection:
     def __repr__(self) -> str:
         return f"<Connection {self.peer_id!r}>"
 
+    @property
+    def queued_bytes(self) -> int:
+        """Bytes of frames queued for this peer and not yet handed to the socket."""
+        return self._outbox_bytes
+
     def sync_state(self, document_id: DocumentId) -> PeerSyncState:
         state = self.sync_states.get(document_id)
         if state is None:
@@ -95,7 +100,9 @@ class Connection:
         if self.closing:
             return
         log.info("closing peer %s: %s", self.peer_id, reason)
-        self.send(ErrorMessage(sender_id=self.server_peer_id, target_id=self.peer_id, message=reason))
+        self.send(
+            ErrorMessage(sender_id=self.server_peer_id, target_id=self.peer_id, message=reason)
+        )
         self.close(code, reason)
 
     def close(self, code: int = CLOSE_NORMAL, reason: str = "") -> None:

@@ -25,7 +25,6 @@ import shlex
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import time
 import uuid
@@ -45,9 +44,12 @@ SERVER_CMD_ENV = "INTEROP_SERVER_CMD"
 # a signal. Generous because CI machines are small (2 cores) and imports can be slow.
 SERVER_START_TIMEOUT = 30.0
 SERVER_EXIT_TIMEOUT = 15.0
+# Default for the Node-side waits (its own `timeoutMs`), in ms: well below the suite's
+# per-test timeouts, so that a stuck wait fails with a message saying what it waited for.
+DEFAULT_WAIT_MS = 15_000
 # Slack added to every Node-side timeout so that the Node side reports its own, more
 # precise timeout message before the Python side gives up on the command.
-CALL_SLACK = 10.0
+CALL_SLACK = 5.0
 # Socket-level errors the Node WebSocket adapter rethrows while a server is being killed
 # or restarted under it; they are a client-library quirk, not a server bug.
 TOLERATED_NODE_ERRORS = {"ECONNRESET", "EPIPE"}
@@ -69,11 +71,11 @@ def tail(text: str, lines: int = 80) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-async def wait_process_exit(proc: subprocess.Popen[bytes], timeout: float) -> int | None:
-    """Wait for a Popen without blocking the event loop; None on timeout."""
+async def wait_process_exit(proc: asyncio.subprocess.Process, seconds: float) -> int | None:
+    """The process's exit code, or None if it is still running after `seconds`."""
     try:
-        return await asyncio.to_thread(proc.wait, timeout)
-    except subprocess.TimeoutExpired:
+        return await asyncio.wait_for(proc.wait(), seconds)
+    except TimeoutError:
         return None
 
 
@@ -85,7 +87,7 @@ class ServerHandle:
         self.data_dir = data_dir
         self.log_path = log_path
         self.url = f"ws://127.0.0.1:{port}/sync"
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: asyncio.subprocess.Process | None = None
         self.starts = 0
 
     def command(self) -> list[str]:
@@ -101,7 +103,7 @@ class ServerHandle:
 
     @property
     def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
+        return self.proc is not None and self.proc.returncode is None
 
     def log_text(self) -> str:
         try:
@@ -118,12 +120,12 @@ class ServerHandle:
             logf.flush()
             # Own session/process group, so that a kill reaches any worker processes too
             # (a crash takes the whole server down, not just its parent process).
-            self.proc = subprocess.Popen(
-                cmd,
+            self.proc = await asyncio.create_subprocess_exec(
+                *cmd,
                 cwd=REPO_ROOT,
-                stdin=subprocess.DEVNULL,
+                stdin=asyncio.subprocess.DEVNULL,
                 stdout=logf,
-                stderr=subprocess.STDOUT,
+                stderr=asyncio.subprocess.STDOUT,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
                 start_new_session=True,
             )
@@ -134,7 +136,7 @@ class ServerHandle:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         last_error: OSError | None = None
         while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
+            if self.proc.returncode is not None:
                 raise RuntimeError(
                     f"server exited with {self.proc.returncode} before listening on "
                     f"port {self.port}; log:\n{tail(self.log_text())}"
@@ -143,7 +145,7 @@ class ServerHandle:
                 _, writer = await asyncio.wait_for(
                     asyncio.open_connection("127.0.0.1", self.port), timeout=1.0
                 )
-            except (OSError, asyncio.TimeoutError) as e:
+            except (TimeoutError, OSError) as e:
                 last_error = e if isinstance(e, OSError) else None
                 await asyncio.sleep(0.05)  # poll interval of a condition loop, not a sync sleep
                 continue
@@ -160,7 +162,8 @@ class ServerHandle:
     async def kill(self, sig: int = signal.SIGTERM) -> int:
         """Send `sig` to the server's process group and wait for it to exit; returns its code."""
         proc = self.proc
-        assert proc is not None and proc.poll() is None, "server is not running"
+        assert proc is not None, "server was never started"
+        assert proc.returncode is None, "server is not running"
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, sig)
         rc = await wait_process_exit(proc, SERVER_EXIT_TIMEOUT)
@@ -222,11 +225,14 @@ class NodeClient:
         ]
         try:
             await asyncio.wait_for(asyncio.shield(self._ready), timeout=30)
-        except asyncio.TimeoutError:
-            raise AssertionError(f"node client {self.name} did not start: {self.diagnostics()}")
+        except TimeoutError:
+            raise AssertionError(
+                f"node client {self.name} did not start: {self.diagnostics()}"
+            ) from None
 
     async def _read_stdout(self) -> None:
-        assert self.proc is not None and self.proc.stdout is not None
+        assert self.proc is not None
+        assert self.proc.stdout is not None
         while line := await self.proc.stdout.readline():
             try:
                 msg = json.loads(line)
@@ -252,38 +258,44 @@ class NodeClient:
             self._ready.set_exception(error)
 
     async def _read_stderr(self) -> None:
-        assert self.proc is not None and self.proc.stderr is not None
+        assert self.proc is not None
+        assert self.proc.stderr is not None
         while line := await self.proc.stderr.readline():
             self.stderr.append(line.decode(errors="replace").rstrip())
 
     def diagnostics(self) -> str:
         rc = self.proc.returncode if self.proc else None
         events = "\n".join(json.dumps(e)[:300] for e in self.events[-20:])
-        return (
-            f"returncode={rc}\n--- last events:\n{events}\n"
-            f"--- stderr tail:\n" + "\n".join(list(self.stderr)[-40:])
-        )
+        stderr = "\n".join(list(self.stderr)[-40:])
+        return f"returncode={rc}\n--- last events:\n{events}\n--- stderr tail:\n{stderr}"
 
-    async def call(self, cmd: str, timeout: float | None = None, **args: Any) -> dict[str, Any]:
-        """Run one command in the Node client and return its result (raise on failure)."""
+    async def call(
+        self, cmd: str, reply_within: float | None = None, **args: Any
+    ) -> dict[str, Any]:
+        """Run one command in the Node client and return its result (raise on failure).
+
+        `reply_within` (seconds) defaults to the command's own `timeoutMs` plus some slack.
+        """
         proc = self.proc
-        assert proc is not None and proc.stdin is not None
+        assert proc is not None
+        assert proc.stdin is not None
         if proc.returncode is not None:
             raise NodeCommandError(f"node client {self.name} is not running: {self.diagnostics()}")
+        args.setdefault("timeoutMs", DEFAULT_WAIT_MS)
         self._next_id += 1
         cid = self._next_id
         fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[cid] = fut
         proc.stdin.write((json.dumps({"id": cid, "cmd": cmd, **args}) + "\n").encode())
         await proc.stdin.drain()
-        if timeout is None:
-            timeout = args.get("timeoutMs", 20_000) / 1000 + CALL_SLACK
+        if reply_within is None:
+            reply_within = args["timeoutMs"] / 1000 + CALL_SLACK
         try:
-            reply = await asyncio.wait_for(fut, timeout)
-        except asyncio.TimeoutError:
+            reply = await asyncio.wait_for(fut, reply_within)
+        except TimeoutError:
             self._pending.pop(cid, None)
             raise NodeCommandError(
-                f"{self.name}: no reply to {cmd} within {timeout} s; {self.diagnostics()}"
+                f"{self.name}: no reply to {cmd} within {reply_within} s; {self.diagnostics()}"
             ) from None
         if not reply["ok"]:
             raise NodeCommandError(f"{self.name}: {cmd} failed: {reply['error']}")
@@ -292,13 +304,13 @@ class NodeClient:
 
     # Thin wrappers for the commands every test uses.
 
-    async def connect(self, url: str, timeout_ms: int = 20_000) -> dict[str, Any]:
+    async def connect(self, url: str, timeout_ms: int = DEFAULT_WAIT_MS) -> dict[str, Any]:
         return await self.call("connect", url=url, timeoutMs=timeout_ms)
 
     async def create(self, doc: dict[str, Any]) -> dict[str, Any]:
         return await self.call("create", doc=doc)
 
-    async def find(self, url: str, timeout_ms: int = 20_000) -> dict[str, Any]:
+    async def find(self, url: str, timeout_ms: int = DEFAULT_WAIT_MS) -> dict[str, Any]:
         """find(); the result has found=False (and `error`) when the client rejected it."""
         return await self.call("find", url=url, timeoutMs=timeout_ms)
 
@@ -309,11 +321,11 @@ class NodeClient:
         return await self.call("state", url=url)
 
     async def wait_heads(
-        self, url: str, heads: list[str], timeout_ms: int = 20_000
+        self, url: str, heads: list[str], timeout_ms: int = DEFAULT_WAIT_MS
     ) -> dict[str, Any]:
         return await self.call("waitHeads", url=url, heads=heads, timeoutMs=timeout_ms)
 
-    async def server_ack(self, url: str, timeout_ms: int = 20_000) -> dict[str, Any]:
+    async def server_ack(self, url: str, timeout_ms: int = DEFAULT_WAIT_MS) -> dict[str, Any]:
         return await self.call("serverAck", url=url, timeoutMs=timeout_ms)
 
     def uncaught_errors(self) -> list[dict[str, Any]]:
@@ -338,10 +350,9 @@ class NodeClient:
         if proc is None:
             return
         if proc.returncode is None:
-            try:
-                await self.call("shutdown", timeout=5)
-            except (NodeCommandError, OSError, RuntimeError):
-                pass  # already dying or wedged: the kill below handles both
+            # Failing here means the process is already dying or wedged: _reap handles both.
+            with contextlib.suppress(NodeCommandError, OSError, RuntimeError):
+                await self.call("shutdown", reply_within=5)
         await self._reap()
 
     async def _reap(self) -> None:
@@ -350,9 +361,7 @@ class NodeClient:
             return
         if proc.stdin is not None and not proc.stdin.is_closing():
             proc.stdin.close()
-        try:
-            await asyncio.wait_for(proc.wait(), timeout=5)
-        except asyncio.TimeoutError:
+        if await wait_process_exit(proc, 5) is None:
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()
             await proc.wait()
@@ -439,7 +448,8 @@ async def server(
         try:
             await handle.teardown()
         finally:
-            if handle.proc is not None and handle.proc.poll() is None:
+            if handle.running:
+                assert handle.proc is not None
                 # teardown failed half-way: never leak the process
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(handle.proc.pid, signal.SIGKILL)
@@ -451,7 +461,9 @@ async def clients(log_sources: list[LogSource], node_ready: None) -> AsyncIterat
     factory = ClientFactory()
 
     def node_logs() -> str:
-        return "\n\n".join(f"=== {c.name} ({c.peer_id})\n{c.diagnostics()}" for c in factory.clients)
+        return "\n\n".join(
+            f"=== {c.name} ({c.peer_id})\n{c.diagnostics()}" for c in factory.clients
+        )
 
     log_sources.append(("node clients", node_logs))
     yield factory

@@ -11,7 +11,7 @@
 //             {"event": "peer", ...}                      unsolicited event (logged by Python)
 //   stderr: free-form diagnostics (automerge-repo's `debug` output if DEBUG is set).
 //
-// Every wait has a timeout (timeoutMs, default 20 s) so that a misbehaving server makes a
+// Every wait has a timeout (timeoutMs, default 15 s) so that a misbehaving server makes a
 // command fail with a message saying what was awaited, instead of hanging the test.
 //
 // Usage: node client.mjs <peerId>
@@ -21,6 +21,9 @@ import { createInterface } from "node:readline"
 import { Repo, generateAutomergeUrl, parseAutomergeUrl } from "@automerge/automerge-repo"
 import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket"
 import * as A from "@automerge/automerge"
+
+// Default for every wait, when the command gives no timeoutMs (the Python side always does).
+const DEFAULT_TIMEOUT_MS = 15000
 
 const peerId = process.argv[2]
 if (!peerId) {
@@ -203,7 +206,7 @@ function applyOps(d, ops) {
 const writers = new Map() // url -> {stop, written}
 
 const commands = {
-  async connect({ url, retryMs = 5000, timeoutMs = 20000 }) {
+  async connect({ url, retryMs = 5000, timeoutMs = DEFAULT_TIMEOUT_MS }) {
     if (adapter) throw new Error("already connected")
     const before = peerEvents
     adapter = new WebSocketClientAdapter(url, retryMs)
@@ -220,13 +223,13 @@ const commands = {
     return { peerCount: peerEvents, serverPeerId: repo.peers[0] ?? null }
   },
 
-  async waitPeer({ count, timeoutMs = 20000 }) {
+  async waitPeer({ count, timeoutMs = DEFAULT_TIMEOUT_MS }) {
     // count: total number of `peer` events (initial connection + reconnections) to reach.
     await waitUntil(() => peerEvents >= count, onSet(peerWaiters), timeoutMs, () => `peer event #${count} (seen ${peerEvents})`)
     return { peerCount: peerEvents }
   },
 
-  async waitDisconnect({ count, timeoutMs = 20000 }) {
+  async waitDisconnect({ count, timeoutMs = DEFAULT_TIMEOUT_MS }) {
     await waitUntil(
       () => disconnectEvents >= count,
       onSet(peerWaiters),
@@ -246,7 +249,7 @@ const commands = {
     return { url: generateAutomergeUrl() }
   },
 
-  async find({ url, timeoutMs = 20000, full = true }) {
+  async find({ url, timeoutMs = DEFAULT_TIMEOUT_MS, full = true }) {
     const t0 = performance.now()
     let timer
     try {
@@ -268,7 +271,7 @@ const commands = {
     return { state: h ? h.state : null }
   },
 
-  async waitReady({ url, timeoutMs = 20000 }) {
+  async waitReady({ url, timeoutMs = DEFAULT_TIMEOUT_MS }) {
     // For a handle that already exists in this Repo (e.g. one whose find() was rejected
     // as unavailable): resolve when it turns ready because the server pushed the document.
     const handle = handleOf(url)
@@ -299,7 +302,7 @@ const commands = {
     return summary(handleOf(url), full)
   },
 
-  async waitHeads({ url, heads, timeoutMs = 20000, full = true }) {
+  async waitHeads({ url, heads, timeoutMs = DEFAULT_TIMEOUT_MS, full = true }) {
     // Resolve once the document contains every one of `heads` in its history.
     const handle = handleOf(url)
     await waitUntil(
@@ -314,14 +317,14 @@ const commands = {
     return summary(handle, full)
   },
 
-  async waitLength({ url, path, min, timeoutMs = 20000 }) {
+  async waitLength({ url, path, min, timeoutMs = DEFAULT_TIMEOUT_MS }) {
     const handle = handleOf(url)
     const len = () => getPath(handle.doc(), path)?.length ?? 0
     await waitUntil(() => len() >= min, onHandleChange(handle), timeoutMs, () => `${path.join(".")} length >= ${min} (is ${len()})`)
     return { length: len() }
   },
 
-  async serverAck({ url, heads, timeoutMs = 20000 }) {
+  async serverAck({ url, heads, timeoutMs = DEFAULT_TIMEOUT_MS }) {
     // Resolve once the server's last sync message shows it has all of `heads`
     // (default: our current heads). Only meaningful while nobody else edits the doc.
     const handle = handleOf(url)
@@ -349,7 +352,7 @@ const commands = {
     }
   },
 
-  async waitEphemeral({ url, count, timeoutMs = 20000 }) {
+  async waitEphemeral({ url, count, timeoutMs = DEFAULT_TIMEOUT_MS }) {
     const id = docId(url)
     const n = () => (ephemeral.get(id) ?? []).length
     await waitUntil(() => n() >= count, onSet(ephemeralWaiters), timeoutMs, () => `${count} ephemeral message(s) on ${url} (got ${n()})`)

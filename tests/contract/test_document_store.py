@@ -1,0 +1,174 @@
+"""One contract suite for every DocumentStore adapter (SQLite and the in-memory fake)."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from automerge.core import Document
+
+from server.storage.memory import MemoryDocumentStore
+from server.storage.protocol import DocumentStore
+from server.storage.sqlite import SqliteDocumentStore
+from tests.support.automerge_docs import document_with, new_document_id, put, read, records_of
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[DocumentStore]:
+    opened: DocumentStore
+    if request.param == "memory":
+        opened = MemoryDocumentStore()
+    else:
+        opened = await SqliteDocumentStore.open(tmp_path / "plans.db")
+    yield opened
+    await opened.close()
+
+
+async def test_an_unknown_document_loads_as_none(store: DocumentStore) -> None:
+    assert await store.load(new_document_id()) is None
+
+
+async def test_appended_changes_load_back_as_the_same_document(store: DocumentStore) -> None:
+    doc_id = new_document_id()
+    doc = document_with({"name": "Sam", "reason": "my dog"})
+
+    await store.append_changes(doc_id, records_of(doc))
+    stored = await store.load(doc_id)
+
+    assert stored is not None
+    loaded = Document.load(stored.data)
+    assert loaded.get_heads() == doc.get_heads()
+    assert read(loaded, "reason") == "my dog"
+
+
+async def test_documents_are_kept_apart(store: DocumentStore) -> None:
+    a, b = new_document_id(), new_document_id()
+    await store.append_changes(a, records_of(document_with({"who": "a"})))
+    await store.append_changes(b, records_of(document_with({"who": "b"})))
+
+    for doc_id, who in ((a, "a"), (b, "b")):
+        stored = await store.load(doc_id)
+        assert stored is not None
+        assert read(Document.load(stored.data), "who") == who
+
+
+async def test_a_change_logged_twice_is_kept_once(store: DocumentStore) -> None:
+    doc_id = new_document_id()
+    records = records_of(document_with({"x": "1"}))
+
+    await store.append_changes(doc_id, records)
+    await store.append_changes(doc_id, records)
+
+    assert len(await store.list_changes(doc_id)) == len(records)
+
+
+async def test_log_positions_grow_with_each_append(store: DocumentStore) -> None:
+    doc_id = new_document_id()
+    doc = document_with({"x": "1"})
+    first = await store.append_changes(doc_id, records_of(doc))
+    heads = doc.get_heads()
+    put(doc, "x", "2")
+
+    second = await store.append_changes(doc_id, records_of(doc, heads))
+
+    assert second > first
+
+
+async def test_concurrent_appends_are_all_durable(store: DocumentStore) -> None:
+    docs = {new_document_id(): document_with({"n": str(i)}) for i in range(20)}
+
+    await asyncio.gather(*(store.append_changes(i, records_of(d)) for i, d in docs.items()))
+
+    for doc_id, doc in docs.items():
+        stored = await store.load(doc_id)
+        assert stored is not None
+        assert Document.load(stored.data).get_heads() == doc.get_heads()
+
+
+async def test_a_snapshot_compacts_without_losing_history(store: DocumentStore) -> None:
+    doc_id = new_document_id()
+    doc = document_with({"a": "1", "b": "2"})
+    position = await store.append_changes(doc_id, records_of(doc))
+    logged_before = await store.list_changes(doc_id)
+
+    await store.save_snapshot(doc_id, bytes(doc.save()), position)
+    heads = doc.get_heads()
+    put(doc, "c", "3")
+    await store.append_changes(doc_id, records_of(doc, heads))
+    stored = await store.load(doc_id)
+
+    assert stored is not None
+    loaded = Document.load(stored.data)
+    assert loaded.get_heads() == doc.get_heads()
+    assert [read(loaded, k) for k in "abc"] == ["1", "2", "3"]
+    # Every change keeps its row (who, when) after compaction, in log order.
+    logged_after = await store.list_changes(doc_id)
+    assert logged_after[: len(logged_before)] == logged_before
+    assert len(logged_after) == len(logged_before) + 1
+    assert {c.hash for c in logged_after} == {bytes(c.hash) for c in doc.get_changes([])}
+
+
+async def test_an_older_snapshot_never_replaces_a_newer_one(store: DocumentStore) -> None:
+    doc_id = new_document_id()
+    doc = document_with({"a": "1"})
+    old_position = await store.append_changes(doc_id, records_of(doc))
+    old_snapshot = bytes(doc.save())
+    heads = doc.get_heads()
+    put(doc, "a", "2")
+    new_position = await store.append_changes(doc_id, records_of(doc, heads))
+
+    await store.save_snapshot(doc_id, bytes(doc.save()), new_position)
+    await store.save_snapshot(doc_id, old_snapshot, old_position)
+    stored = await store.load(doc_id)
+
+    assert stored is not None
+    assert read(Document.load(stored.data), "a") == "2"
+
+
+async def test_load_reports_a_position_covering_what_it_returned(store: DocumentStore) -> None:
+    doc_id = new_document_id()
+    position = await store.append_changes(doc_id, records_of(document_with({"a": "1"})))
+
+    stored = await store.load(doc_id)
+
+    assert stored is not None
+    assert stored.log_position >= position
+
+
+async def test_logged_changes_keep_their_attribution(store: DocumentStore) -> None:
+    doc_id = new_document_id()
+    doc = document_with({"a": "1"}, actor=b"\x01" * 16)
+
+    await store.append_changes(doc_id, records_of(doc))
+    [logged] = await store.list_changes(doc_id)
+
+    assert logged.actor == b"\x01" * 16
+    assert logged.seq == 1
+    assert logged.peer_id == "peer-test"
+    assert logged.received_at_ms == 1
+
+
+async def test_meta_values_round_trip(store: DocumentStore) -> None:
+    assert await store.get_meta("storage_id") is None
+
+    await store.set_meta("storage_id", "abc")
+    await store.set_meta("storage_id", "def")
+
+    assert await store.get_meta("storage_id") == "def"
+
+
+async def test_sqlite_keeps_everything_across_a_reopen(tmp_path: Path) -> None:
+    doc_id = new_document_id()
+    doc = document_with({"a": "1"})
+    first = await SqliteDocumentStore.open(tmp_path / "plans.db")
+    await first.append_changes(doc_id, records_of(doc))
+    await first.close()
+
+    second = await SqliteDocumentStore.open(tmp_path / "plans.db")
+    try:
+        stored = await second.load(doc_id)
+    finally:
+        await second.close()
+
+    assert stored is not None
+    assert Document.load(stored.data).get_heads() == doc.get_heads()

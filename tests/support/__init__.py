@@ -1,0 +1,1 @@
+"""Test support: Automerge documents and protocol peers built from the real binding."""

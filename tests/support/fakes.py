@@ -1,0 +1,50 @@
+"""Fakes behind our own ports: a socket transport and a store whose commits a test releases."""
+
+import asyncio
+
+import cbor2
+
+from server.ids import DocumentId
+from server.storage.memory import MemoryDocumentStore
+from server.storage.protocol import ChangeRecord
+
+
+class RecordingTransport:
+    """A Transport that keeps every frame; `received` wakes waiters on each one."""
+
+    def __init__(self) -> None:
+        self.frames: list[dict[str, object]] = []
+        self.closed: tuple[int, str] | None = None
+        self.received = asyncio.Condition()
+
+    async def send_bytes(self, data: bytes) -> None:
+        async with self.received:
+            self.frames.append(cbor2.loads(data))
+            self.received.notify_all()
+
+    async def close(self, code: int, reason: str) -> None:
+        async with self.received:
+            self.closed = (code, reason)
+            self.received.notify_all()
+
+    async def wait_for(self, count: int) -> list[dict[str, object]]:
+        async with self.received:
+            await asyncio.wait_for(self.received.wait_for(lambda: len(self.frames) >= count), 5)
+        return self.frames
+
+
+class GatedStore(MemoryDocumentStore):
+    """A MemoryDocumentStore whose appends wait until the test opens the gate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.appends_waiting = 0
+        self.append_started = asyncio.Event()
+
+    async def append_changes(self, document_id: DocumentId, changes: list[ChangeRecord]) -> int:
+        self.appends_waiting += 1
+        self.append_started.set()
+        await self.gate.wait()
+        self.appends_waiting -= 1
+        return await super().append_changes(document_id, changes)

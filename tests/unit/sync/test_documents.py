@@ -1,0 +1,165 @@
+"""Durable before acknowledged, late arrival and eviction, on the hub with in-memory ports."""
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from automerge.core import Document, Message, SyncState
+
+from server.auth.policy import Identity, OpenPolicy
+from server.ids import PeerId
+from server.storage.memory import MemoryDocumentStore
+from server.sync.documents import DocumentRegistry
+from server.sync.hub import SyncHub
+from server.sync.messages import JoinMessage, RequestMessage, SyncMessage
+from server.sync.peers import Connection
+from tests.support.automerge_docs import document_with, new_document_id, put
+from tests.support.fakes import GatedStore, RecordingTransport
+
+REQUEST_PAYLOAD = bytes.fromhex("42000001000000020284")
+
+
+class Peer:
+    """A connection to the hub with an Automerge document on the client side."""
+
+    def __init__(self, hub: SyncHub, name: str, doc: Document | None = None) -> None:
+        self.hub = hub
+        self.transport = RecordingTransport()
+        self.connection = Connection(
+            self.transport,
+            server_peer_id=hub.server_peer_id,
+            identity=Identity(),
+            messages_per_second=1000,
+            message_burst=1000,
+            max_outbound_bytes=1 << 26,
+        )
+        self.name = PeerId(name)
+        self.doc = doc if doc is not None else Document()
+        self.state = SyncState()
+        self.sender = asyncio.create_task(self.connection.run_sender())
+        self.seen = 0
+        hub.join(self.connection, JoinMessage(sender_id=self.name))
+
+    async def next_frame(self) -> dict[str, object]:
+        frames = await self.transport.wait_for(self.seen + 1)
+        self.seen += 1
+        return frames[self.seen - 1]
+
+    async def send_sync(self, doc_id: str, *, request: bool = False) -> None:
+        message = self.doc.generate_sync_message(self.state)
+        data = REQUEST_PAYLOAD if message is None else bytes(message.encode())
+        cls = RequestMessage if request else SyncMessage
+        await self.hub.handle(
+            self.connection, cls(sender_id=self.name, document_id=doc_id, data=data)
+        )
+
+    async def upload(self, doc_id: str) -> None:
+        """Sync until the peer has nothing more to say (the server holds its document)."""
+        while (message := self.doc.generate_sync_message(self.state)) is not None:
+            data = bytes(message.encode())
+            await self.hub.handle(
+                self.connection, SyncMessage(sender_id=self.name, document_id=doc_id, data=data)
+            )
+            self.apply(await self.next_frame())
+
+    def apply(self, frame: dict[str, object]) -> None:
+        assert frame["type"] == "sync"
+        data = frame["data"]
+        assert isinstance(data, bytes)
+        self.doc.receive_sync_message(self.state, Message.decode(data))
+
+    async def close(self) -> None:
+        self.hub.leave(self.connection)
+        self.connection.close()
+        await self.sender
+
+
+@pytest.fixture
+async def gated() -> AsyncIterator[tuple[SyncHub, GatedStore]]:
+    store = GatedStore()
+    registry = DocumentRegistry(store, memory_budget=1 << 30, snapshot_every=1000)
+    hub = SyncHub(registry, OpenPolicy(), server_peer_id=PeerId("server"), storage_id="s1")
+    yield hub, store
+    store.gate.set()
+    await registry.drain()
+
+
+async def test_no_reply_advertises_a_change_before_it_is_committed(
+    gated: tuple[SyncHub, GatedStore],
+) -> None:
+    hub, store = gated
+    doc_id = new_document_id()
+    writer = Peer(hub, "writer", document_with({"a": "1"}))
+    assert (await writer.next_frame())["type"] == "peer"
+    await writer.send_sync(doc_id)
+    writer.apply(await writer.next_frame())  # the server asks for the changes
+
+    await writer.send_sync(doc_id)  # the upload
+    await asyncio.wait_for(store.append_started.wait(), 5)
+
+    assert store.appends_waiting == 1
+    assert writer.connection.queued_bytes == 0
+    assert len(writer.transport.frames) == 2
+    store.gate.set()
+    ack = await writer.next_frame()
+    writer.apply(ack)
+    assert await store.load(doc_id) is not None
+    await writer.close()
+
+
+async def test_a_peer_told_unavailable_gets_the_document_when_it_appears(
+    gated: tuple[SyncHub, GatedStore],
+) -> None:
+    hub, store = gated
+    store.gate.set()
+    doc_id = new_document_id()
+    waiter = Peer(hub, "waiter")
+    await waiter.next_frame()
+    await waiter.send_sync(doc_id, request=True)
+    assert (await waiter.next_frame())["type"] == "doc-unavailable"
+
+    writer = Peer(hub, "writer", document_with({"a": "1"}))
+    await writer.next_frame()
+    await writer.upload(doc_id)
+
+    pushed = await waiter.next_frame()
+    assert pushed["type"] == "sync"
+    assert pushed["documentId"] == doc_id
+    await waiter.close()
+    await writer.close()
+
+
+async def test_an_idle_document_is_evicted_and_reloaded_with_the_same_heads() -> None:
+    store = MemoryDocumentStore()
+    registry = DocumentRegistry(store, memory_budget=0, snapshot_every=1000)
+    hub = SyncHub(registry, OpenPolicy(), server_peer_id=PeerId("server"), storage_id="s1")
+    doc_id = new_document_id()
+    writer = Peer(hub, "writer", document_with({"a": "1"}))
+    await writer.next_frame()
+    await writer.upload(doc_id)
+    await registry.drain()
+    assert registry.peek(doc_id) is not None
+
+    await writer.close()
+    await registry.drain()
+
+    assert registry.peek(doc_id) is None
+    reloaded = await registry.get(doc_id)
+    assert reloaded.doc is not None
+    assert reloaded.doc.heads == list(writer.doc.get_heads())
+
+
+async def test_a_document_in_use_is_never_evicted() -> None:
+    store = MemoryDocumentStore()
+    registry = DocumentRegistry(store, memory_budget=0, snapshot_every=1000)
+    hub = SyncHub(registry, OpenPolicy(), server_peer_id=PeerId("server"), storage_id="s1")
+    doc_id = new_document_id()
+    reader = Peer(hub, "reader", document_with({"a": "1"}))
+    await reader.next_frame()
+    await reader.send_sync(doc_id)
+
+    registry.evict_idle()
+
+    assert registry.peek(doc_id) is not None
+    put(reader.doc, "a", "2")
+    await reader.close()
