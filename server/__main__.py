@@ -13,13 +13,10 @@ import uvicorn
 
 from server.app import create_app
 from server.auth.policy import OpenPolicy
-from server.settings import MIB, Settings
+from server.runner import uvicorn_config
+from server.settings import Settings
 
 log = logging.getLogger("server")
-
-# Frames a little over our own limit still reach the handler, which answers them with an
-# `error` message; beyond this uvicorn closes the socket itself (close code 1009).
-_FRAME_SLACK = 1 * MIB
 
 
 def _parse(argv: list[str]) -> tuple[Settings, str]:
@@ -70,19 +67,7 @@ def main(argv: list[str]) -> int:
             settings.host,
         )
         return 2
-    config = uvicorn.Config(
-        create_app(settings, policy),
-        host=settings.host,
-        port=settings.port,
-        log_level=log_level,
-        lifespan="on",
-        ws_max_size=settings.max_message_bytes + _FRAME_SLACK,
-        ws_ping_interval=settings.ping_interval_s,
-        ws_ping_timeout=settings.ping_interval_s,
-        # Deflating multi-megabyte documents costs more CPU than loopback/LAN bandwidth saves.
-        ws_per_message_deflate=False,
-        timeout_graceful_shutdown=10,
-    )
+    config = uvicorn_config(create_app(settings, policy), settings, log_level)
     # uvicorn re-raises the signal it shut down on; with these no-op handlers in place that
     # ends the process with status 0 instead of dying by the signal.
     signal.signal(signal.SIGTERM, lambda *_: None)

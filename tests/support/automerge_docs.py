@@ -2,12 +2,11 @@
 
 import os
 
+import base58
 from automerge.core import ROOT, Document, ScalarType
 
 from server.ids import DocumentId
 from server.storage.protocol import ChangeRecord
-
-import base58
 
 
 def new_document_id() -> DocumentId:

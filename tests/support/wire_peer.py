@@ -1,0 +1,113 @@
+"""A protocol peer over a real WebSocket, speaking raw CBOR frames, with a real Automerge doc."""
+
+import asyncio
+from typing import Any
+
+import cbor2
+import websockets
+from automerge.core import Document, Message, SyncState
+from websockets.asyncio.client import ClientConnection
+
+from tests.support.automerge_docs import new_document_id
+
+WAIT_S = 10.0
+
+
+class WirePeer:
+    def __init__(self, ws: ClientConnection, peer_id: str) -> None:
+        self.ws = ws
+        self.peer_id = peer_id
+        self.server_id = ""
+        self.docs: dict[str, Document] = {}
+        self.states: dict[str, SyncState] = {}
+
+    @classmethod
+    async def connect(
+        cls, url: str, peer_id: str | None = None, *, join: bool = True
+    ) -> "WirePeer":
+        ws = await websockets.connect(url, max_size=None, compression=None)
+        peer = cls(ws, peer_id or f"peer-{new_document_id()[:8]}")
+        if join:
+            await peer.join()
+        return peer
+
+    async def join(self, versions: list[str] | None = None) -> dict[str, Any]:
+        await self.send(
+            {
+                "type": "join",
+                "senderId": self.peer_id,
+                "peerMetadata": {"storageId": cbor2.undefined, "isEphemeral": True},
+                "supportedProtocolVersions": versions or ["1"],
+            }
+        )
+        reply = await self.recv()
+        if reply["type"] == "peer":
+            self.server_id = reply["senderId"]
+        return reply
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self.ws.send(cbor2.dumps(message))
+
+    async def recv(self) -> dict[str, Any]:
+        frame = await asyncio.wait_for(self.ws.recv(), WAIT_S)
+        assert isinstance(frame, bytes)
+        decoded: dict[str, Any] = cbor2.loads(frame)
+        return decoded
+
+    async def recv_type(self, message_type: str) -> dict[str, Any]:
+        while (message := await self.recv())["type"] != message_type:
+            pass
+        return message
+
+    async def closed(self) -> tuple[int | None, list[dict[str, Any]]]:
+        """Read until the server closes; return its close code and what it sent before."""
+        seen: list[dict[str, Any]] = []
+        try:
+            while True:
+                seen.append(await self.recv())
+        except websockets.ConnectionClosed:
+            pass
+        return self.ws.protocol.close_rcvd.code if self.ws.protocol.close_rcvd else None, seen
+
+    def doc(self, doc_id: str) -> Document:
+        if doc_id not in self.docs:
+            self.docs[doc_id] = Document()
+            self.states[doc_id] = SyncState()
+        return self.docs[doc_id]
+
+    async def send_sync(self, doc_id: str, data: bytes, message_type: str = "sync") -> None:
+        await self.send(
+            {
+                "type": message_type,
+                "senderId": self.peer_id,
+                "targetId": self.server_id,
+                "documentId": doc_id,
+                "data": data,
+            }
+        )
+
+    async def sync(self, doc_id: str) -> None:
+        """Run the sync protocol for one document until both sides are quiet."""
+        doc = self.doc(doc_id)
+        state = self.states[doc_id]
+        outgoing = doc.generate_sync_message(state)
+        if outgoing is None:
+            return
+        await self.send_sync(doc_id, bytes(outgoing.encode()))
+        while True:
+            reply = await self.recv_for(doc_id)
+            doc.receive_sync_message(state, Message.decode(reply["data"]))
+            outgoing = doc.generate_sync_message(state)
+            if outgoing is None:
+                return
+            await self.send_sync(doc_id, bytes(outgoing.encode()))
+
+    async def recv_for(self, doc_id: str) -> dict[str, Any]:
+        while True:
+            message = await self.recv()
+            if message.get("documentId") == doc_id:
+                assert message["type"] == "sync", message
+                return message
+
+    async def close(self) -> None:
+        await self.ws.close()
