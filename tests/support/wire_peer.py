@@ -1,6 +1,7 @@
 """A protocol peer over a real WebSocket, speaking raw CBOR frames, with a real Automerge doc."""
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import cbor2
@@ -101,6 +102,23 @@ class WirePeer:
             if outgoing is None:
                 return
             await self.send_sync(doc_id, bytes(outgoing.encode()))
+
+    async def receive_until(
+        self, doc_id: str, done: Callable[[Document], bool], *, request: bool = False
+    ) -> None:
+        """Take sync messages the server sends (after asking, with `request`) until `done`."""
+        doc = self.doc(doc_id)
+        state = self.states[doc_id]
+        if request:
+            outgoing = doc.generate_sync_message(state)
+            assert outgoing is not None
+            await self.send_sync(doc_id, bytes(outgoing.encode()), "request")
+        while not done(doc):
+            message = await self.recv_for(doc_id)
+            doc.receive_sync_message(state, Message.decode(message["data"]))
+            outgoing = doc.generate_sync_message(state)
+            if outgoing is not None:
+                await self.send_sync(doc_id, bytes(outgoing.encode()))
 
     async def recv_for(self, doc_id: str) -> dict[str, Any]:
         while True:
