@@ -51,7 +51,7 @@ async def _next_frame(socket: WebSocket[Any, Any, Any]) -> bytes | None:
             return data
 
 
-@websocket(["/sync", "/{path:path}"], name="sync")
+@websocket(["/", "/sync", "/{path:path}"], name="sync")
 async def sync_socket(socket: WebSocket[Any, Any, Any]) -> None:
     hub: SyncHub = socket.app.state.hub
     settings: Settings = socket.app.state.settings

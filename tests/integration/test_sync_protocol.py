@@ -129,3 +129,12 @@ async def test_ephemeral_messages_reach_other_peers_once_and_never_loop(
     await alice.sync(doc_id)  # alice received no echo: her next frame is her sync reply
     await alice.close()
     await bob.close()
+
+
+async def test_the_upgrade_is_accepted_on_any_path(server: LiveServer) -> None:
+    base = server.url.removesuffix("/sync")
+    for path in ("", "/", "/sync", "/sync/", "/a/b?x=1"):
+        peer = await WirePeer.connect(base + path)
+
+        assert peer.server_id.startswith("sync-server-")
+        await peer.close()
