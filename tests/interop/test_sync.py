@@ -117,6 +117,8 @@ async def test_large_document_both_ways(server: ServerHandle, clients: ClientFac
     after_a = await a.change(
         url, *[{"op": "pushRandomBytes", "path": ["chunks"], "size": chunk} for _ in range(5)]
     )
+    saved = (await a.call("savedSize", url=url))["bytes"]
+    assert saved >= 5 * chunk, f"document is only {saved} bytes in storage format"
     await a.server_ack(url, timeout_ms=60_000)
 
     found = await b.find(url, timeout_ms=60_000)

@@ -298,6 +298,12 @@ const commands = {
     return summary(handle, false)
   },
 
+  savedSize({ url }) {
+    // Size of the whole document in Automerge's storage format: what a whole-document
+    // sync message carries.
+    return { bytes: A.save(handleOf(url).doc()).byteLength }
+  },
+
   state({ url, full = true }) {
     return summary(handleOf(url), full)
   },
