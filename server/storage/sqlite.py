@@ -136,7 +136,10 @@ class SqliteDocumentStore:
         await self._submit(write)
 
     async def load(self, document_id: DocumentId) -> StoredDocument | None:
-        rows = list(await self._reader.execute_fetchall(_LOAD, {"doc": document_id}))
+        try:
+            rows = list(await self._reader.execute_fetchall(_LOAD, {"doc": document_id}))
+        except sqlite3.Error as e:
+            raise StorageError(f"could not read {document_id}") from e
         if not rows:
             return None
         return StoredDocument(b"".join(r[0] for r in rows), max(r[1] for r in rows))

@@ -14,9 +14,10 @@ from collections import OrderedDict
 from collections.abc import Coroutine
 from typing import Any
 
+from server.errors import StorageError
 from server.ids import DocumentId
 from server.storage.protocol import ChangeRecord, DocumentStore
-from server.sync.engine import LiveDocument
+from server.sync.engine import LiveDocument, SyncDataError
 from server.sync.messages import SyncMessage
 from server.sync.peers import CLOSE_INTERNAL_ERROR, Connection
 
@@ -174,7 +175,10 @@ class DocumentRegistry:
         stored = await self.store.load(document_id)
         state = DocState(self, document_id)
         if stored is not None:
-            state.doc = LiveDocument.load(stored.data)
+            try:
+                state.doc = LiveDocument.load(stored.data)
+            except SyncDataError as e:
+                raise StorageError(f"stored document {document_id} does not load") from e
             state.size = len(stored.data)
             state.log_position = stored.log_position
         self.evict_idle()

@@ -14,12 +14,18 @@ from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
 from server.auth.policy import Identity
-from server.errors import ProtocolError
+from server.errors import ProtocolError, StorageError
 from server.settings import Settings
 from server.sync import codec
 from server.sync.hub import SyncHub
 from server.sync.messages import JoinMessage
-from server.sync.peers import CLOSE_NORMAL, CLOSE_POLICY_VIOLATION, CLOSE_TOO_BIG, Connection
+from server.sync.peers import (
+    CLOSE_INTERNAL_ERROR,
+    CLOSE_NORMAL,
+    CLOSE_POLICY_VIOLATION,
+    CLOSE_TOO_BIG,
+    Connection,
+)
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +110,9 @@ async def _receive(frame: bytes, connection: Connection, hub: SyncHub, settings:
             await hub.handle(connection, message)
     except (codec.DecodeError, ProtocolError) as e:
         connection.fail(str(e))
+    except StorageError:
+        log.exception("storage failed while serving %s", connection.peer_id)
+        connection.fail("the server could not read a document; please retry", CLOSE_INTERNAL_ERROR)
 
 
 async def _finish(sender: asyncio.Task[None]) -> None:

@@ -138,3 +138,28 @@ async def test_the_upgrade_is_accepted_on_any_path(server: LiveServer) -> None:
 
         assert peer.server_id.startswith("sync-server-")
         await peer.close()
+
+
+async def test_a_corrupt_stored_document_fails_only_the_peer_asking_for_it(
+    server: LiveServer,
+) -> None:
+    doc_id = new_document_id()
+    with sqlite3.connect(server.settings.database_path) as db:
+        db.execute(
+            "INSERT INTO changes (doc_id, hash, actor, seq, change_time_ms, received_at_ms, bytes)"
+            " VALUES (?, ?, ?, 1, 0, 0, ?)",
+            (doc_id, b"\x01" * 32, b"\x02" * 16, b"\x85\x6f\x4a\x83 not a change"),
+        )
+    asker = await WirePeer.connect(server.url, "asker")
+    other = await WirePeer.connect(server.url, "other")
+
+    await asker.send_sync(doc_id, REQUEST_PAYLOAD, "request")
+    code, messages = await asker.closed()
+    fine = new_document_id()
+    put(other.doc(fine), "a", "1")
+    await other.sync(fine)
+
+    assert code == 1011
+    assert "could not read a document" in messages[-1]["message"]
+    assert len(_hashes_on_disk(server, fine)) == 1
+    await other.close()
