@@ -2,7 +2,7 @@
 // One official automerge-repo client (one Repo, no storage) driven over a line protocol.
 //
 // The interop tests (tests/interop/*.py) start one such process per simulated client, so
-// that a client can be killed like a real crashed app (test_crash_safety kills writers).
+// that a client can be killed like a real crashed app (test_relayed_changes_survive_sigkill kills writers).
 //
 //   stdin : one JSON command per line: {"id": 1, "cmd": "find", ...args}
 //   stdout: one JSON object per line:
