@@ -19,6 +19,7 @@ class MemoryDocumentStore:
         self._hashes: dict[DocumentId, set[bytes]] = {}
         self._snapshots: dict[DocumentId, tuple[bytes, int]] = {}
         self._meta: dict[str, str] = {}
+        self._actors: dict[bytes, str] = {}
         self._closed = False
 
     async def append_changes(self, document_id: DocumentId, changes: list[ChangeRecord]) -> int:
@@ -26,6 +27,8 @@ class MemoryDocumentStore:
         log = self._logs.setdefault(document_id, [])
         seen = self._hashes.setdefault(document_id, set())
         for change in changes:
+            if change.account_id is not None:
+                self._actors.setdefault(change.actor, change.account_id)
             if change.hash not in seen:
                 seen.add(change.hash)
                 self._position += 1
@@ -62,9 +65,14 @@ class MemoryDocumentStore:
                 received_at_ms=r.record.received_at_ms,
                 peer_id=r.record.peer_id,
                 account_id=r.record.account_id,
+                role=r.record.role,
             )
             for r in self._logs.get(document_id, [])
         ]
+
+    async def actor_bindings(self) -> dict[bytes, str]:
+        self._check_open()
+        return dict(self._actors)
 
     async def get_meta(self, key: str) -> str | None:
         self._check_open()

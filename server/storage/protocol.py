@@ -24,7 +24,9 @@ class ChangeRecord(msgspec.Struct, frozen=True, kw_only=True):
     received_at_ms: int
     peer_id: str | None = None
     account_id: str | None = None
-    """Filled in once connections are authenticated (accounts issue)."""
+    """The verified account whose connection delivered the change (None: no accounts)."""
+    role: str | None = None
+    """That account's role in the document's plan when the change arrived."""
 
 
 class StoredDocument(msgspec.Struct, frozen=True):
@@ -44,6 +46,7 @@ class LoggedChange(msgspec.Struct, frozen=True, kw_only=True):
     received_at_ms: int
     peer_id: str | None
     account_id: str | None
+    role: str | None = None
 
 
 class DocumentStore(Protocol):
@@ -71,6 +74,10 @@ class DocumentStore(Protocol):
 
     async def list_changes(self, document_id: DocumentId) -> list[LoggedChange]:
         """Every logged change of the document, oldest first (compacted ones included)."""
+        ...
+
+    async def actor_bindings(self) -> dict[bytes, str]:
+        """Every Automerge actor id seen with an account, and that account."""
         ...
 
     async def get_meta(self, key: str) -> str | None: ...

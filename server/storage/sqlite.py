@@ -1,19 +1,20 @@
-"""SqliteDocumentStore: the embedded default, on aiosqlite, with group commit.
+"""SQLite on aiosqlite: the database (connections, migrations, group commit), documents.
 
 Two connections: a writer owned by one committer task, and a reader for loads and queries
 (WAL lets it read committed data while the writer works). Writes from any number of callers
 are queued; the committer takes everything queued, writes it in ONE transaction and fsyncs
 once (synchronous=FULL), then wakes every caller. Under load, durability costs one fsync
-per batch, not per change.
+per batch, not per change. Feature records (sqlite_records.py) share the same database.
 """
 
 import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 import msgspec
@@ -33,9 +34,10 @@ _PRAGMAS = (
 
 _INSERT_CHANGE = """
 INSERT OR IGNORE INTO changes
-    (doc_id, hash, actor, seq, change_time_ms, received_at_ms, peer_id, account_id, bytes)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    (doc_id, hash, actor, seq, change_time_ms, received_at_ms, peer_id, account_id, role, bytes)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
+_BIND_ACTOR = "INSERT OR IGNORE INTO actors (actor, account_id, first_seen_ms) VALUES (?, ?, ?)"
 _UPSERT_SNAPSHOT = """
 INSERT INTO snapshots (doc_id, data, upto_log_id, created_at_ms) VALUES (?, ?, ?, ?)
 ON CONFLICT (doc_id) DO UPDATE SET
@@ -59,11 +61,12 @@ SELECT bytes, log_id FROM (
 )
 """
 _LIST_CHANGES = """
-SELECT hash, actor, seq, change_time_ms, received_at_ms, peer_id, account_id
+SELECT hash, actor, seq, change_time_ms, received_at_ms, peer_id, account_id, role
 FROM changes WHERE doc_id = ? ORDER BY log_id
 """
 
 Write = Callable[[aiosqlite.Connection], Awaitable[None]]
+Row = tuple[Any, ...]
 
 
 class _Pending(msgspec.Struct):
@@ -77,15 +80,17 @@ def _migrations() -> list[tuple[int, str]]:
     return [(int(p.name.split("_", 1)[0]), p.read_text(encoding="utf-8")) for p in scripts]
 
 
-class SqliteDocumentStore:
+class SqliteDatabase:
+    """One SQLite file: a writer behind a group-commit queue, and a read-only reader."""
+
     def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
         self._writer = writer
-        self._reader = reader
+        self.reader = reader
         self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
         self._committer = asyncio.create_task(self._commit_loop(), name="sqlite-committer")
 
     @classmethod
-    async def open(cls, path: Path) -> "SqliteDocumentStore":
+    async def open(cls, path: Path) -> "SqliteDatabase":
         path.parent.mkdir(parents=True, exist_ok=True)
         writer = await aiosqlite.connect(path, isolation_level=None)
         try:
@@ -99,85 +104,26 @@ class SqliteDocumentStore:
         await reader.execute("PRAGMA query_only=ON")
         return cls(writer, reader)
 
-    async def append_changes(self, document_id: DocumentId, changes: list[ChangeRecord]) -> int:
-        rows = [
-            (
-                document_id,
-                c.hash,
-                c.actor,
-                c.seq,
-                c.change_time_ms,
-                c.received_at_ms,
-                c.peer_id,
-                c.account_id,
-                c.data,
-            )
-            for c in changes
-        ]
+    async def write(self, write: Write) -> int:
+        """Run `write` in the next group commit; return the change log's last position."""
+        if self._committer.done():
+            raise StorageError("database is closed")
+        done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        await self._queue.put(_Pending(write, done))
+        return await done
 
-        async def write(db: aiosqlite.Connection) -> None:
-            await db.executemany(_INSERT_CHANGE, rows)
-
-        return await self._submit(write)
-
-    async def save_snapshot(self, document_id: DocumentId, data: bytes, log_position: int) -> None:
-        now = int(time.time() * 1000)
-
-        async def write(db: aiosqlite.Connection) -> None:
-            await db.execute(_UPSERT_SNAPSHOT, (document_id, data, log_position, now))
-            await db.execute(_COMPACT, (document_id, document_id))
-
-        await self._submit(write)
-
-    async def set_meta(self, key: str, value: str) -> None:
-        async def write(db: aiosqlite.Connection) -> None:
-            await db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
-
-        await self._submit(write)
-
-    async def load(self, document_id: DocumentId) -> StoredDocument | None:
+    async def fetch(self, sql: str, params: Sequence[object] | dict[str, object] = ()) -> list[Row]:
         try:
-            rows = list(await self._reader.execute_fetchall(_LOAD, {"doc": document_id}))
+            return [tuple(r) for r in await self.reader.execute_fetchall(sql, params)]
         except sqlite3.Error as e:
-            raise StorageError(f"could not read {document_id}") from e
-        if not rows:
-            return None
-        return StoredDocument(b"".join(r[0] for r in rows), max(r[1] for r in rows))
-
-    async def list_changes(self, document_id: DocumentId) -> list[LoggedChange]:
-        rows = await self._reader.execute_fetchall(_LIST_CHANGES, (document_id,))
-        return [
-            LoggedChange(
-                hash=r[0],
-                actor=r[1],
-                seq=r[2],
-                change_time_ms=r[3],
-                received_at_ms=r[4],
-                peer_id=r[5],
-                account_id=r[6],
-            )
-            for r in rows
-        ]
-
-    async def get_meta(self, key: str) -> str | None:
-        rows = list(
-            await self._reader.execute_fetchall("SELECT value FROM meta WHERE key = ?", (key,))
-        )
-        return str(rows[0][0]) if rows else None
+            raise StorageError("could not read the database") from e
 
     async def close(self) -> None:
         """Finish every queued write, then close both connections."""
         await self._queue.put(None)
         await self._committer
-        await self._reader.close()
+        await self.reader.close()
         await self._writer.close()
-
-    async def _submit(self, write: Write) -> int:
-        if self._committer.done():
-            raise StorageError("store is closed")
-        done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Pending(write, done))
-        return await done
 
     async def _commit_loop(self) -> None:
         stopping = False
@@ -199,10 +145,11 @@ class SqliteDocumentStore:
     async def _commit(self, batch: list[_Pending]) -> None:
         try:
             position = await self._transaction(batch)
-        except sqlite3.Error:
+        except (sqlite3.Error, StorageError) as e:
             if len(batch) == 1:
-                log.exception("storage write failed")
-                _settle(batch[0], error=StorageError("storage write failed"))
+                if not isinstance(e, StorageError):
+                    log.exception("storage write failed")
+                _settle(batch[0], error=e if isinstance(e, StorageError) else StorageError(str(e)))
                 return
             # One bad write must not fail the others it was batched with: retry one by one.
             for pending in batch:
@@ -223,6 +170,91 @@ class SqliteDocumentStore:
             raise
         rows = list(await db.execute_fetchall("SELECT COALESCE(MAX(log_id), 0) FROM changes"))
         return int(rows[0][0])
+
+
+class SqliteDocumentStore:
+    def __init__(self, db: SqliteDatabase, *, owns_database: bool = False) -> None:
+        self._db = db
+        self._owns_database = owns_database
+
+    @classmethod
+    async def open(cls, path: Path) -> "SqliteDocumentStore":
+        """A store with a database of its own (closed with the store)."""
+        return cls(await SqliteDatabase.open(path), owns_database=True)
+
+    async def append_changes(self, document_id: DocumentId, changes: list[ChangeRecord]) -> int:
+        rows = [
+            (
+                document_id,
+                c.hash,
+                c.actor,
+                c.seq,
+                c.change_time_ms,
+                c.received_at_ms,
+                c.peer_id,
+                c.account_id,
+                c.role,
+                c.data,
+            )
+            for c in changes
+        ]
+        bindings = [(c.actor, c.account_id, c.received_at_ms) for c in changes if c.account_id]
+
+        async def write(db: aiosqlite.Connection) -> None:
+            await db.executemany(_INSERT_CHANGE, rows)
+            if bindings:
+                await db.executemany(_BIND_ACTOR, bindings)
+
+        return await self._db.write(write)
+
+    async def save_snapshot(self, document_id: DocumentId, data: bytes, log_position: int) -> None:
+        now = int(time.time() * 1000)
+
+        async def write(db: aiosqlite.Connection) -> None:
+            await db.execute(_UPSERT_SNAPSHOT, (document_id, data, log_position, now))
+            await db.execute(_COMPACT, (document_id, document_id))
+
+        await self._db.write(write)
+
+    async def set_meta(self, key: str, value: str) -> None:
+        async def write(db: aiosqlite.Connection) -> None:
+            await db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+        await self._db.write(write)
+
+    async def load(self, document_id: DocumentId) -> StoredDocument | None:
+        rows = await self._db.fetch(_LOAD, {"doc": document_id})
+        if not rows:
+            return None
+        return StoredDocument(b"".join(r[0] for r in rows), max(r[1] for r in rows))
+
+    async def list_changes(self, document_id: DocumentId) -> list[LoggedChange]:
+        rows = await self._db.fetch(_LIST_CHANGES, (document_id,))
+        return [
+            LoggedChange(
+                hash=r[0],
+                actor=r[1],
+                seq=r[2],
+                change_time_ms=r[3],
+                received_at_ms=r[4],
+                peer_id=r[5],
+                account_id=r[6],
+                role=r[7],
+            )
+            for r in rows
+        ]
+
+    async def actor_bindings(self) -> dict[bytes, str]:
+        rows = await self._db.fetch("SELECT actor, account_id FROM actors")
+        return {bytes(r[0]): str(r[1]) for r in rows}
+
+    async def get_meta(self, key: str) -> str | None:
+        rows = await self._db.fetch("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    async def close(self) -> None:
+        if self._owns_database:
+            await self._db.close()
 
 
 def _settle(pending: _Pending, *, position: int = 0, error: Exception | None = None) -> None:

@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import msgspec
 import pytest
 from automerge.core import Document
 
@@ -172,3 +173,20 @@ async def test_sqlite_keeps_everything_across_a_reopen(tmp_path: Path) -> None:
 
     assert stored is not None
     assert Document.load(stored.data).get_heads() == doc.get_heads()
+
+
+async def test_an_actor_stays_bound_to_the_first_account_that_sent_it(
+    store: DocumentStore,
+) -> None:
+    doc_id = new_document_id()
+    doc = document_with({"a": "1"}, actor=b"\x05" * 16)
+    [first] = records_of(doc)
+    heads = doc.get_heads()
+    put(doc, "a", "2")
+    [second] = records_of(doc, heads)
+
+    await store.append_changes(doc_id, [msgspec.structs.replace(first, account_id="alice")])
+    await store.append_changes(doc_id, [msgspec.structs.replace(second, account_id="mallory")])
+
+    assert await store.actor_bindings() == {b"\x05" * 16: "alice"}
+    assert [c.account_id for c in await store.list_changes(doc_id)] == ["alice", "mallory"]

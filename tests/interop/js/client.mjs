@@ -14,11 +14,16 @@
 // Every wait has a timeout (timeoutMs, default 15 s) so that a misbehaving server makes a
 // command fail with a message saying what was awaited, instead of hanging the test.
 //
+// Besides what the Repo exposes, the client records every message the server sends before
+// the Repo sees it (`error` and `doc-unavailable` included, which the adapter only logs or
+// turns into state) and every close of its WebSocket with the close code, so that the
+// access-control tests can wait for a refusal instead of sleeping.
+//
 // Usage: node client.mjs <peerId>
 
 import { createHash, randomBytes } from "node:crypto"
 import { createInterface } from "node:readline"
-import { Repo, generateAutomergeUrl, parseAutomergeUrl } from "@automerge/automerge-repo"
+import { Repo, cbor, generateAutomergeUrl, parseAutomergeUrl } from "@automerge/automerge-repo"
 import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket"
 import * as A from "@automerge/automerge"
 
@@ -80,6 +85,53 @@ function watch(handle) {
     ephemeral.get(handle.documentId).push({ senderId, message: plain(message) })
     for (const w of [...ephemeralWaiters]) w()
   })
+}
+
+// Every message the server sent, as decoded by this client (bytes replaced by their length),
+// and every close of a socket: what the access tests wait for and assert on.
+const serverMessages = [] // [{type, documentId, message, senderId, bytes}]
+const closes = [] // [{code, reason}]
+const messageWaiters = new Set()
+
+function recordServerMessage(raw) {
+  let msg
+  try {
+    msg = cbor.decode(new Uint8Array(raw))
+  } catch {
+    serverMessages.push({ type: "<undecodable>", bytes: raw.byteLength })
+    return
+  }
+  serverMessages.push({
+    type: msg?.type ?? null,
+    documentId: msg?.documentId ?? null,
+    senderId: msg?.senderId ?? null,
+    message: typeof msg?.message === "string" ? msg.message : null,
+    bytes: msg?.data instanceof Uint8Array ? msg.data.byteLength : null,
+  })
+  for (const w of [...messageWaiters]) w()
+}
+
+/** Wrap the adapter so that every socket it opens reports its messages and its close. */
+function instrument(adapter) {
+  const connect = adapter.connect.bind(adapter)
+  const receive = adapter.receiveMessage.bind(adapter)
+  adapter.receiveMessage = bytes => {
+    recordServerMessage(bytes)
+    return receive(bytes)
+  }
+  adapter.connect = (...args) => {
+    connect(...args)
+    adapter.socket?.addEventListener("close", ev => {
+      closes.push({ code: ev.code, reason: String(ev.reason ?? "") })
+      for (const w of [...messageWaiters]) w()
+    })
+  }
+}
+
+function matching({ type, documentId }) {
+  return serverMessages.filter(
+    m => (type == null || m.type === type) && (documentId == null || m.documentId === documentId)
+  )
 }
 
 // ------------------------------------------------------------------ helpers
@@ -206,10 +258,12 @@ function applyOps(d, ops) {
 const writers = new Map() // url -> {stop, written}
 
 const commands = {
-  async connect({ url, retryMs = 5000, timeoutMs = DEFAULT_TIMEOUT_MS }) {
+  async connect({ url, retryMs = 5000, timeoutMs = DEFAULT_TIMEOUT_MS, waitPeer = true }) {
+    // waitPeer=false: return at once (a server that refuses the credential never sends peer).
     if (adapter) throw new Error("already connected")
     const before = peerEvents
     adapter = new WebSocketClientAdapter(url, retryMs)
+    instrument(adapter)
     // Raw ephemeral messages as they come off the socket, before the NetworkSubsystem's
     // de-duplication: catches a server that echoes a message back to its author.
     adapter.on("message", msg => {
@@ -219,6 +273,7 @@ const commands = {
       }
     })
     repo.networkSubsystem.addNetworkAdapter(adapter)
+    if (!waitPeer) return { peerCount: peerEvents, serverPeerId: null }
     await waitUntil(() => peerEvents > before, onSet(peerWaiters), timeoutMs, () => `peer from ${url}`)
     return { peerCount: peerEvents, serverPeerId: repo.peers[0] ?? null }
   },
@@ -243,6 +298,71 @@ const commands = {
     const handle = repo.create(doc)
     watch(handle)
     return { url: handle.url, documentId: handle.documentId, ...summary(handle, false) }
+  },
+
+  disconnect() {
+    // Stop for good: close the socket and the retry timer (no reconnect).
+    if (!adapter) throw new Error("not connected")
+    repo.networkSubsystem.removeNetworkAdapter(adapter) // also disconnects it
+    return { closes: closes.length }
+  },
+
+  serverMessages({ type = null, documentId = null }) {
+    return { messages: matching({ type, documentId }), closes }
+  },
+
+  async waitServerMessage({ type = null, documentId = null, count = 1, timeoutMs = DEFAULT_TIMEOUT_MS }) {
+    // Resolve once the server sent `count` messages of this type (about this document).
+    await waitUntil(
+      () => matching({ type, documentId }).length >= count,
+      onSet(messageWaiters),
+      timeoutMs,
+      () => `${count} server message(s) of type ${type} about ${documentId} (got ${JSON.stringify(serverMessages.slice(-10))})`
+    )
+    return { messages: matching({ type, documentId }), closes }
+  },
+
+  async waitClose({ count = 1, timeoutMs = DEFAULT_TIMEOUT_MS }) {
+    await waitUntil(
+      () => closes.length >= count,
+      onSet(messageWaiters),
+      timeoutMs,
+      () => `socket close #${count} (seen ${JSON.stringify(closes)})`
+    )
+    return { closes }
+  },
+
+  actors({ url }) {
+    // Every actor id (hex) in the document's history, and this handle's own actor.
+    const doc = handleOf(url).doc()
+    const all = new Set(A.getAllChanges(doc).map(c => A.decodeChange(c).actor))
+    return { actors: [...all].sort(), own: A.getActorId(doc) }
+  },
+
+  forge({ url, actor, ops }) {
+    // A change authored under someone else's actor id: load this client's copy with that
+    // actor (A.load(bytes, {actor})), edit, and merge the result into the handle, so that
+    // the Repo uploads it like any local change.
+    const handle = handleOf(url)
+    const forged = A.change(A.load(A.save(handle.doc()), { actor }), d => applyOps(d, ops))
+    const hash = A.getHeads(forged)[0]
+    const change = A.decodeChange(A.getLastLocalChange(forged))
+    handle.update(d => A.merge(d, forged))
+    return { hash, actor: change.actor, seq: change.seq, ...summary(handle, false) }
+  },
+
+  importAs({ documentId, doc = {} }) {
+    // A document of this client's own making, under someone else's document id.
+    const bytes = A.save(A.from(doc))
+    const handle = repo.import(bytes, { docId: documentId })
+    watch(handle)
+    return { url: handle.url, documentId: handle.documentId, ...summary(handle, false) }
+  },
+
+  hasChanges({ url, hashes }) {
+    // For each change hash: is it in this client's copy of the document?
+    const doc = handleOf(url).doc()
+    return { has: Object.fromEntries(hashes.map(h => [h, A.hasHeads(doc, [h])])) }
   },
 
   randomUrl() {

@@ -1,0 +1,130 @@
+"""Ports for accounts, credentials and plans (adapter: sqlite_records.py).
+
+Rows are plain Structs; the rules (who may do what) live in the feature services.
+"""
+
+from typing import Protocol
+
+import msgspec
+
+
+class AccountRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    email: str
+    display_name: str
+    password_hash: str
+
+
+class CredentialRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A live session or device token: whose it is, and which one (to revoke connections)."""
+
+    id: str
+    account_id: str
+    kind: str  # "session" | "token"
+    expires_at_ms: int | None
+
+
+class PlanRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    person_id: str
+    title: str
+    document_id: str
+    """The plan's first document (audience "everyone"), registered with the plan."""
+
+
+class DocumentRow(msgspec.Struct, frozen=True, kw_only=True):
+    document_id: str
+    plan_id: str
+    audience: str
+
+
+class MemberRow(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: str
+    display_name: str
+    role: str
+
+
+class ChangeRow(msgspec.Struct, frozen=True, kw_only=True):
+    hash: bytes
+    document_id: str
+    actor: bytes
+    seq: int
+    account_id: str | None
+    display_name: str | None
+    role: str | None
+    change_time_ms: int
+    received_at_ms: int
+
+
+class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
+    plan_id: str
+    by_account: str
+    action: str
+    subject: str | None = None
+    detail: str | None = None
+
+
+class AccountRecords(Protocol):
+    async def create_account(self, account: AccountRow, now_ms: int) -> bool:
+        """False if the email is taken (case-insensitively)."""
+        ...
+
+    async def account_by_email(self, email: str) -> AccountRow | None: ...
+
+    async def account(self, account_id: str) -> AccountRow | None: ...
+
+    async def create_credential(
+        self, credential: CredentialRow, secret_hash: bytes, label: str, now_ms: int
+    ) -> None: ...
+
+    async def credential(self, secret_hash: bytes, now_ms: int) -> CredentialRow | None:
+        """The live (unexpired, unrevoked) credential with this secret, if any."""
+        ...
+
+    async def end_session(self, secret_hash: bytes) -> str | None:
+        """Delete the session; return its id if it existed."""
+        ...
+
+    async def revoke_token(self, token_id: str, account_id: str, now_ms: int) -> bool: ...
+
+
+class PlanRecords(Protocol):
+    async def create_plan(self, plan: PlanRow, now_ms: int) -> bool:
+        """Create the plan, its first document and its person. False if the doc is taken."""
+        ...
+
+    async def plans_of(self, account_id: str) -> list[tuple[PlanRow, str]]:
+        """Plans the account is an active member of, with its role in each."""
+        ...
+
+    async def plan(self, plan_id: str) -> PlanRow | None: ...
+
+    async def role_of(self, plan_id: str, account_id: str) -> str | None:
+        """The account's active role in the plan, None if not (or no longer) a member."""
+        ...
+
+    async def register_document(self, document: DocumentRow, by: str, now_ms: int) -> bool: ...
+
+    async def document(self, document_id: str) -> DocumentRow | None: ...
+
+    async def documents_of(self, plan_id: str) -> list[DocumentRow]: ...
+
+    async def members(self, plan_id: str) -> list[MemberRow]: ...
+
+    async def create_invite(
+        self, code_hash: bytes, plan_id: str, role: str, by: str, now_ms: int, expires_at_ms: int
+    ) -> None: ...
+
+    async def accept_invite(
+        self, code_hash: bytes, account_id: str, now_ms: int
+    ) -> tuple[str, str] | None:
+        """Use the invite once: make the account a member. (plan id, role), or None."""
+        ...
+
+    async def revoke_member(self, plan_id: str, account_id: str, by: str, now_ms: int) -> bool: ...
+
+    async def changes(self, document_ids: list[str]) -> list[ChangeRow]:
+        """Every logged change of these documents, oldest first, with who sent it."""
+        ...
+
+    async def audit(self, entry: AuditEntry, now_ms: int) -> None: ...

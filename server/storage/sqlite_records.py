@@ -1,0 +1,409 @@
+"""Accounts, credentials and plans in SQLite, sharing the document store's database.
+
+Writes go through the database's group-commit queue, so each method is one transaction;
+checks that must be atomic with the write (an invite used once, a document registered once)
+run inside it.
+"""
+
+import aiosqlite
+
+from server.storage.records import (
+    AccountRow,
+    AuditEntry,
+    ChangeRow,
+    CredentialRow,
+    DocumentRow,
+    MemberRow,
+    PlanRow,
+)
+from server.storage.sqlite import SqliteDatabase
+
+# A plan's own document is the first one registered with it.
+_PLAN_COLUMNS = (
+    "SELECT p.id, p.person_id, p.title, (SELECT d.doc_id FROM plan_documents d"
+    " WHERE d.plan_id = p.id ORDER BY d.created_at_ms, d.doc_id LIMIT 1)"
+)
+_AUDIT = (
+    "INSERT INTO audit_log (plan_id, by_account, action, subject, detail, at_ms)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
+)
+
+
+async def _audit(db: aiosqlite.Connection, entry: AuditEntry, now_ms: int) -> None:
+    await db.execute(
+        _AUDIT, (entry.plan_id, entry.by_account, entry.action, entry.subject, entry.detail, now_ms)
+    )
+
+
+class SqliteRecords:
+    """AccountRecords and PlanRecords on one SqliteDatabase."""
+
+    def __init__(self, database: SqliteDatabase) -> None:
+        self._db = database
+
+    # -- accounts and credentials
+
+    async def create_account(self, account: AccountRow, now_ms: int) -> bool:
+        created = False
+
+        async def write(db: aiosqlite.Connection) -> None:
+            nonlocal created
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO accounts (id, email, display_name, password_hash,"
+                " created_at_ms) VALUES (?, ?, ?, ?, ?)",
+                (account.id, account.email, account.display_name, account.password_hash, now_ms),
+            )
+            created = cursor.rowcount == 1
+
+        await self._db.write(write)
+        return created
+
+    async def account_by_email(self, email: str) -> AccountRow | None:
+        return self._account(
+            await self._db.fetch(
+                "SELECT id, email, display_name, password_hash FROM accounts WHERE email = ?",
+                (email,),
+            )
+        )
+
+    async def account(self, account_id: str) -> AccountRow | None:
+        return self._account(
+            await self._db.fetch(
+                "SELECT id, email, display_name, password_hash FROM accounts WHERE id = ?",
+                (account_id,),
+            )
+        )
+
+    @staticmethod
+    def _account(rows: list[tuple[object, ...]]) -> AccountRow | None:
+        if not rows:
+            return None
+        id_, email, name, hash_ = rows[0]
+        return AccountRow(
+            id=str(id_), email=str(email), display_name=str(name), password_hash=str(hash_)
+        )
+
+    async def create_credential(
+        self, credential: CredentialRow, secret_hash: bytes, label: str, now_ms: int
+    ) -> None:
+        async def write(db: aiosqlite.Connection) -> None:
+            if credential.kind == "session":
+                await db.execute(
+                    "INSERT INTO sessions (secret_hash, id, account_id, created_at_ms,"
+                    " expires_at_ms) VALUES (?, ?, ?, ?, ?)",
+                    (
+                        secret_hash,
+                        credential.id,
+                        credential.account_id,
+                        now_ms,
+                        credential.expires_at_ms,
+                    ),
+                )
+            else:
+                await db.execute(
+                    "INSERT INTO tokens (id, secret_hash, account_id, label, created_at_ms,"
+                    " expires_at_ms) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        credential.id,
+                        secret_hash,
+                        credential.account_id,
+                        label,
+                        now_ms,
+                        credential.expires_at_ms,
+                    ),
+                )
+
+        await self._db.write(write)
+
+    async def credential(self, secret_hash: bytes, now_ms: int) -> CredentialRow | None:
+        rows = await self._db.fetch(
+            "SELECT id, account_id, 'session', expires_at_ms FROM sessions"
+            " WHERE secret_hash = :h AND expires_at_ms > :now"
+            " UNION ALL SELECT id, account_id, 'token', expires_at_ms FROM tokens"
+            " WHERE secret_hash = :h AND revoked_at_ms IS NULL"
+            " AND (expires_at_ms IS NULL OR expires_at_ms > :now)",
+            {"h": secret_hash, "now": now_ms},
+        )
+        if not rows:
+            return None
+        id_, account_id, kind, expires = rows[0]
+        return CredentialRow(
+            id=str(id_), account_id=str(account_id), kind=str(kind), expires_at_ms=expires
+        )
+
+    async def end_session(self, secret_hash: bytes) -> str | None:
+        ended: str | None = None
+
+        async def write(db: aiosqlite.Connection) -> None:
+            nonlocal ended
+            rows = list(
+                await db.execute_fetchall(
+                    "DELETE FROM sessions WHERE secret_hash = ? RETURNING id", (secret_hash,)
+                )
+            )
+            ended = str(rows[0][0]) if rows else None
+
+        await self._db.write(write)
+        return ended
+
+    async def revoke_token(self, token_id: str, account_id: str, now_ms: int) -> bool:
+        revoked = False
+
+        async def write(db: aiosqlite.Connection) -> None:
+            nonlocal revoked
+            cursor = await db.execute(
+                "UPDATE tokens SET revoked_at_ms = ? WHERE id = ? AND account_id = ?"
+                " AND revoked_at_ms IS NULL",
+                (now_ms, token_id, account_id),
+            )
+            revoked = cursor.rowcount == 1
+
+        await self._db.write(write)
+        return revoked
+
+    # -- plans
+
+    async def create_plan(self, plan: PlanRow, now_ms: int) -> bool:
+        created = False
+
+        async def write(db: aiosqlite.Connection) -> None:
+            nonlocal created
+            taken = list(
+                await db.execute_fetchall(
+                    "SELECT 1 FROM plan_documents WHERE doc_id = ?", (plan.document_id,)
+                )
+            )
+            if taken:
+                return
+            await db.execute(
+                "INSERT INTO plans (id, person_id, title, created_at_ms) VALUES (?, ?, ?, ?)",
+                (plan.id, plan.person_id, plan.title, now_ms),
+            )
+            await db.execute(
+                "INSERT INTO plan_documents (doc_id, plan_id, audience, registered_by,"
+                " created_at_ms) VALUES (?, ?, 'everyone', ?, ?)",
+                (plan.document_id, plan.id, plan.person_id, now_ms),
+            )
+            await db.execute(
+                "INSERT INTO members (plan_id, account_id, role, joined_at_ms)"
+                " VALUES (?, ?, 'person', ?)",
+                (plan.id, plan.person_id, now_ms),
+            )
+            await _audit(
+                db,
+                AuditEntry(
+                    plan_id=plan.id,
+                    by_account=plan.person_id,
+                    action="create-plan",
+                    subject=plan.person_id,
+                ),
+                now_ms,
+            )
+            created = True
+
+        await self._db.write(write)
+        return created
+
+    async def plans_of(self, account_id: str) -> list[tuple[PlanRow, str]]:
+        rows = await self._db.fetch(
+            f"{_PLAN_COLUMNS}, m.role FROM plans p JOIN members m ON m.plan_id = p.id"
+            " WHERE m.account_id = ? AND m.revoked_at_ms IS NULL ORDER BY p.created_at_ms",
+            (account_id,),
+        )
+        return [(self._plan(r), str(r[4])) for r in rows]
+
+    async def plan(self, plan_id: str) -> PlanRow | None:
+        rows = await self._db.fetch(
+            f"{_PLAN_COLUMNS} FROM plans p WHERE p.id = ?",
+            (plan_id,),
+        )
+        return self._plan(rows[0]) if rows else None
+
+    @staticmethod
+    def _plan(row: tuple[object, ...]) -> PlanRow:
+        return PlanRow(
+            id=str(row[0]), person_id=str(row[1]), title=str(row[2]), document_id=str(row[3])
+        )
+
+    async def role_of(self, plan_id: str, account_id: str) -> str | None:
+        rows = await self._db.fetch(
+            "SELECT role FROM members"
+            " WHERE plan_id = ? AND account_id = ? AND revoked_at_ms IS NULL",
+            (plan_id, account_id),
+        )
+        return str(rows[0][0]) if rows else None
+
+    async def register_document(self, document: DocumentRow, by: str, now_ms: int) -> bool:
+        registered = False
+
+        async def write(db: aiosqlite.Connection) -> None:
+            nonlocal registered
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO plan_documents (doc_id, plan_id, audience, registered_by,"
+                " created_at_ms) VALUES (?, ?, ?, ?, ?)",
+                (document.document_id, document.plan_id, document.audience, by, now_ms),
+            )
+            registered = cursor.rowcount == 1
+            if registered:
+                await _audit(
+                    db,
+                    AuditEntry(
+                        plan_id=document.plan_id,
+                        by_account=by,
+                        action="register-document",
+                        subject=document.document_id,
+                        detail=document.audience,
+                    ),
+                    now_ms,
+                )
+
+        await self._db.write(write)
+        return registered
+
+    async def document(self, document_id: str) -> DocumentRow | None:
+        rows = await self._db.fetch(
+            "SELECT doc_id, plan_id, audience FROM plan_documents WHERE doc_id = ?", (document_id,)
+        )
+        return self._document(rows[0]) if rows else None
+
+    async def documents_of(self, plan_id: str) -> list[DocumentRow]:
+        rows = await self._db.fetch(
+            "SELECT doc_id, plan_id, audience FROM plan_documents WHERE plan_id = ?"
+            " ORDER BY created_at_ms, doc_id",
+            (plan_id,),
+        )
+        return [self._document(r) for r in rows]
+
+    @staticmethod
+    def _document(row: tuple[object, ...]) -> DocumentRow:
+        return DocumentRow(document_id=str(row[0]), plan_id=str(row[1]), audience=str(row[2]))
+
+    async def members(self, plan_id: str) -> list[MemberRow]:
+        rows = await self._db.fetch(
+            "SELECT m.account_id, a.display_name, m.role FROM members m"
+            " JOIN accounts a ON a.id = m.account_id"
+            " WHERE m.plan_id = ? AND m.revoked_at_ms IS NULL ORDER BY m.joined_at_ms",
+            (plan_id,),
+        )
+        return [
+            MemberRow(account_id=str(r[0]), display_name=str(r[1]), role=str(r[2])) for r in rows
+        ]
+
+    async def create_invite(
+        self, code_hash: bytes, plan_id: str, role: str, by: str, now_ms: int, expires_at_ms: int
+    ) -> None:
+        async def write(db: aiosqlite.Connection) -> None:
+            await db.execute(
+                "INSERT INTO invites (code_hash, plan_id, role, created_by, created_at_ms,"
+                " expires_at_ms) VALUES (?, ?, ?, ?, ?, ?)",
+                (code_hash, plan_id, role, by, now_ms, expires_at_ms),
+            )
+            await _audit(
+                db, AuditEntry(plan_id=plan_id, by_account=by, action="invite", detail=role), now_ms
+            )
+
+        await self._db.write(write)
+
+    async def accept_invite(
+        self, code_hash: bytes, account_id: str, now_ms: int
+    ) -> tuple[str, str] | None:
+        accepted: tuple[str, str] | None = None
+
+        async def write(db: aiosqlite.Connection) -> None:
+            nonlocal accepted
+            rows = list(
+                await db.execute_fetchall(
+                    "UPDATE invites SET used_by = ?, used_at_ms = ?"
+                    " WHERE code_hash = ? AND used_by IS NULL AND expires_at_ms > ?"
+                    " RETURNING plan_id, role",
+                    (account_id, now_ms, code_hash, now_ms),
+                )
+            )
+            if not rows:
+                return
+            plan_id, role = str(rows[0][0]), str(rows[0][1])
+            # An active member keeps the role they have (the person cannot demote themselves
+            # by accepting their own invite); a revoked member comes back with the new role.
+            await db.execute(
+                "INSERT INTO members (plan_id, account_id, role, joined_at_ms) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (plan_id, account_id) DO UPDATE SET role = excluded.role,"
+                " joined_at_ms = excluded.joined_at_ms, revoked_at_ms = NULL"
+                " WHERE members.revoked_at_ms IS NOT NULL",
+                (plan_id, account_id, role, now_ms),
+            )
+            await _audit(
+                db,
+                AuditEntry(
+                    plan_id=plan_id,
+                    by_account=account_id,
+                    action="accept-invite",
+                    subject=account_id,
+                    detail=role,
+                ),
+                now_ms,
+            )
+            current = list(
+                await db.execute_fetchall(
+                    "SELECT role FROM members WHERE plan_id = ? AND account_id = ?",
+                    (plan_id, account_id),
+                )
+            )
+            accepted = (plan_id, str(current[0][0]))
+
+        await self._db.write(write)
+        return accepted
+
+    async def revoke_member(self, plan_id: str, account_id: str, by: str, now_ms: int) -> bool:
+        revoked = False
+
+        async def write(db: aiosqlite.Connection) -> None:
+            nonlocal revoked
+            cursor = await db.execute(
+                "UPDATE members SET revoked_at_ms = ? WHERE plan_id = ? AND account_id = ?"
+                " AND revoked_at_ms IS NULL AND role != 'person'",
+                (now_ms, plan_id, account_id),
+            )
+            revoked = cursor.rowcount == 1
+            if revoked:
+                await _audit(
+                    db,
+                    AuditEntry(
+                        plan_id=plan_id, by_account=by, action="revoke-member", subject=account_id
+                    ),
+                    now_ms,
+                )
+
+        await self._db.write(write)
+        return revoked
+
+    async def changes(self, document_ids: list[str]) -> list[ChangeRow]:
+        if not document_ids:
+            return []
+        marks = ",".join("?" * len(document_ids))
+        rows = await self._db.fetch(  # noqa: S608  (the f-string adds only ? marks)
+            "SELECT c.hash, c.doc_id, c.actor, c.seq, c.account_id, a.display_name, c.role,"
+            " c.change_time_ms, c.received_at_ms FROM changes c"
+            " LEFT JOIN accounts a ON a.id = c.account_id"
+            f" WHERE c.doc_id IN ({marks}) ORDER BY c.log_id",
+            document_ids,
+        )
+        return [
+            ChangeRow(
+                hash=bytes(r[0]),
+                document_id=str(r[1]),
+                actor=bytes(r[2]),
+                seq=int(r[3]),
+                account_id=r[4],
+                display_name=r[5],
+                role=r[6],
+                change_time_ms=int(r[7]),
+                received_at_ms=int(r[8]),
+            )
+            for r in rows
+        ]
+
+    async def audit(self, entry: AuditEntry, now_ms: int) -> None:
+        async def write(db: aiosqlite.Connection) -> None:
+            await _audit(db, entry, now_ms)
+
+        await self._db.write(write)
