@@ -380,8 +380,9 @@ class SqliteRecords:
         if not document_ids:
             return []
         marks = ",".join("?" * len(document_ids))
-        rows = await self._db.fetch(  # noqa: S608  (the f-string adds only ? marks)
-            "SELECT c.hash, c.doc_id, c.actor, c.seq, c.account_id, a.display_name, c.role,"
+        # The f-string below adds only "?" marks; every value is a parameter.
+        rows = await self._db.fetch(
+            "SELECT c.hash, c.doc_id, c.actor, c.seq, c.account_id, a.display_name, c.role,"  # noqa: S608
             " c.change_time_ms, c.received_at_ms FROM changes c"
             " LEFT JOIN accounts a ON a.id = c.account_id"
             f" WHERE c.doc_id IN ({marks}) ORDER BY c.log_id",
