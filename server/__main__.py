@@ -12,7 +12,6 @@ from pathlib import Path
 import uvicorn
 
 from server.app import create_app
-from server.auth.policy import OpenPolicy
 from server.runner import uvicorn_config
 from server.settings import Settings
 
@@ -25,7 +24,12 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
     parser.add_argument("--host", default=defaults.host)
     parser.add_argument("--port", type=int, default=defaults.port)
     parser.add_argument("--data-dir", type=Path, default=defaults.data_dir)
-    parser.add_argument("--storage", choices=["sqlite", "memory"], default=defaults.storage)
+    parser.add_argument(
+        "--allowed-origin",
+        action="append",
+        default=[],
+        help="another origin (scheme://host[:port]) allowed to use the session cookie",
+    )
     parser.add_argument(
         "--max-message-size", type=int, default=defaults.max_message_bytes, help="bytes per frame"
     )
@@ -44,7 +48,7 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
         host=args.host,
         port=args.port,
         data_dir=args.data_dir,
-        storage=args.storage,
+        allowed_origins=tuple(args.allowed_origin),
         max_message_bytes=args.max_message_size,
         document_memory_budget=args.memory_budget,
         snapshot_every=args.snapshot_every,
@@ -59,15 +63,7 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    policy = OpenPolicy()
-    if not policy.enforced and not settings.binds_loopback_only:
-        log.error(
-            "refusing to listen on %s: access control is not in place yet, so the server "
-            "binds to loopback only (127.0.0.1 or ::1)",
-            settings.host,
-        )
-        return 2
-    config = uvicorn_config(create_app(settings, policy), settings, log_level)
+    config = uvicorn_config(create_app(settings), settings, log_level)
     # uvicorn re-raises the signal it shut down on; with these no-op handlers in place that
     # ends the process with status 0 instead of dying by the signal.
     signal.signal(signal.SIGTERM, lambda *_: None)

@@ -1,23 +1,47 @@
 """create_app(): the one place that wires settings, storage, policy and routes together."""
 
-import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from litestar import Litestar, get
+from litestar import Litestar, Request, Response, get
+from litestar.di import Provide
+from litestar.exceptions import ImproperlyConfiguredException
 
+from server.auth.attribution import ActorBindings
+from server.auth.controller import AccountController, provide_identity
 from server.auth.policy import DocumentPolicy, OpenPolicy
+from server.auth.service import AccountService
+from server.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooManyAttempts,
+    Unauthenticated,
+)
 from server.ids import PeerId
+from server.plans.access import PlanPolicy
+from server.plans.controller import InviteController, PlanController
+from server.plans.service import PlanService
 from server.settings import Settings
-from server.storage.memory import MemoryDocumentStore
 from server.storage.protocol import DocumentStore
-from server.storage.sqlite import SqliteDocumentStore
+from server.storage.sqlite import SqliteDatabase, SqliteDocumentStore
+from server.storage.sqlite_records import SqliteRecords
 from server.sync.documents import DocumentRegistry
 from server.sync.handler import sync_socket
 from server.sync.hub import SyncHub
 
-log = logging.getLogger(__name__)
+_STATUS = {
+    InvalidInput: 400,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    TooManyAttempts: 429,
+}
 
 
 @get("/api/health", sync_to_thread=False)
@@ -25,10 +49,13 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-async def _open_store(settings: Settings) -> DocumentStore:
-    if settings.storage == "memory":
-        return MemoryDocumentStore()
-    return await SqliteDocumentStore.open(settings.database_path)
+def _domain_error(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, str]]:
+    status = next((code for kind, code in _STATUS.items() if isinstance(error, kind)), 500)
+    headers = {}
+    if isinstance(error, TooManyAttempts):
+        headers["Retry-After"] = str(error.retry_after_s)
+    detail = str(error) if status != 500 else "internal error"
+    return Response({"detail": detail}, status_code=status, headers=headers)
 
 
 async def _storage_id(store: DocumentStore) -> str:
@@ -40,32 +67,56 @@ async def _storage_id(store: DocumentStore) -> str:
     return storage_id
 
 
-def create_app(settings: Settings, policy: DocumentPolicy | None = None) -> Litestar:
-    access = policy if policy is not None else OpenPolicy()
+def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
+    """The server. `open_access` (tests of the bare protocol only) lets anyone sync anything."""
+    if open_access and not settings.binds_loopback_only:
+        raise ImproperlyConfiguredException("open access is only allowed on loopback")
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        store = await _open_store(settings)
+        database = await SqliteDatabase.open(settings.database_path)
         try:
+            store = SqliteDocumentStore(database)
+            records = SqliteRecords(database)
             storage_id = await _storage_id(store)
-            documents = DocumentRegistry(
-                store,
-                memory_budget=settings.document_memory_budget,
-                snapshot_every=settings.snapshot_every,
-            )
+            policy: DocumentPolicy = OpenPolicy() if open_access else PlanPolicy(records)
             hub = SyncHub(
-                documents,
-                access,
+                DocumentRegistry(
+                    store,
+                    memory_budget=settings.document_memory_budget,
+                    snapshot_every=settings.snapshot_every,
+                ),
+                policy,
+                actors=ActorBindings(await store.actor_bindings()),
                 server_peer_id=PeerId(settings.server_peer_id or f"sync-server-{storage_id[:8]}"),
                 storage_id=storage_id,
             )
             app.state.hub = hub
             app.state.settings = settings
+            app.state.accounts = AccountService(records, hub)
+            plan_policy = policy if isinstance(policy, PlanPolicy) else PlanPolicy(records)
+            app.state.plans = PlanService(records, plan_policy, hub)
             try:
                 yield
             finally:
                 await hub.close()
         finally:
-            await store.close()
+            await database.close()
 
-    return Litestar(route_handlers=[health, sync_socket], lifespan=[lifespan])
+    def state(name: str) -> Provide:
+        def provide(request: Request[Any, Any, Any]) -> Any:
+            return getattr(request.app.state, name)
+
+        return Provide(provide, sync_to_thread=False)
+
+    return Litestar(
+        route_handlers=[health, sync_socket, AccountController, PlanController, InviteController],
+        lifespan=[lifespan],
+        dependencies={
+            "settings": Provide(lambda: settings, sync_to_thread=False),
+            "accounts": state("accounts"),
+            "plans": state("plans"),
+            "identity": Provide(provide_identity),
+        },
+        exception_handlers={DomainError: _domain_error},
+    )

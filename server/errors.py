@@ -11,3 +11,31 @@ class ProtocolError(DomainError):
 
 class StorageError(DomainError):
     """Persistence failed; whatever depended on it was not acknowledged."""
+
+
+class InvalidInput(DomainError):
+    """A request that can never succeed as sent (400)."""
+
+
+class Unauthenticated(DomainError):
+    """No valid credential (401)."""
+
+
+class Forbidden(DomainError):
+    """Authenticated, but not allowed (403)."""
+
+
+class NotFound(DomainError):
+    """Does not exist, or the caller may not know that it does (404)."""
+
+
+class Conflict(DomainError):
+    """Clashes with what exists (409)."""
+
+
+class TooManyAttempts(DomainError):
+    """Throttled (429)."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -1,7 +1,6 @@
 """Settings: every tunable of the server in one Struct, filled from the command line or env."""
 
 from pathlib import Path
-from typing import Literal
 
 import msgspec
 
@@ -13,8 +12,6 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     host: str = "127.0.0.1"
     port: int = 8080
     data_dir: Path = Path("data")
-    # "memory" keeps nothing across restarts: for tests and demos only.
-    storage: Literal["sqlite", "memory"] = "sqlite"
     # Whole documents travel in one frame (sync-protocol.md 1, 5.3): keep this far above the
     # largest plan, or an upload loops forever through 5 s reconnects.
     max_message_bytes: int = 64 * MIB
@@ -31,6 +28,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # A client that does not read its socket is disconnected once this much waits for it.
     max_outbound_bytes: int = 256 * MIB
     server_peer_id: str | None = None
+    # Origins (scheme://host[:port]) whose pages may use the session cookie, besides the
+    # server's own origin. Cookie-authenticated WebSockets and state-changing requests from
+    # any other Origin are refused.
+    allowed_origins: tuple[str, ...] = ()
 
     @property
     def database_path(self) -> Path:

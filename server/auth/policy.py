@@ -1,8 +1,8 @@
-"""The access policy every document-naming sync message passes through.
+"""The access policy every sync message naming a document passes, and access events.
 
-The sync hub asks `allows()` before anything is applied, stored or relayed (READ), and again
-once it knows a message carries changes (WRITE). Until accounts exist, `OpenPolicy` allows
-everything and says so (`enforced = False`): the server then binds to loopback only.
+The sync hub asks `grant()` for every message that names a document, before anything is
+applied, stored or relayed. `OpenPolicy` (no accounts) allows everything and says so
+(`enforced = False`): the server then binds to loopback only.
 """
 
 import enum
@@ -13,15 +13,27 @@ import msgspec
 from server.ids import DocumentId
 
 
-class Access(enum.Enum):
-    READ = "read"
-    WRITE = "write"
+class Access(enum.IntEnum):
+    NONE = 0
+    READ = 1
+    WRITE = 2
 
 
 class Identity(msgspec.Struct, frozen=True):
     """Who is on the other end of a connection, as established when it was opened."""
 
     account_id: str | None = None
+    credential_id: str | None = None
+    """The session or device token it used: revoking that closes the connection."""
+
+
+class Grant(msgspec.Struct, frozen=True):
+    access: Access
+    role: str | None = None
+    """The account's role in the document's plan (recorded with each change it sends)."""
+
+
+NO_ACCESS = Grant(Access.NONE)
 
 
 class DocumentPolicy(Protocol):
@@ -30,15 +42,31 @@ class DocumentPolicy(Protocol):
         """False while the policy admits anyone: the server must not leave loopback then."""
         ...
 
-    async def allows(self, identity: Identity, document_id: DocumentId, access: Access) -> bool:
-        """May `identity` read (sync, fetch, receive ephemeral) or write this document?"""
+    async def grant(self, identity: Identity, document_id: DocumentId) -> Grant:
+        """What `identity` may do with the document now. Unknown documents: NO_ACCESS."""
+        ...
+
+
+class AccessEvents(Protocol):
+    """What the sync side must hear about at once (implemented by the sync hub)."""
+
+    async def document_registered(self, document_id: DocumentId) -> None:
+        """Peers that already asked for it and may now read it are synced."""
+        ...
+
+    def access_revoked(self, account_id: str, document_ids: list[DocumentId]) -> None:
+        """The account's connections stop receiving these documents immediately."""
+        ...
+
+    def credential_revoked(self, credential_id: str) -> None:
+        """Connections opened with this session or token are closed."""
         ...
 
 
 class OpenPolicy:
-    """Everyone may read and write everything: the sync-server-only stage (no accounts yet)."""
+    """Everyone may read and write everything: the sync-server-only stage (no accounts)."""
 
     enforced = False
 
-    async def allows(self, identity: Identity, document_id: DocumentId, access: Access) -> bool:
-        return True
+    async def grant(self, identity: Identity, document_id: DocumentId) -> Grant:
+        return Grant(Access.WRITE)

@@ -1,16 +1,19 @@
 """The sync hub: routes each peer message to its document, through the access policy.
 
 Order for every message that names a document (architecture.md 3): validate the id, ask the
-policy (READ), load the document, apply, ask the policy again if the message wrote (WRITE,
-refused -> the document is restored), queue the commit, and reply/fan out only once durable
-(documents.py). A refused read gets `doc-unavailable`, exactly like a missing document.
+policy for this account's grant, load the document, apply, refuse (and restore the document)
+if the message wrote without write access or with an actor bound to another account, queue
+the commit, and reply/fan out only once durable (documents.py). No access gets
+`doc-unavailable`, exactly like a missing document; the peer is remembered, so it is synced
+the moment the document is registered or access is granted.
 """
 
 import logging
 import time
 from collections import OrderedDict
 
-from server.auth.policy import Access, DocumentPolicy
+from server.auth.attribution import ActorBindings
+from server.auth.policy import Access, DocumentPolicy, Grant
 from server.errors import ProtocolError
 from server.ids import DocumentId, PeerId, parse_document_id
 from server.storage.protocol import ChangeRecord
@@ -32,11 +35,12 @@ from server.sync.messages import (
     SyncMessage,
     UnknownMessage,
 )
-from server.sync.peers import CLOSE_GOING_AWAY, CLOSE_NORMAL, Connection
+from server.sync.peers import CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_UNAUTHORIZED, Connection
 
 log = logging.getLogger(__name__)
 
 _EPHEMERAL_MEMORY = 10_000  # (sender, session) pairs remembered for de-duplication
+_MAX_WAITING_PER_CONNECTION = 10_000  # documents a peer may wait for access to
 
 
 class SyncHub:
@@ -45,11 +49,14 @@ class SyncHub:
         documents: DocumentRegistry,
         policy: DocumentPolicy,
         *,
+        actors: ActorBindings,
         server_peer_id: PeerId,
         storage_id: str,
     ) -> None:
         self.documents = documents
         self.policy = policy
+        self.actors = actors
+        self._waiting: dict[DocumentId, set[Connection]] = {}
         self.server_peer_id = server_peer_id
         self.storage_id = storage_id
         self.peers: dict[PeerId, Connection] = {}
@@ -93,6 +100,8 @@ class SyncHub:
                 state.unsubscribe(connection)
         connection.subscriptions.clear()
         connection.sync_states.clear()
+        for document_id in list(connection.waiting):
+            self._stop_waiting(connection, document_id)
         self.documents.evict_idle()
 
     async def handle(self, connection: Connection, message: FromClient | UnknownMessage) -> None:
@@ -123,11 +132,6 @@ class SyncHub:
                 # We never ask clients for documents, and keep no remote-heads gossip.
                 pass
 
-    async def _allowed(
-        self, connection: Connection, document_id: DocumentId, access: Access
-    ) -> bool:
-        return await self.policy.allows(connection.identity, document_id, access)
-
     def _unavailable(self, connection: Connection, document_id: DocumentId) -> None:
         connection.send(
             DocUnavailableMessage(
@@ -139,13 +143,18 @@ class SyncHub:
 
     async def _sync(self, connection: Connection, message: SyncMessage | RequestMessage) -> None:
         document_id = _document_id(message.document_id)
-        if not await self._allowed(connection, document_id, Access.READ):
+        grant = await self.policy.grant(connection.identity, document_id)
+        if connection.is_closing():
+            return
+        if grant.access is Access.NONE:
+            self._wait_for_access(connection, document_id)
             self._unavailable(connection, document_id)
             return
         state = await self.documents.get(document_id)
-        if connection.closing:
+        if connection.is_closing():
             return
-        # From here to reply_to nothing awaits: the state cannot be evicted underneath us.
+        # From here to reply_to nothing awaits: no other message can see this document
+        # half-applied, and it cannot be evicted underneath us.
         state.subscribe(connection)
         if not state.has_changes and has_empty_heads(message.data):
             # Neither side has anything. The peer stays subscribed, so it gets the document
@@ -159,14 +168,76 @@ class SyncHub:
             changes = state.doc.receive(connection.sync_state(document_id), message.data)
         except SyncDataError as e:
             raise ProtocolError(f"invalid sync message for {document_id}") from e
-        if changes and not await self._allowed(connection, document_id, Access.WRITE):
-            state.doc.restore(heads_before)
-            raise ProtocolError(f"not allowed to change {document_id}")
         if changes:
-            state.log_changes(self._records(connection, changes))
+            refusal = self._refusal(connection, grant, changes)
+            if refusal is not None:
+                state.doc.restore(heads_before)
+                raise ProtocolError(refusal)
+            state.log_changes(self._records(connection, grant, changes))
         state.reply_to(connection)
 
-    def _records(self, connection: Connection, changes: list[ReceivedChange]) -> list[ChangeRecord]:
+    def _refusal(
+        self, connection: Connection, grant: Grant, changes: list[ReceivedChange]
+    ) -> str | None:
+        if grant.access is not Access.WRITE:
+            return "read-only: changes to this document are not accepted from you"
+        if not self.actors.claim(connection.identity.account_id, (c.actor for c in changes)):
+            return "a change is signed by an actor id that belongs to another account"
+        return None
+
+    def _wait_for_access(self, connection: Connection, document_id: DocumentId) -> None:
+        if len(connection.waiting) >= _MAX_WAITING_PER_CONNECTION:
+            return
+        connection.waiting.add(document_id)
+        self._waiting.setdefault(document_id, set()).add(connection)
+
+    async def document_registered(self, document_id: DocumentId) -> None:
+        """Sync the peers that asked for a document before they could have it (AccessEvents)."""
+        for connection in list(self._waiting.get(document_id, ())):
+            grant = await self.policy.grant(connection.identity, document_id)
+            if grant.access is Access.NONE or connection.is_closing():
+                continue
+            state = await self.documents.get(document_id)
+            if connection.is_closing():
+                continue
+            self._stop_waiting(connection, document_id)
+            state.subscribe(connection)
+            if state.doc is None:
+                state.doc = LiveDocument()
+            # A fresh sync state: the first message tells the peer what we have (maybe
+            # nothing), and a peer holding the document answers by uploading it.
+            connection.sync_states.pop(document_id, None)
+            state.reply_to(connection)
+
+    def access_revoked(self, account_id: str, document_ids: list[DocumentId]) -> None:
+        """The account's connections stop receiving these documents now (AccessEvents)."""
+        for connection in list(self.peers.values()):
+            if connection.identity.account_id != account_id:
+                continue
+            for document_id in document_ids:
+                self._stop_waiting(connection, document_id)
+                state = self.documents.peek(document_id)
+                if state is not None:
+                    state.unsubscribe(connection)
+        self.documents.evict_idle()
+
+    def credential_revoked(self, credential_id: str) -> None:
+        """Close every connection opened with this session or token (AccessEvents)."""
+        for connection in list(self.peers.values()):
+            if connection.identity.credential_id == credential_id:
+                connection.fail("credential revoked", CLOSE_UNAUTHORIZED)
+
+    def _stop_waiting(self, connection: Connection, document_id: DocumentId) -> None:
+        connection.waiting.discard(document_id)
+        waiting = self._waiting.get(document_id)
+        if waiting is not None:
+            waiting.discard(connection)
+            if not waiting:
+                del self._waiting[document_id]
+
+    def _records(
+        self, connection: Connection, grant: Grant, changes: list[ReceivedChange]
+    ) -> list[ChangeRecord]:
         received_at = int(time.time() * 1000)
         return [
             ChangeRecord(
@@ -178,6 +249,7 @@ class SyncHub:
                 received_at_ms=received_at,
                 peer_id=connection.peer_id,
                 account_id=connection.identity.account_id,
+                role=grant.role,
             )
             for c in changes
         ]
@@ -186,7 +258,8 @@ class SyncHub:
         if message.sender_id != connection.peer_id:
             return  # a recipient forwarding our relay back (spec 4.7): never loop it
         document_id = _document_id(message.document_id)
-        if not await self._allowed(connection, document_id, Access.READ):
+        grant = await self.policy.grant(connection.identity, document_id)
+        if grant.access is Access.NONE:
             self._unavailable(connection, document_id)
             return
         key = (message.sender_id, message.session_id)

@@ -24,6 +24,7 @@ CLOSE_PROTOCOL_ERROR = 1002
 CLOSE_POLICY_VIOLATION = 1008
 CLOSE_TOO_BIG = 1009
 CLOSE_INTERNAL_ERROR = 1011
+CLOSE_UNAUTHORIZED = 4401  # application range: no valid credential (HTTP 401's meaning)
 
 
 class Transport(Protocol):
@@ -51,6 +52,7 @@ class Connection:
         self.peer_id: PeerId | None = None
         self.sync_states: dict[DocumentId, PeerSyncState] = {}
         self.subscriptions: set[DocumentId] = set()
+        self.waiting: set[DocumentId] = set()  # asked for, but not (yet) allowed to read
         self._outbox: asyncio.Queue[bytes | tuple[int, str]] = asyncio.Queue()
         self._outbox_bytes = 0
         self._max_outbound_bytes = max_outbound_bytes
@@ -62,6 +64,11 @@ class Connection:
 
     def __repr__(self) -> str:
         return f"<Connection {self.peer_id!r}>"
+
+    def is_closing(self) -> bool:
+        # A method, not the attribute: callers check again after awaits, and type checkers
+        # would otherwise assume the attribute cannot have changed.
+        return self.closing
 
     @property
     def queued_bytes(self) -> int:

@@ -1,12 +1,12 @@
 """Fixtures for the interop suite: the sync server under test and official Node clients.
 
 The server is started exactly as the contract says
-(``python -m server --host 127.0.0.1 --port PORT --data-dir DIR`` from the repo root), or
-from the shell-style template in ``INTEROP_SERVER_CMD`` (with ``{port}`` and ``{data_dir}``)
-to validate the suite against another implementation, e.g.::
-
-    INTEROP_SERVER_CMD='node /tmp/bench/reference-server.mjs {port} {data_dir}' \\
-        python -m pytest tests/interop
+(``python -m server --host 127.0.0.1 --port PORT --data-dir DIR`` from the repo root). It
+requires a credential on every WebSocket and HTTP registration of new documents, so every
+test makes accounts through the ``api`` fixture (see ``api_client.py``) and connects each
+Node client with ``/sync?token=TOKEN`` of its account. The reference automerge-repo server
+has no accounts, so it is no longer a valid target for this suite (the former
+``INTEROP_SERVER_CMD`` option is gone).
 
 Each client is one ``node js/client.mjs`` process (one automerge-repo ``Repo`` without
 storage) driven over JSON lines; see that script for the commands. The Node dependencies
@@ -34,11 +34,11 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from api_client import Account, Api
 
 INTEROP_DIR = Path(__file__).resolve().parent
 REPO_ROOT = INTEROP_DIR.parents[1]
 CLIENT_SCRIPT = INTEROP_DIR / "js" / "client.mjs"
-SERVER_CMD_ENV = "INTEROP_SERVER_CMD"
 
 # How long the server may take from spawn to accepting TCP connections, and to exit after
 # a signal. Generous because CI machines are small (2 cores) and imports can be slow.
@@ -90,10 +90,21 @@ class ServerHandle:
         self.proc: asyncio.subprocess.Process | None = None
         self.starts = 0
 
+    @property
+    def base_url(self) -> str:
+        """The HTTP base URL, which is also the server's own Origin."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def db_path(self) -> Path:
+        """The server's SQLite file (read it with `api_client.stored_changes`)."""
+        return self.data_dir / "plans.db"
+
+    def sync_url(self, account: Account, token: str | None = None) -> str:
+        """The WebSocket URL for a client of `account` (with `token` instead of its own)."""
+        return account.sync_url(self.url, token)
+
     def command(self) -> list[str]:
-        template = os.environ.get(SERVER_CMD_ENV)
-        if template:
-            return shlex.split(template.format(port=self.port, data_dir=self.data_dir))
         return [
             sys.executable, "-m", "server",
             "--host", "127.0.0.1",
@@ -328,6 +339,68 @@ class NodeClient:
     async def server_ack(self, url: str, timeout_ms: int = DEFAULT_WAIT_MS) -> dict[str, Any]:
         return await self.call("serverAck", url=url, timeoutMs=timeout_ms)
 
+    async def server_messages(
+        self, msg_type: str | None = None, document_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Messages the server sent this client (type, documentId, message), oldest first."""
+        result = await self.call("serverMessages", type=msg_type, documentId=document_id)
+        messages: list[dict[str, Any]] = result["messages"]
+        return messages
+
+    async def wait_server_message(
+        self,
+        msg_type: str,
+        document_id: str | None = None,
+        count: int = 1,
+        timeout_ms: int = DEFAULT_WAIT_MS,
+    ) -> list[dict[str, Any]]:
+        result = await self.call(
+            "waitServerMessage",
+            type=msg_type,
+            documentId=document_id,
+            count=count,
+            timeoutMs=timeout_ms,
+        )
+        messages: list[dict[str, Any]] = result["messages"]
+        return messages
+
+    async def wait_close(self, count: int = 1, timeout_ms: int = DEFAULT_WAIT_MS) -> list[Any]:
+        """Wait for the `count`-th close of this client's socket; all closes {code, reason}."""
+        closes: list[Any] = (await self.call("waitClose", count=count, timeoutMs=timeout_ms))[
+            "closes"
+        ]
+        return closes
+
+    async def mark(self) -> dict[str, int]:
+        """Current positions in the logs of server messages and socket closes."""
+        result: dict[str, int] = await self.call("mark")
+        return result
+
+    async def wait_refusal(
+        self, document_id: str, since: dict[str, int], timeout_ms: int = DEFAULT_WAIT_MS
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Wait until, after `since`, the server refused: `error`, doc-unavailable, or close."""
+        result: dict[str, list[dict[str, Any]]] = await self.call(
+            "waitRefusal", documentId=document_id, since=since, timeoutMs=timeout_ms
+        )
+        return result
+
+    async def has_changes(self, url: str, hashes: list[str]) -> dict[str, bool]:
+        """For each change hash (hex): is it in this client's copy of the document?"""
+        result: dict[str, bool] = (await self.call("hasChanges", url=url, hashes=hashes))["has"]
+        return result
+
+    async def barrier(self) -> None:
+        """One round trip through the server on this client's connection.
+
+        Asks for a random document and waits for the server's doc-unavailable: whatever the
+        server had queued for this connection before that answer has arrived by then.
+        """
+        url = (await self.call("randomUrl"))["url"]
+        result = await self.find(url, timeout_ms=10_000)
+        assert not result["found"], f"a random document was found: {result}"
+        assert "unavailable" in result["error"], f"barrier find() failed otherwise: {result}"
+
     def uncaught_errors(self) -> list[dict[str, Any]]:
         """Exceptions that escaped in the Node process, except tolerated socket resets."""
         return [
@@ -456,6 +529,16 @@ async def server(
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(handle.proc.pid, signal.SIGKILL)
                 await wait_process_exit(handle.proc, SERVER_EXIT_TIMEOUT)
+
+
+@pytest_asyncio.fixture
+async def api(server: ServerHandle) -> AsyncIterator[Api]:
+    """The server's HTTP API (accounts, plans, invites, tokens)."""
+    client = Api(server.base_url)
+    try:
+        yield client
+    finally:
+        await client.aclose()
 
 
 @pytest_asyncio.fixture

@@ -5,15 +5,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from api_client import Api
     from conftest import ClientFactory, ServerHandle
 
 
 async def test_broadcast_reaches_peer_not_author(
-    server: ServerHandle, clients: ClientFactory
+    server: ServerHandle, clients: ClientFactory, api: Api
 ) -> None:
-    a = await clients.new("A", server.url)
-    b = await clients.new("B", server.url)
-    url = (await a.create({"topic": "presence"}))["url"]
+    alice = await api.account("Alice")
+    bob = await api.account("Bob")
+    a = await clients.new("A", server.sync_url(alice))
+    b = await clients.new("B", server.sync_url(bob))
+    created, plan = await api.new_plan(alice, a, {"topic": "presence"})
+    await api.grant(alice, plan["id"], bob, "carer")
+    url = created["url"]
     await a.server_ack(url)
     # The server relays ephemeral messages only to peers syncing the document.
     assert (await b.find(url))["found"]

@@ -13,17 +13,22 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from api_client import Api
     from conftest import ClientFactory, ServerHandle
 
 
 @pytest.mark.timeout(90)
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
 async def test_clients_resync_after_restart(
-    server: ServerHandle, clients: ClientFactory, sig: signal.Signals
+    server: ServerHandle, clients: ClientFactory, api: Api, sig: signal.Signals
 ) -> None:
-    a = await clients.new("A", server.url)
-    b = await clients.new("B", server.url)
-    url = (await a.create({"log": ["before"]}))["url"]
+    alice = await api.account("Alice")
+    bob = await api.account("Bob")
+    a = await clients.new("A", server.sync_url(alice))
+    b = await clients.new("B", server.sync_url(bob))
+    created, plan = await api.new_plan(alice, a, {"log": ["before"]})
+    await api.grant(alice, plan["id"], bob, "carer")
+    url = created["url"]
     await a.server_ack(url)
     assert (await b.find(url))["found"]
 
@@ -56,15 +61,22 @@ SEEN_PER_ROUND = 40
 
 @pytest.mark.timeout(180)
 async def test_relayed_changes_survive_sigkill(
-    server: ServerHandle, clients: ClientFactory
+    server: ServerHandle, clients: ClientFactory, api: Api
 ) -> None:
+    # The writers are the person's devices (a new app each round), the readers and the
+    # fresh clients a carer's. Accounts, tokens and grants live in the server's database,
+    # so they survive the SIGKILLs like the document does.
+    person = await api.account("Person")
+    carer = await api.account("Carer")
     url = ""
     known: list[str] = []  # the log as the fresh client found it after the last restart
     for rnd in range(ROUNDS):
-        writer = await clients.new(f"W{rnd}", server.url)
-        reader = await clients.new(f"R{rnd}", server.url)
+        writer = await clients.new(f"W{rnd}", server.sync_url(person))
+        reader = await clients.new(f"R{rnd}", server.sync_url(carer))
         if rnd == 0:
-            url = (await writer.create({"log": []}))["url"]
+            created, plan = await api.new_plan(person, writer, {"log": []})
+            await api.grant(person, plan["id"], carer, "carer")
+            url = created["url"]
             await writer.server_ack(url)
         else:
             assert (await writer.find(url))["found"]
@@ -83,7 +95,7 @@ async def test_relayed_changes_survive_sigkill(
         await reader.close()
 
         await server.restart()
-        fresh = await clients.new(f"F{rnd}", server.url)
+        fresh = await clients.new(f"F{rnd}", server.sync_url(carer))
         found = await fresh.find(url)
         assert found["found"], f"round {rnd}: document lost after SIGKILL: {found}"
         try:

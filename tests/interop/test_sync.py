@@ -3,6 +3,10 @@
 Covers: fetching a document created elsewhere, convergence of concurrent edits, quick
 rejection of unknown documents, the "late arrival" push of a document that appeared after
 it was requested, and a multi-megabyte document in both directions.
+
+Every client connects with its own account's token. A document counts as "on the server"
+only after its creator's account registered it (``POST /api/plans``); another account finds
+it only after the person granted it access (invite + accept as carer).
 """
 
 from __future__ import annotations
@@ -13,16 +17,24 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from api_client import Api
     from conftest import ClientFactory, NodeClient, ServerHandle
 
 
-async def test_create_on_a_find_on_b(server: ServerHandle, clients: ClientFactory) -> None:
-    a = await clients.new("A", server.url)
-    b = await clients.new("B", server.url)
+async def test_create_on_a_find_on_b(
+    server: ServerHandle, clients: ClientFactory, api: Api
+) -> None:
+    alice = await api.account("Alice")
+    bob = await api.account("Bob")
+    a = await clients.new("A", server.sync_url(alice))
+    b = await clients.new("B", server.sync_url(bob))
     assert a.peer_id != b.peer_id
 
-    created = await a.create({"title": "hello", "items": [1, 2, 3], "nested": {"ok": True}})
+    created, plan = await api.new_plan(
+        alice, a, {"title": "hello", "items": [1, 2, 3], "nested": {"ok": True}}
+    )
     await a.change(created["url"], {"op": "push", "path": ["items"], "value": 4})
+    await api.grant(alice, plan["id"], bob, "carer")
     # B may only ask once the server has the document, else "unavailable" is correct.
     await a.server_ack(created["url"])
     expected = await a.state(created["url"])
@@ -33,10 +45,15 @@ async def test_create_on_a_find_on_b(server: ServerHandle, clients: ClientFactor
     assert found["heads"] == expected["heads"]
 
 
-async def test_concurrent_edits_converge(server: ServerHandle, clients: ClientFactory) -> None:
-    a = await clients.new("A", server.url)
-    b = await clients.new("B", server.url)
-    created = await a.create({"list": [], "shared": "initial", "a": 0, "b": 0})
+async def test_concurrent_edits_converge(
+    server: ServerHandle, clients: ClientFactory, api: Api
+) -> None:
+    alice = await api.account("Alice")
+    bob = await api.account("Bob")
+    a = await clients.new("A", server.sync_url(alice))
+    b = await clients.new("B", server.sync_url(bob))
+    created, plan = await api.new_plan(alice, a, {"list": [], "shared": "initial", "a": 0, "b": 0})
+    await api.grant(alice, plan["id"], bob, "carer")
     url = created["url"]
     await a.server_ack(url)
     assert (await b.find(url))["found"]
@@ -67,9 +84,9 @@ async def test_concurrent_edits_converge(server: ServerHandle, clients: ClientFa
 
 
 async def test_unknown_document_is_unavailable(
-    server: ServerHandle, clients: ClientFactory
+    server: ServerHandle, clients: ClientFactory, api: Api
 ) -> None:
-    b = await clients.new("B", server.url)
+    b = await clients.new("B", server.sync_url(await api.account("Bob")))
     url = (await b.call("randomUrl"))["url"]
     # A silent server would leave find() pending until the client's own 60 s handle
     # timeout; give up at 15 s and report that as the failure it is.
@@ -83,12 +100,18 @@ async def test_unknown_document_is_unavailable(
 
 
 @pytest.mark.timeout(60)
-async def test_late_arrival_is_pushed(server: ServerHandle, clients: ClientFactory) -> None:
+async def test_late_arrival_is_pushed(
+    server: ServerHandle, clients: ClientFactory, api: Api
+) -> None:
+    carol = await api.account("Carol")
+    bob = await api.account("Bob")
     # C creates the document while offline, so its id is known before the server has it.
+    # Carol registers it and lets Bob in at once: the server knows the id but has no data.
     c = await clients.new("C")
-    created = await c.create({"from": "C", "late": True})
+    created, plan = await api.new_plan(carol, c, {"from": "C", "late": True})
+    await api.grant(carol, plan["id"], bob, "carer")
     url = created["url"]
-    b = await clients.new("B", server.url)
+    b = await clients.new("B", server.sync_url(bob))
 
     first = await b.find(url)
     assert not first["found"], f"found before anyone uploaded it: {first}"
@@ -96,7 +119,7 @@ async def test_late_arrival_is_pushed(server: ServerHandle, clients: ClientFacto
     assert (await b.call("handleState", url=url))["state"] == "unavailable"
 
     # Now C connects and uploads; the server must push the document to B, which asked.
-    await c.connect(server.url)
+    await c.connect(server.sync_url(carol))
     ready = await b.call("waitReady", url=url, timeoutMs=15_000)
     assert ready["doc"] == {"from": "C", "late": True}
     assert ready["heads"] == created["heads"]
@@ -107,11 +130,16 @@ async def test_late_arrival_is_pushed(server: ServerHandle, clients: ClientFacto
 
 
 @pytest.mark.timeout(120)
-async def test_large_document_both_ways(server: ServerHandle, clients: ClientFactory) -> None:
+async def test_large_document_both_ways(
+    server: ServerHandle, clients: ClientFactory, api: Api
+) -> None:
     chunk = 1024 * 1024
-    a = await clients.new("A", server.url)
-    b = await clients.new("B", server.url)
-    created = await a.create({"chunks": []})
+    alice = await api.account("Alice")
+    bob = await api.account("Bob")
+    a = await clients.new("A", server.sync_url(alice))
+    b = await clients.new("B", server.sync_url(bob))
+    created, plan = await api.new_plan(alice, a, {"chunks": []})
+    await api.grant(alice, plan["id"], bob, "carer")
     url = created["url"]
     # ~5 MiB of random bytes: incompressible, so the upload really is ~5 MB on the wire.
     after_a = await a.change(

@@ -10,7 +10,6 @@ import uvicorn
 from litestar import Litestar
 
 from server.app import create_app
-from server.auth.policy import OpenPolicy
 from server.runner import uvicorn_config
 from server.settings import Settings
 from server.sync.hub import SyncHub
@@ -41,7 +40,7 @@ class LiveServer:
 @asynccontextmanager
 async def live_server(settings: Settings) -> AsyncIterator[LiveServer]:
     settings = msgspec.structs.replace(settings, port=free_port())
-    app = create_app(settings, OpenPolicy())
+    app = create_app(settings, open_access=True)
     server = uvicorn.Server(uvicorn_config(app, settings, log_level="warning"))
     task = asyncio.create_task(server.serve())
     try:

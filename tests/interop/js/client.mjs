@@ -322,6 +322,29 @@ const commands = {
     return { messages: matching({ type, documentId }), closes }
   },
 
+  mark() {
+    // Positions in the message and close logs, for waitRefusal({since}).
+    return { messages: serverMessages.length, closes: closes.length }
+  },
+
+  async waitRefusal({ documentId, since = { messages: 0, closes: 0 }, timeoutMs = DEFAULT_TIMEOUT_MS }) {
+    // Resolve once, after `since`, the server refused something: an `error` message, a
+    // `doc-unavailable` about `documentId`, or a close of the socket.
+    const found = () => {
+      const msgs = serverMessages
+        .slice(since.messages)
+        .filter(m => m.type === "error" || (m.type === "doc-unavailable" && m.documentId === documentId))
+      const cl = closes.slice(since.closes)
+      return msgs.length || cl.length ? { messages: msgs, closes: cl } : null
+    }
+    return await waitUntil(
+      found,
+      onSet(messageWaiters),
+      timeoutMs,
+      () => `a refusal about ${documentId} (messages since: ${JSON.stringify(serverMessages.slice(since.messages))}, closes: ${JSON.stringify(closes)})`
+    )
+  },
+
   async waitClose({ count = 1, timeoutMs = DEFAULT_TIMEOUT_MS }) {
     await waitUntil(
       () => closes.length >= count,

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 import pytest
 from automerge.core import Document, Message, SyncState
 
+from server.auth.attribution import ActorBindings
 from server.auth.policy import Identity, OpenPolicy
 from server.ids import PeerId
 from server.storage.memory import MemoryDocumentStore
@@ -78,7 +79,13 @@ class Peer:
 async def gated() -> AsyncIterator[tuple[SyncHub, GatedStore]]:
     store = GatedStore()
     registry = DocumentRegistry(store, memory_budget=1 << 30, snapshot_every=1000)
-    hub = SyncHub(registry, OpenPolicy(), server_peer_id=PeerId("server"), storage_id="s1")
+    hub = SyncHub(
+        registry,
+        OpenPolicy(),
+        actors=ActorBindings({}),
+        server_peer_id=PeerId("server"),
+        storage_id="s1",
+    )
     yield hub, store
     store.gate.set()
     await registry.drain()
@@ -132,7 +139,13 @@ async def test_a_peer_told_unavailable_gets_the_document_when_it_appears(
 async def test_an_idle_document_is_evicted_and_reloaded_with_the_same_heads() -> None:
     store = MemoryDocumentStore()
     registry = DocumentRegistry(store, memory_budget=0, snapshot_every=1000)
-    hub = SyncHub(registry, OpenPolicy(), server_peer_id=PeerId("server"), storage_id="s1")
+    hub = SyncHub(
+        registry,
+        OpenPolicy(),
+        actors=ActorBindings({}),
+        server_peer_id=PeerId("server"),
+        storage_id="s1",
+    )
     doc_id = new_document_id()
     writer = Peer(hub, "writer", document_with({"a": "1"}))
     await writer.next_frame()
@@ -152,7 +165,13 @@ async def test_an_idle_document_is_evicted_and_reloaded_with_the_same_heads() ->
 async def test_a_document_in_use_is_never_evicted() -> None:
     store = MemoryDocumentStore()
     registry = DocumentRegistry(store, memory_budget=0, snapshot_every=1000)
-    hub = SyncHub(registry, OpenPolicy(), server_peer_id=PeerId("server"), storage_id="s1")
+    hub = SyncHub(
+        registry,
+        OpenPolicy(),
+        actors=ActorBindings({}),
+        server_peer_id=PeerId("server"),
+        storage_id="s1",
+    )
     doc_id = new_document_id()
     reader = Peer(hub, "reader", document_with({"a": "1"}))
     await reader.next_frame()

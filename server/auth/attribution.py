@@ -1,0 +1,28 @@
+"""Verified attribution: each Automerge actor id belongs to one account.
+
+An actor id is chosen by the client, so it proves nothing by itself. The server binds it
+to the account whose authenticated connection first delivered a change by it; a later
+change by that actor from any other account is refused. Bindings are kept in memory (one
+entry per device session, small) and persisted with the change rows that create them.
+"""
+
+from collections.abc import Iterable
+
+
+class ActorBindings:
+    def __init__(self, bindings: dict[bytes, str]) -> None:
+        self._owners = bindings
+
+    def owner(self, actor: bytes) -> str | None:
+        return self._owners.get(actor)
+
+    def claim(self, account_id: str | None, actors: Iterable[bytes]) -> bool:
+        """Bind unbound actors to the account; False (binding nothing) if any is another's."""
+        if account_id is None:  # no accounts (OpenPolicy): nothing to verify against
+            return True
+        actors = list(actors)
+        if any(self._owners.get(a, account_id) != account_id for a in actors):
+            return False
+        for actor in actors:
+            self._owners.setdefault(actor, account_id)
+        return True

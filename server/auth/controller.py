@@ -1,0 +1,98 @@
+"""HTTP: accounts, the sign-in session, device tokens."""
+
+from typing import Any
+
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from server.auth.guards import SESSION_COOKIE, identify_request, origin_allowed
+from server.auth.models import Account, AccountCreate, SessionCreate, TokenCreate, TokenCreated
+from server.auth.policy import Identity
+from server.auth.service import SESSION_DAYS, AccountService
+from server.errors import Forbidden
+from server.settings import Settings
+
+
+async def provide_identity(
+    request: Request[Any, Any, Any],
+    accounts: NamedDependency[AccountService],
+    settings: NamedDependency[Settings],
+) -> Identity:
+    return await identify_request(request, accounts, settings.allowed_origins)
+
+
+def _session_cookie(request: Request[Any, Any, Any], value: str, max_age: int) -> Cookie:
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=value,
+        path="/",
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+
+
+class AccountController(Controller):
+    path = "/api"
+    tags = ("accounts",)
+
+    @post("/accounts", status_code=HTTP_201_CREATED)
+    async def create_account(
+        self, data: JSONBody[AccountCreate], accounts: NamedDependency[AccountService]
+    ) -> Account:
+        return await accounts.sign_up(data)
+
+    @post("/session", status_code=HTTP_200_OK)
+    async def create_session(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[SessionCreate],
+        accounts: NamedDependency[AccountService],
+    ) -> Response[Account]:
+        address = request.client.host if request.client else "unknown"
+        account, secret = await accounts.sign_in(data.email, data.password, address)
+        return Response(
+            account, cookies=[_session_cookie(request, secret, SESSION_DAYS * 24 * 3600)]
+        )
+
+    @delete("/session")
+    async def delete_session(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        settings: NamedDependency[Settings],
+    ) -> Response[None]:
+        secret = request.cookies.get(SESSION_COOKIE)
+        if secret is not None:
+            if not origin_allowed(request, settings.allowed_origins):
+                raise Forbidden("cross-site request refused (Origin not allowed)")
+            await accounts.sign_out(secret)
+        return Response(None, status_code=204, cookies=[_session_cookie(request, "", 0)])
+
+    @get("/me")
+    async def get_me(
+        self, identity: NamedDependency[Identity], accounts: NamedDependency[AccountService]
+    ) -> Account:
+        return await accounts.account(identity)
+
+    @post("/tokens", status_code=HTTP_201_CREATED)
+    async def create_token(
+        self,
+        data: JSONBody[TokenCreate],
+        identity: NamedDependency[Identity],
+        accounts: NamedDependency[AccountService],
+    ) -> TokenCreated:
+        return await accounts.create_token(identity, data)
+
+    @delete("/tokens/{token_id:str}")
+    async def delete_token(
+        self,
+        token_id: FromPath[str],
+        identity: NamedDependency[Identity],
+        accounts: NamedDependency[AccountService],
+    ) -> None:
+        await accounts.revoke_token(identity, token_id)

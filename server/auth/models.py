@@ -1,0 +1,34 @@
+"""HTTP bodies of accounts, sessions and device tokens."""
+
+from datetime import datetime
+
+import msgspec
+
+
+class AccountCreate(msgspec.Struct, kw_only=True, rename="camel"):
+    email: str
+    password: str
+    display_name: str
+
+
+class Account(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
+    id: str
+    email: str
+    display_name: str
+
+
+class SessionCreate(msgspec.Struct, kw_only=True, rename="camel"):
+    email: str
+    password: str
+
+
+class TokenCreate(msgspec.Struct, kw_only=True, rename="camel"):
+    label: str
+    expires_in_days: int | None = None
+
+
+class TokenCreated(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
+    id: str
+    token: str
+    """Shown once; only its hash is stored."""
+    expires_at: datetime | None

@@ -1,0 +1,114 @@
+"""Accounts, sign-in sessions and device tokens: the rules, on the AccountRecords port."""
+
+import time
+import uuid
+from datetime import UTC, datetime
+
+from server.auth.credentials import hash_password, new_secret, secret_hash, verify_password
+from server.auth.models import Account, AccountCreate, TokenCreate, TokenCreated
+from server.auth.policy import AccessEvents, Identity
+from server.auth.throttle import SignInThrottle
+from server.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from server.storage.records import AccountRecords, AccountRow, CredentialRow
+
+SESSION_DAYS = 14
+MAX_TOKEN_DAYS = 3650
+_DAY_MS = 24 * 3600 * 1000
+MIN_PASSWORD = 8
+MAX_FIELD = 200
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _public(row: AccountRow) -> Account:
+    return Account(id=row.id, email=row.email, display_name=row.display_name)
+
+
+class AccountService:
+    def __init__(self, records: AccountRecords, events: AccessEvents) -> None:
+        self._records = records
+        self._events = events
+        self._throttle = SignInThrottle()
+
+    async def sign_up(self, data: AccountCreate) -> Account:
+        email = data.email.strip()
+        name = data.display_name.strip()
+        if "@" not in email or not 3 <= len(email) <= MAX_FIELD:
+            raise InvalidInput("a valid email address is needed")
+        if not 0 < len(name) <= MAX_FIELD:
+            raise InvalidInput("a display name of 1 to 200 characters is needed")
+        if not MIN_PASSWORD <= len(data.password) <= 1024:
+            raise InvalidInput(f"the password needs at least {MIN_PASSWORD} characters")
+        row = AccountRow(
+            id=str(uuid.uuid4()),
+            email=email,
+            display_name=name,
+            password_hash=await hash_password(data.password),
+        )
+        if not await self._records.create_account(row, _now_ms()):
+            raise Conflict("an account with this email exists")
+        return _public(row)
+
+    async def sign_in(self, email: str, password: str, address: str) -> tuple[Account, str]:
+        """Check the password; return the account and a new session secret (the cookie)."""
+        self._throttle.check(email, address)
+        row = await self._records.account_by_email(email.strip())
+        if not await verify_password(row.password_hash if row else None, password) or row is None:
+            self._throttle.failed(email, address)
+            raise Unauthenticated("wrong email or password")
+        self._throttle.succeeded(email)
+        secret = new_secret("sps")
+        now = _now_ms()
+        session = CredentialRow(
+            id=str(uuid.uuid4()),
+            account_id=row.id,
+            kind="session",
+            expires_at_ms=now + SESSION_DAYS * _DAY_MS,
+        )
+        await self._records.create_credential(session, secret_hash(secret), "session", now)
+        return _public(row), secret
+
+    async def sign_out(self, session_secret: str) -> None:
+        session_id = await self._records.end_session(secret_hash(session_secret))
+        if session_id is not None:
+            self._events.credential_revoked(session_id)
+
+    async def identify(self, secret: str) -> Identity | None:
+        """The identity behind a session cookie or device token, if it is live."""
+        credential = await self._records.credential(secret_hash(secret), _now_ms())
+        if credential is None:
+            return None
+        return Identity(account_id=credential.account_id, credential_id=credential.id)
+
+    async def account(self, identity: Identity) -> Account:
+        row = await self._records.account(identity.account_id or "")
+        if row is None:
+            raise Unauthenticated("the account no longer exists")
+        return _public(row)
+
+    async def create_token(self, identity: Identity, data: TokenCreate) -> TokenCreated:
+        assert identity.account_id is not None  # noqa: S101  (guards ensure it)
+        days = data.expires_in_days
+        if days is not None and not 0 < days <= MAX_TOKEN_DAYS:
+            raise InvalidInput(f"expiresInDays must be between 1 and {MAX_TOKEN_DAYS}")
+        if not 0 < len(data.label) <= MAX_FIELD:
+            raise InvalidInput("a label of 1 to 200 characters is needed")
+        now = _now_ms()
+        expires = None if days is None else now + days * _DAY_MS
+        token = CredentialRow(
+            id=str(uuid.uuid4()),
+            account_id=identity.account_id,
+            kind="token",
+            expires_at_ms=expires,
+        )
+        secret = new_secret("spt")
+        await self._records.create_credential(token, secret_hash(secret), data.label, now)
+        expires_at = None if expires is None else datetime.fromtimestamp(expires / 1000, UTC)
+        return TokenCreated(id=token.id, token=secret, expires_at=expires_at)
+
+    async def revoke_token(self, identity: Identity, token_id: str) -> None:
+        if not await self._records.revoke_token(token_id, identity.account_id or "", _now_ms()):
+            raise NotFound("no such token")
+        self._events.credential_revoked(token_id)

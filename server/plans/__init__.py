@@ -1,0 +1,1 @@
+"""Plans: their documents and audiences, members and roles, invites, and who wrote what."""

@@ -1,0 +1,107 @@
+"""Who may read and write which document: audiences and roles, decided by the server.
+
+| audience         | read                              | write                     |
+| ---------------- | --------------------------------- | ------------------------- |
+| everyone         | every member                      | every member but viewers  |
+| person           | the person                        | the person                |
+| clinicians       | the person and clinicians         | the same                  |
+| carer:<userId>   | that carer and the clinicians     | the same                  |
+
+`PlanPolicy` caches registrations and roles in memory (the sync path asks on every
+message); PlanService updates the cache whenever it changes either.
+"""
+
+from typing import Any
+
+from server.auth.policy import NO_ACCESS, Access, Grant, Identity
+from server.ids import DocumentId
+from server.storage.records import DocumentRow, PlanRecords
+
+ROLES = ("person", "carer", "clinician", "viewer")
+CARER_PREFIX = "carer:"
+_CACHE_LIMIT = 100_000
+
+
+def is_audience(audience: str) -> bool:
+    return audience in ("everyone", "person", "clinicians") or (
+        audience.startswith(CARER_PREFIX) and len(audience) > len(CARER_PREFIX)
+    )
+
+
+def can_read(audience: str, role: str | None, account_id: str) -> bool:
+    match audience, role:
+        case (_, None):
+            return False
+        case ("everyone", _):
+            return True
+        case ("person", "person"):
+            return True
+        case ("clinicians", "person" | "clinician"):
+            return True
+        case (str(a), "clinician") if a.startswith(CARER_PREFIX):
+            return True
+        case (str(a), "carer"):
+            return a == CARER_PREFIX + account_id
+    return False
+
+
+def grant_for(audience: str, role: str | None, account_id: str) -> Grant:
+    if not can_read(audience, role, account_id):
+        return NO_ACCESS
+    return Grant(Access.READ if role == "viewer" else Access.WRITE, role)
+
+
+class PlanPolicy:
+    enforced = True
+
+    def __init__(self, records: PlanRecords) -> None:
+        self._records = records
+        self._documents: dict[str, DocumentRow | None] = {}
+        self._roles: dict[tuple[str, str], str | None] = {}
+        # Bumped by every change of access. A lookup that raced with one is used once and
+        # not cached: a revoked role must never be put back into the cache by a slow read.
+        self._epoch = 0
+
+    async def grant(self, identity: Identity, document_id: DocumentId) -> Grant:
+        account_id = identity.account_id
+        if account_id is None:
+            return NO_ACCESS
+        document = await self.document(document_id)
+        if document is None:
+            return NO_ACCESS
+        role = await self.role(document.plan_id, account_id)
+        return grant_for(document.audience, role, account_id)
+
+    async def document(self, document_id: str) -> DocumentRow | None:
+        if document_id in self._documents:
+            return self._documents[document_id]
+        epoch = self._epoch
+        row = await self._records.document(document_id)
+        if epoch == self._epoch:
+            self._bounded(self._documents)[document_id] = row
+        return row
+
+    async def role(self, plan_id: str, account_id: str) -> str | None:
+        key = (plan_id, account_id)
+        if key in self._roles:
+            return self._roles[key]
+        epoch = self._epoch
+        role = await self._records.role_of(plan_id, account_id)
+        if epoch == self._epoch:
+            self._bounded(self._roles)[key] = role
+        return role
+
+    def registered(self, document: DocumentRow) -> None:
+        self._epoch += 1
+        self._documents[document.document_id] = document
+
+    def role_changed(self, plan_id: str, account_id: str) -> None:
+        self._epoch += 1
+        self._roles.pop((plan_id, account_id), None)
+
+    @staticmethod
+    def _bounded(cache: dict[Any, Any]) -> dict[Any, Any]:
+        # Simple bound: a full cache starts over (rows are re-read on demand).
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        return cache

@@ -1,0 +1,202 @@
+"""Plans, their documents, members and invites: the rules, on the PlanRecords port.
+
+Every access change is pushed to the sync side at once (AccessEvents): a registered document
+reaches the peers that already asked for it; a revoked member's connections lose the plan.
+"""
+
+import time
+import uuid
+from datetime import UTC, datetime
+
+from server.auth.credentials import new_code, secret_hash
+from server.auth.policy import AccessEvents, Identity
+from server.errors import Conflict, Forbidden, InvalidInput, NotFound
+from server.ids import DocumentId, parse_document_id
+from server.plans.access import CARER_PREFIX, PlanPolicy, can_read, is_audience
+from server.plans.models import (
+    Change,
+    Contributor,
+    Invite,
+    InviteAccepted,
+    InviteCreate,
+    Member,
+    Plan,
+    PlanCreate,
+    PlanDocument,
+    PlanDocumentCreate,
+)
+from server.storage.records import DocumentRow, PlanRecords, PlanRow
+
+INVITE_DAYS = 7
+INVITE_ROLES = ("carer", "clinician", "viewer")
+MAX_TITLE = 200
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _time(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def _document_id(text: str) -> DocumentId:
+    document_id = parse_document_id(text)
+    if document_id is None:
+        raise InvalidInput("documentId is not an automerge document id")
+    return document_id
+
+
+def _invite_hash(code: str) -> bytes:
+    return secret_hash(code.strip().upper())
+
+
+class PlanService:
+    def __init__(self, records: PlanRecords, policy: PlanPolicy, events: AccessEvents) -> None:
+        self._records = records
+        self._policy = policy
+        self._events = events
+
+    async def _role(self, identity: Identity, plan_id: str) -> str:
+        """The caller's role; NotFound for non-members (a plan's existence is not revealed)."""
+        role = await self._records.role_of(plan_id, identity.account_id or "")
+        if role is None:
+            raise NotFound("no such plan")
+        return role
+
+    async def _person_only(self, identity: Identity, plan_id: str) -> None:
+        if await self._role(identity, plan_id) != "person":
+            raise Forbidden("only the plan's person can do this")
+
+    async def create_plan(self, identity: Identity, data: PlanCreate) -> Plan:
+        document_id = _document_id(data.document_id)
+        title = data.title.strip()
+        if not 0 < len(title) <= MAX_TITLE:
+            raise InvalidInput("a title of 1 to 200 characters is needed")
+        plan = PlanRow(
+            id=str(uuid.uuid4()),
+            person_id=identity.account_id or "",
+            title=title,
+            document_id=document_id,
+        )
+        if not await self._records.create_plan(plan, _now_ms()):
+            raise Conflict("this document is already registered")
+        self._policy.registered(
+            DocumentRow(document_id=document_id, plan_id=plan.id, audience="everyone")
+        )
+        self._policy.role_changed(plan.id, plan.person_id)
+        await self._events.document_registered(document_id)
+        return Plan(id=plan.id, document_id=document_id, title=title, role="person")
+
+    async def list_plans(self, identity: Identity) -> list[Plan]:
+        return [
+            Plan(id=p.id, document_id=p.document_id, title=p.title, role=role)
+            for p, role in await self._records.plans_of(identity.account_id or "")
+        ]
+
+    async def register_document(
+        self, identity: Identity, plan_id: str, data: PlanDocumentCreate
+    ) -> PlanDocument:
+        role = await self._role(identity, plan_id)
+        document_id = _document_id(data.document_id)
+        if not is_audience(data.audience):
+            raise InvalidInput(
+                'audience must be "everyone", "person", "clinicians" or "carer:<userId>"'
+            )
+        own_notes = role == "carer" and data.audience == CARER_PREFIX + (identity.account_id or "")
+        if role != "person" and not own_notes:
+            raise Forbidden("only the person, or a carer for their own notes, can add documents")
+        if data.audience.startswith(CARER_PREFIX):
+            carer = data.audience.removeprefix(CARER_PREFIX)
+            if await self._records.role_of(plan_id, carer) != "carer":
+                raise InvalidInput("that user is not a carer in this plan")
+        document = DocumentRow(document_id=document_id, plan_id=plan_id, audience=data.audience)
+        if not await self._records.register_document(
+            document, identity.account_id or "", _now_ms()
+        ):
+            raise Conflict("this document is already registered")
+        self._policy.registered(document)
+        await self._events.document_registered(document_id)
+        return PlanDocument(document_id=document_id, audience=data.audience)
+
+    async def create_invite(self, identity: Identity, plan_id: str, data: InviteCreate) -> Invite:
+        await self._person_only(identity, plan_id)
+        if data.role not in INVITE_ROLES:
+            raise InvalidInput('role must be "carer", "clinician" or "viewer"')
+        code = new_code()
+        now = _now_ms()
+        expires = now + INVITE_DAYS * 24 * 3600 * 1000
+        await self._records.create_invite(
+            _invite_hash(code), plan_id, data.role, identity.account_id or "", now, expires
+        )
+        return Invite(code=code, role=data.role, expires_at=_time(expires))
+
+    async def accept_invite(self, identity: Identity, code: str) -> InviteAccepted:
+        accepted = await self._records.accept_invite(
+            _invite_hash(code), identity.account_id or "", _now_ms()
+        )
+        if accepted is None:
+            raise NotFound("unknown, used or expired invite")
+        plan_id, role = accepted
+        self._policy.role_changed(plan_id, identity.account_id or "")
+        for document in await self._records.documents_of(plan_id):
+            await self._events.document_registered(DocumentId(document.document_id))
+        return InviteAccepted(plan_id=plan_id, role=role)
+
+    async def members(self, identity: Identity, plan_id: str) -> list[Member]:
+        await self._role(identity, plan_id)
+        return [
+            Member(user_id=m.account_id, display_name=m.display_name, role=m.role)
+            for m in await self._records.members(plan_id)
+        ]
+
+    async def revoke_member(self, identity: Identity, plan_id: str, user_id: str) -> None:
+        await self._person_only(identity, plan_id)
+        if not await self._records.revoke_member(
+            plan_id, user_id, identity.account_id or "", _now_ms()
+        ):
+            raise NotFound("no such member (the person cannot be removed)")
+        self._policy.role_changed(plan_id, user_id)
+        documents = await self._records.documents_of(plan_id)
+        self._events.access_revoked(user_id, [DocumentId(d.document_id) for d in documents])
+
+    async def _readable_documents(self, identity: Identity, plan_id: str) -> list[str]:
+        role = await self._role(identity, plan_id)
+        account_id = identity.account_id or ""
+        return [
+            d.document_id
+            for d in await self._records.documents_of(plan_id)
+            if can_read(d.audience, role, account_id)
+        ]
+
+    async def changes(self, identity: Identity, plan_id: str) -> list[Change]:
+        rows = await self._records.changes(await self._readable_documents(identity, plan_id))
+        return [
+            Change(
+                hash=r.hash.hex(),
+                document_id=r.document_id,
+                actor_id=r.actor.hex(),
+                seq=r.seq,
+                user_id=r.account_id,
+                display_name=r.display_name,
+                role=r.role,
+                change_time=_time(r.change_time_ms),
+                received_at=_time(r.received_at_ms),
+            )
+            for r in rows
+        ]
+
+    async def contributors(self, identity: Identity, plan_id: str) -> list[Contributor]:
+        rows = await self._records.changes(await self._readable_documents(identity, plan_id))
+        seen: dict[bytes, Contributor] = {}
+        for r in rows:
+            seen.setdefault(
+                r.actor,
+                Contributor(
+                    actor_id=r.actor.hex(),
+                    user_id=r.account_id,
+                    display_name=r.display_name,
+                    role=r.role,
+                ),
+            )
+        return list(seen.values())
