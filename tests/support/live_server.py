@@ -32,15 +32,19 @@ class LiveServer:
         return f"ws://127.0.0.1:{self.settings.port}/sync"
 
     @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.port}"
+
+    @property
     def hub(self) -> SyncHub:
         hub: SyncHub = self.app.state.hub
         return hub
 
 
 @asynccontextmanager
-async def live_server(settings: Settings) -> AsyncIterator[LiveServer]:
+async def live_server(settings: Settings, *, open_access: bool = True) -> AsyncIterator[LiveServer]:
     settings = msgspec.structs.replace(settings, port=free_port())
-    app = create_app(settings, open_access=True)
+    app = create_app(settings, open_access=open_access)
     server = uvicorn.Server(uvicorn_config(app, settings, log_level="warning"))
     task = asyncio.create_task(server.serve())
     try:

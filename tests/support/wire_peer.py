@@ -24,9 +24,16 @@ class WirePeer:
 
     @classmethod
     async def connect(
-        cls, url: str, peer_id: str | None = None, *, join: bool = True
+        cls,
+        url: str,
+        peer_id: str | None = None,
+        *,
+        join: bool = True,
+        headers: dict[str, str] | None = None,
     ) -> "WirePeer":
-        ws = await websockets.connect(url, max_size=None, compression=None)
+        ws = await websockets.connect(
+            url, max_size=None, compression=None, additional_headers=headers
+        )
         peer = cls(ws, peer_id or f"peer-{new_document_id()[:8]}")
         if join:
             await peer.join()
@@ -102,6 +109,12 @@ class WirePeer:
             if outgoing is None:
                 return
             await self.send_sync(doc_id, bytes(outgoing.encode()))
+
+    async def sync_once(self, doc_id: str) -> None:
+        """Send the next sync message for the document, if there is one; expect no reply."""
+        outgoing = self.doc(doc_id).generate_sync_message(self.states[doc_id])
+        assert outgoing is not None
+        await self.send_sync(doc_id, bytes(outgoing.encode()))
 
     async def receive_until(
         self, doc_id: str, done: Callable[[Document], bool], *, request: bool = False

@@ -1,0 +1,218 @@
+"""Access control on the sync socket: credentials, audiences, attribution, revocation.
+
+Each test checks both that nothing leaked (what the other socket received) and that nothing
+was stored (the SQLite file itself).
+"""
+
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from automerge.core import Document
+
+from server.settings import Settings
+from tests.support.api import ApiUser
+from tests.support.automerge_docs import new_document_id, put, read
+from tests.support.live_server import LiveServer, live_server
+from tests.support.wire_peer import WirePeer
+
+REQUEST_PAYLOAD = bytes.fromhex("42000001000000020284")
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
+    async with live_server(Settings(data_dir=tmp_path), open_access=False) as running:
+        yield running
+
+
+@pytest.fixture
+async def users(server: LiveServer) -> AsyncIterator[dict[str, ApiUser]]:
+    created = {n: await ApiUser.sign_up(server.base_url, n) for n in ("person", "carer", "other")}
+    yield created
+    for user in created.values():
+        await user.close()
+
+
+def stored(server: LiveServer, doc_id: str) -> list[tuple[str, bytes]]:
+    with sqlite3.connect(server.settings.database_path) as db:
+        rows = db.execute(
+            "SELECT account_id, actor FROM changes WHERE doc_id = ? ORDER BY log_id", (doc_id,)
+        ).fetchall()
+    return [(str(r[0]), bytes(r[1])) for r in rows]
+
+
+async def shared_plan(person: ApiUser, member: ApiUser, role: str) -> dict[str, str]:
+    plan: dict[str, str] = await person.ok(
+        "POST", "/api/plans", 201, json={"documentId": new_document_id(), "title": "Plan"}
+    )
+    invite = await person.ok("POST", f"/api/plans/{plan['id']}/invites", 201, json={"role": role})
+    await member.ok("POST", f"/api/invites/{invite['code']}/accept")
+    return plan
+
+
+@pytest.mark.parametrize("query", ["", "?token=spt_not-a-token"])
+async def test_a_socket_without_a_valid_credential_is_told_and_closed(
+    server: LiveServer, query: str
+) -> None:
+    peer = await WirePeer.connect(server.url + query, join=False)
+
+    code, messages = await peer.closed()
+
+    assert code == 4401
+    assert [m["type"] for m in messages] == ["error"]
+    assert "authentication required" in messages[0]["message"]
+
+
+async def test_a_cookie_from_another_origin_is_refused(
+    server: LiveServer, users: dict[str, ApiUser]
+) -> None:
+    cookie = users["person"].http.cookies["sp_session"]
+    headers = {"cookie": f"sp_session={cookie}"}
+    evil = await WirePeer.connect(
+        server.url, join=False, headers={**headers, "origin": "http://evil.example"}
+    )
+    own = await WirePeer.connect(server.url, headers={**headers, "origin": server.base_url})
+
+    code, _ = await evil.closed()
+
+    assert code == 4401
+    assert own.server_id
+    await own.close()
+
+
+async def test_a_stranger_who_knows_the_id_learns_nothing(
+    server: LiveServer, users: dict[str, ApiUser]
+) -> None:
+    person, other = users["person"], users["other"]
+    plan = await person.ok(
+        "POST", "/api/plans", 201, json={"documentId": new_document_id(), "title": "P"}
+    )
+    doc_id = plan["documentId"]
+    owner = await WirePeer.connect(person.sync_url(server.url), "owner")
+    put(owner.doc(doc_id), "secret", "x")
+    await owner.sync(doc_id)
+    stranger = await WirePeer.connect(other.sync_url(server.url), "stranger")
+
+    await stranger.send_sync(doc_id, REQUEST_PAYLOAD, "request")
+    reply = await stranger.recv()
+    put(stranger.doc(doc_id), "vandal", "y")
+    await stranger.send_sync(
+        doc_id, bytes(stranger.doc(doc_id).generate_sync_message(stranger.states[doc_id]).encode())
+    )  # type: ignore[union-attr]
+    second = await stranger.recv()
+
+    assert reply["type"] == second["type"] == "doc-unavailable"
+    assert [a for a, _ in stored(server, doc_id)] == [person.id]
+    await owner.close()
+    await stranger.close()
+
+
+async def test_an_unregistered_document_is_stored_only_after_registration(
+    server: LiveServer, users: dict[str, ApiUser]
+) -> None:
+    person = users["person"]
+    doc_id = new_document_id()
+    phone = await WirePeer.connect(person.sync_url(server.url), "phone")
+    put(phone.doc(doc_id), "made", "offline")
+    first = phone.doc(doc_id).generate_sync_message(phone.states[doc_id])
+    assert first is not None
+
+    await phone.send_sync(doc_id, bytes(first.encode()))
+    unavailable = await phone.recv()
+    nothing_yet = stored(server, doc_id)
+    await person.ok("POST", "/api/plans", 201, json={"documentId": doc_id, "title": "Offline"})
+    await phone.receive_until(doc_id, lambda _: bool(stored(server, doc_id)))
+
+    assert unavailable["type"] == "doc-unavailable"
+    assert nothing_yet == []
+    assert stored(server, doc_id) == [(person.id, phone.doc(doc_id).get_actor())]
+    await phone.close()
+
+
+async def test_a_forged_actor_is_refused_and_never_relayed(
+    server: LiveServer, users: dict[str, ApiUser]
+) -> None:
+    person, carer = users["person"], users["carer"]
+    plan = await shared_plan(person, carer, "carer")
+    doc_id = plan["documentId"]
+    owner = await WirePeer.connect(person.sync_url(server.url), "owner")
+    put(owner.doc(doc_id), "a", "1")
+    await owner.sync(doc_id)
+    victim_actor = owner.doc(doc_id).get_actor()
+    forger = await WirePeer.connect(carer.sync_url(server.url), "forger")
+    await forger.receive_until(doc_id, lambda d: read(d, "a") == "1", request=True)
+    forged = Document.load(forger.doc(doc_id).save())
+    forged.set_actor(victim_actor)
+    put(forged, "a", "written by 'person'")
+    forger.docs[doc_id] = forged
+
+    await forger.sync_once(doc_id)
+    code, messages = await forger.closed()
+    put(owner.doc(doc_id), "b", "2")
+    await owner.sync(doc_id)
+
+    assert code == 1002
+    assert "belongs to another account" in messages[-1]["message"]
+    assert read(owner.doc(doc_id), "a") == "1"
+    assert [a for a, _ in stored(server, doc_id)] == [person.id, person.id]
+    await owner.close()
+
+
+async def test_a_viewer_cannot_write(server: LiveServer, users: dict[str, ApiUser]) -> None:
+    person, viewer = users["person"], users["other"]
+    plan = await shared_plan(person, viewer, "viewer")
+    doc_id = plan["documentId"]
+    owner = await WirePeer.connect(person.sync_url(server.url), "owner")
+    put(owner.doc(doc_id), "a", "1")
+    await owner.sync(doc_id)
+    reader = await WirePeer.connect(viewer.sync_url(server.url), "viewer")
+    await reader.receive_until(doc_id, lambda d: read(d, "a") == "1", request=True)
+
+    put(reader.doc(doc_id), "a", "changed by a viewer")
+    await reader.sync_once(doc_id)
+    code, messages = await reader.closed()
+
+    assert code == 1002
+    assert "read-only" in messages[-1]["message"]
+    assert [a for a, _ in stored(server, doc_id)] == [person.id]
+    await owner.close()
+
+
+async def test_a_revoked_member_receives_nothing_more(
+    server: LiveServer, users: dict[str, ApiUser]
+) -> None:
+    person, carer = users["person"], users["carer"]
+    plan = await shared_plan(person, carer, "carer")
+    doc_id = plan["documentId"]
+    owner = await WirePeer.connect(person.sync_url(server.url), "owner")
+    put(owner.doc(doc_id), "a", "1")
+    await owner.sync(doc_id)
+    carer_peer = await WirePeer.connect(carer.sync_url(server.url), "carer")
+    await carer_peer.receive_until(doc_id, lambda d: read(d, "a") == "1", request=True)
+
+    await person.ok("DELETE", f"/api/plans/{plan['id']}/members/{carer.id}", 204)
+    put(owner.doc(doc_id), "a", "after revocation")
+    await owner.sync(doc_id)
+    await carer_peer.send_sync(doc_id, REQUEST_PAYLOAD)
+    after = await carer_peer.recv()
+
+    # Frames on one socket are ordered: a leaked change would have arrived before this.
+    assert after["type"] == "doc-unavailable"
+    assert read(carer_peer.doc(doc_id), "a") == "1"
+    await owner.close()
+    await carer_peer.close()
+
+
+async def test_revoking_a_token_closes_its_connections(
+    server: LiveServer, users: dict[str, ApiUser]
+) -> None:
+    person = users["person"]
+    token = await person.ok("POST", "/api/tokens", 201, json={"label": "script"})
+    peer = await WirePeer.connect(f"{server.url}?token={token['token']}", "script")
+
+    await person.ok("DELETE", f"/api/tokens/{token['id']}", 204)
+    code, messages = await peer.closed()
+
+    assert code == 4401
+    assert messages[-1]["message"] == "credential revoked"
