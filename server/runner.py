@@ -1,5 +1,8 @@
 """Serving the app with uvicorn: the settings that the sync protocol needs from it."""
 
+import logging
+import re
+
 import uvicorn
 from litestar import Litestar
 
@@ -10,8 +13,25 @@ from server.settings import MIB, Settings
 FRAME_SLACK = 1 * MIB
 
 
+_SECRET_IN_URL = re.compile(r"(token=)[^&\s\"']+")
+
+
+class RedactSecrets(logging.Filter):
+    """Device tokens travel in WebSocket URLs (`/sync?token=...`); logs never show them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = _SECRET_IN_URL.sub(r"\1[redacted]", record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _SECRET_IN_URL.sub(r"\1[redacted]", a) if isinstance(a, str) else a
+                for a in record.args
+            )
+        return True
+
+
 def uvicorn_config(app: Litestar, settings: Settings, log_level: str = "info") -> uvicorn.Config:
-    return uvicorn.Config(
+    config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
@@ -25,3 +45,9 @@ def uvicorn_config(app: Litestar, settings: Settings, log_level: str = "info") -
         ws_per_message_deflate=False,
         timeout_graceful_shutdown=10,
     )
+    # uvicorn configured its loggers just now; request lines are logged with the full URL.
+    for name in ("uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+            logger.addFilter(RedactSecrets())
+    return config

@@ -4,6 +4,7 @@ Each test checks both that nothing leaked (what the other socket received) and t
 was stored (the SQLite file itself).
 """
 
+import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -216,3 +217,37 @@ async def test_revoking_a_token_closes_its_connections(
 
     assert code == 4401
     assert messages[-1]["message"] == "credential revoked"
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+async def test_tokens_never_reach_the_logs(server: LiveServer, users: dict[str, ApiUser]) -> None:
+    person = users["person"]
+    collect = _Collect()
+    # uvicorn's loggers do not propagate to the root logger, so listen on them directly.
+    loggers = [logging.getLogger(n) for n in ("uvicorn.error", "uvicorn.access")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(collect)
+        logger.setLevel(logging.DEBUG)
+    try:
+        peer = await WirePeer.connect(person.sync_url(server.url), "logged")
+        await peer.close()
+        refused = await WirePeer.connect(f"{server.url}?token=spt_wrong-secret", join=False)
+        await refused.closed()
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.removeHandler(collect)
+            logger.setLevel(level)
+
+    text = "\n".join(collect.lines)
+    assert "/sync?token=[redacted]" in text
+    assert person.token not in text
+    assert "spt_wrong-secret" not in text
