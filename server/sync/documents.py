@@ -38,6 +38,7 @@ class DocState:
         self._pending: list[asyncio.Future[int]] = []
         self._dirty: set[Connection] = set()
         self._flushing = False
+        self._flushed: asyncio.Future[None] | None = None
 
     @property
     def has_changes(self) -> bool:
@@ -66,6 +67,17 @@ class DocState:
         self.unsnapshotted += len(records)
         self._dirty.update(self.subscribers)
 
+    async def settle(self, connection: Connection) -> None:
+        """Wait until no reply owed to `connection` is held back by a commit.
+
+        Call before applying the peer's next message. Automerge's sync state treats an
+        incoming message that advertises exactly our heads as proof that we already told the
+        peer about them; applied while our reply is still held back for a commit, it would
+        make that reply (the acknowledgement) vanish and leave the peer waiting forever.
+        """
+        while self._flushing and connection in self._dirty and self._flushed is not None:
+            await asyncio.shield(self._flushed)
+
     def reply_to(self, connection: Connection) -> None:
         """Owe `connection` its next sync message (sent as soon as nothing awaits a commit)."""
         self._dirty.add(connection)
@@ -75,6 +87,7 @@ class DocState:
             self._generate()
             return
         self._flushing = True
+        self._flushed = asyncio.get_running_loop().create_future()
         self.registry.spawn(self._flush(), f"flush {self.document_id}")
 
     async def _flush(self) -> None:
@@ -92,6 +105,9 @@ class DocState:
             self._generate()
         finally:
             self._flushing = False
+            if self._flushed is not None:
+                self._flushed.set_result(None)
+                self._flushed = None
         if self.unsnapshotted >= self.registry.snapshot_every:
             self.snapshot()
 

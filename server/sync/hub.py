@@ -153,9 +153,12 @@ class SyncHub:
         state = await self.documents.get(document_id)
         if connection.is_closing():
             return
+        state.subscribe(connection)  # subscribed: the state cannot be evicted from now on
+        await state.settle(connection)
+        if connection.is_closing():
+            return
         # From here to reply_to nothing awaits: no other message can see this document
-        # half-applied, and it cannot be evicted underneath us.
-        state.subscribe(connection)
+        # half-applied.
         if not state.has_changes and has_empty_heads(message.data):
             # Neither side has anything. The peer stays subscribed, so it gets the document
             # the moment someone uploads it (late arrival, spec 4.2).

@@ -182,3 +182,34 @@ async def test_a_document_in_use_is_never_evicted() -> None:
     assert registry.peek(doc_id) is not None
     put(reader.doc, "a", "2")
     await reader.close()
+
+
+async def test_an_acknowledgement_held_for_a_commit_is_not_lost_to_a_later_message(
+    gated: tuple[SyncHub, GatedStore],
+) -> None:
+    hub, store = gated
+    doc_id = new_document_id()
+    writer = Peer(hub, "writer", document_with({"a": "1"}))
+    await writer.next_frame()  # peer
+    await writer.send_sync(doc_id)
+    writer.apply(await writer.next_frame())  # the server asks for the changes
+    await writer.send_sync(doc_id)  # the upload; its commit is held
+    await asyncio.wait_for(store.append_started.wait(), 5)
+    # A message that advertises exactly the heads the server now has (in memory, not yet
+    # durable), with no changes: Automerge takes it as "they know we have these heads".
+    echo = writer.doc.generate_sync_message(SyncState())
+    assert echo is not None
+    second = asyncio.create_task(
+        hub.handle(
+            writer.connection,
+            SyncMessage(sender_id=writer.name, document_id=doc_id, data=bytes(echo.encode())),
+        )
+    )
+
+    store.gate.set()
+    await second
+    ack = await writer.next_frame()
+
+    writer.apply(ack)
+    assert writer.doc.generate_sync_message(writer.state) is None  # nothing left unacknowledged
+    await writer.close()
