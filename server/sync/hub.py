@@ -59,8 +59,10 @@ class SyncHub:
         self._waiting: dict[DocumentId, set[Connection]] = {}
         self.server_peer_id = server_peer_id
         self.storage_id = storage_id
-        self.peers: dict[PeerId, Connection] = {}
-        self._ephemeral_seen: OrderedDict[tuple[str, str], int] = OrderedDict()
+        # Keyed by account too: a PeerId is chosen by the client, so one account must never
+        # be able to displace another's connection by reusing its PeerId.
+        self.peers: dict[tuple[str | None, PeerId], Connection] = {}
+        self._ephemeral_seen: OrderedDict[tuple[str | None, str, str], int] = OrderedDict()
 
     def join(self, connection: Connection, message: JoinMessage) -> None:
         """Register the peer (replacing an older socket of the same PeerId) and answer `peer`."""
@@ -74,13 +76,14 @@ class SyncHub:
             )
             connection.close(CLOSE_NORMAL, "unsupported protocol version")
             return
-        previous = self.peers.get(message.sender_id)
+        key = (connection.identity.account_id, message.sender_id)
+        previous = self.peers.get(key)
         if previous is not None and previous is not connection:
             # Normal on reconnect, sometimes before the old socket's close was noticed.
             self.leave(previous)
             previous.close(CLOSE_NORMAL, "replaced by a newer connection")
         connection.peer_id = message.sender_id
-        self.peers[message.sender_id] = connection
+        self.peers[key] = connection
         connection.send(
             PeerMessage(
                 sender_id=self.server_peer_id,
@@ -92,8 +95,9 @@ class SyncHub:
 
     def leave(self, connection: Connection) -> None:
         """Forget a connection: its sync states and interests. Safe to call twice."""
-        if connection.peer_id is not None and self.peers.get(connection.peer_id) is connection:
-            del self.peers[connection.peer_id]
+        key = (connection.identity.account_id, connection.peer_id or PeerId(""))
+        if self.peers.get(key) is connection:
+            del self.peers[key]
         for document_id in list(connection.subscriptions):
             state = self.documents.peek(document_id)
             if state is not None:
@@ -265,7 +269,7 @@ class SyncHub:
         if grant.access is Access.NONE:
             self._unavailable(connection, document_id)
             return
-        key = (message.sender_id, message.session_id)
+        key = (connection.identity.account_id, message.sender_id, message.session_id)
         if self._ephemeral_seen.get(key, -1) >= message.count:
             return
         self._ephemeral_seen[key] = message.count

@@ -251,3 +251,23 @@ async def test_tokens_never_reach_the_logs(server: LiveServer, users: dict[str, 
     assert "/sync?token=[redacted]" in text
     assert person.token not in text
     assert "spt_wrong-secret" not in text
+
+
+async def test_another_account_cannot_displace_a_peer_by_reusing_its_peer_id(
+    server: LiveServer, users: dict[str, ApiUser]
+) -> None:
+    person, other = users["person"], users["other"]
+    plan = await person.ok(
+        "POST", "/api/plans", 201, json={"documentId": new_document_id(), "title": "P"}
+    )
+    doc_id = plan["documentId"]
+    victim = await WirePeer.connect(person.sync_url(server.url), "phone-1")
+
+    impostor = await WirePeer.connect(other.sync_url(server.url), "phone-1")
+    put(victim.doc(doc_id), "still", "connected")
+    await victim.sync(doc_id)
+
+    assert [a for a, _ in stored(server, doc_id)] == [person.id]
+    assert len(server.hub.peers) == 2
+    await impostor.close()
+    await victim.close()
