@@ -17,7 +17,7 @@ from typing import Any
 from server.errors import StorageError
 from server.ids import DocumentId
 from server.storage.protocol import ChangeRecord, DocumentStore
-from server.sync.engine import LiveDocument, SyncDataError
+from server.sync.engine import LiveDocument, SyncDataError, carries_changes
 from server.sync.messages import SyncMessage
 from server.sync.peers import CLOSE_INTERNAL_ERROR, Connection
 
@@ -39,6 +39,11 @@ class DocState:
         self._dirty: set[Connection] = set()
         self._flushing = False
         self._flushed: asyncio.Future[None] | None = None
+        # Flow control: peers sent changes they have not answered yet. Automerge always
+        # answers received changes (its heads moved), so the answer is the peer saying
+        # "ready for more"; until then new changes accumulate into one later message. A
+        # slow reader thus gets fewer, larger messages instead of a backlog of small ones.
+        self._unanswered: set[Connection] = set()
 
     @property
     def has_changes(self) -> bool:
@@ -54,6 +59,7 @@ class DocState:
         connection.subscriptions.add(self.document_id)
 
     def unsubscribe(self, connection: Connection) -> None:
+        self._unanswered.discard(connection)
         self.subscribers.discard(connection)
         connection.subscriptions.discard(self.document_id)
         self._dirty.discard(connection)
@@ -66,6 +72,10 @@ class DocState:
         self.size += sum(len(r.data) for r in records)
         self.unsnapshotted += len(records)
         self._dirty.update(self.subscribers)
+
+    def answered(self, connection: Connection) -> None:
+        """The peer sent a message for this document: it has taken in what we sent."""
+        self._unanswered.discard(connection)
 
     async def settle(self, connection: Connection) -> None:
         """Wait until no reply owed to `connection` is held back by a commit.
@@ -112,13 +122,16 @@ class DocState:
             self.snapshot()
 
     def _generate(self) -> None:
-        dirty, self._dirty = self._dirty, set()
+        # Peers still digesting our last changes stay owed: they are served when they answer.
+        dirty, self._dirty = self._dirty, self._dirty & self._unanswered
         if self.doc is None:
             return
-        for connection in dirty:
+        for connection in dirty - self._unanswered:
             if connection.closing or connection.peer_id is None:
                 continue
             data = self.doc.generate(connection.sync_state(self.document_id))
+            if data is not None and carries_changes(data):
+                self._unanswered.add(connection)
             if data is not None:
                 connection.send(
                     SyncMessage(

@@ -43,6 +43,40 @@ def has_empty_heads(data: bytes) -> bool:
     return len(data) >= 2 and data[0] in (_SYNC_V1, _SYNC_V2) and data[1] == 0
 
 
+def carries_changes(data: bytes) -> bool:
+    """True if a sync message holds at least one change (layout: sync-protocol.md 5.1).
+
+    Used for flow control only: a wrong answer on malformed input costs a delayed message,
+    never correctness, so any parse failure answers False.
+    """
+    try:
+        pos = 1
+        for _ in range(2):  # heads, then need: a count and that many 32-byte hashes
+            count, pos = _leb128(data, pos)
+            pos += 32 * count
+        haves, pos = _leb128(data, pos)
+        for _ in range(haves):
+            last_sync, pos = _leb128(data, pos)
+            pos += 32 * last_sync
+            bloom, pos = _leb128(data, pos)
+            pos += bloom
+        changes, _ = _leb128(data, pos)
+    except IndexError:
+        return False
+    return changes > 0
+
+
+def _leb128(data: bytes, pos: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, pos
+        shift += 7
+
+
 class LiveDocument:
     """An Automerge document held in memory while peers use it."""
 

@@ -158,6 +158,7 @@ class SyncHub:
         if connection.is_closing():
             return
         state.subscribe(connection)  # subscribed: the state cannot be evicted from now on
+        state.answered(connection)
         await state.settle(connection)
         if connection.is_closing():
             return
