@@ -52,6 +52,20 @@ async def shared_plan(person: ApiUser, member: ApiUser, role: str) -> dict[str, 
     return plan
 
 
+async def plan_in_sync(
+    server: LiveServer, person: ApiUser, member: ApiUser, role: str
+) -> tuple[dict[str, str], WirePeer, WirePeer]:
+    """A plan shared with `member`: the person wrote a=1, the member's socket has it."""
+    plan = await shared_plan(person, member, role)
+    doc_id = plan["documentId"]
+    owner = await WirePeer.connect(person.sync_url(server.url), "owner")
+    put(owner.doc(doc_id), "a", "1")
+    await owner.sync(doc_id)
+    peer = await WirePeer.connect(member.sync_url(server.url), role)
+    await peer.receive_until(doc_id, lambda d: read(d, "a") == "1", request=True)
+    return plan, owner, peer
+
+
 @pytest.mark.parametrize("query", ["", "?token=spt_not-a-token"])
 async def test_a_socket_without_a_valid_credential_is_told_and_closed(
     server: LiveServer, query: str
@@ -134,15 +148,9 @@ async def test_an_unregistered_document_is_stored_only_after_registration(
 async def test_a_forged_actor_is_refused_and_never_relayed(
     server: LiveServer, users: dict[str, ApiUser]
 ) -> None:
-    person, carer = users["person"], users["carer"]
-    plan = await shared_plan(person, carer, "carer")
+    plan, owner, forger = await plan_in_sync(server, users["person"], users["carer"], "carer")
     doc_id = plan["documentId"]
-    owner = await WirePeer.connect(person.sync_url(server.url), "owner")
-    put(owner.doc(doc_id), "a", "1")
-    await owner.sync(doc_id)
     victim_actor = owner.doc(doc_id).get_actor()
-    forger = await WirePeer.connect(carer.sync_url(server.url), "forger")
-    await forger.receive_until(doc_id, lambda d: read(d, "a") == "1", request=True)
     forged = Document.load(forger.doc(doc_id).save())
     forged.set_actor(victim_actor)
     put(forged, "a", "written by 'person'")
@@ -156,19 +164,13 @@ async def test_a_forged_actor_is_refused_and_never_relayed(
     assert code == 1002
     assert "belongs to another account" in messages[-1]["message"]
     assert read(owner.doc(doc_id), "a") == "1"
-    assert [a for a, _ in stored(server, doc_id)] == [person.id, person.id]
+    assert [a for a, _ in stored(server, doc_id)] == [users["person"].id] * 2
     await owner.close()
 
 
 async def test_a_viewer_cannot_write(server: LiveServer, users: dict[str, ApiUser]) -> None:
-    person, viewer = users["person"], users["other"]
-    plan = await shared_plan(person, viewer, "viewer")
+    plan, owner, reader = await plan_in_sync(server, users["person"], users["other"], "viewer")
     doc_id = plan["documentId"]
-    owner = await WirePeer.connect(person.sync_url(server.url), "owner")
-    put(owner.doc(doc_id), "a", "1")
-    await owner.sync(doc_id)
-    reader = await WirePeer.connect(viewer.sync_url(server.url), "viewer")
-    await reader.receive_until(doc_id, lambda d: read(d, "a") == "1", request=True)
 
     put(reader.doc(doc_id), "a", "changed by a viewer")
     await reader.sync_once(doc_id)
@@ -176,7 +178,7 @@ async def test_a_viewer_cannot_write(server: LiveServer, users: dict[str, ApiUse
 
     assert code == 1002
     assert "read-only" in messages[-1]["message"]
-    assert [a for a, _ in stored(server, doc_id)] == [person.id]
+    assert [a for a, _ in stored(server, doc_id)] == [users["person"].id]
     await owner.close()
 
 
@@ -184,13 +186,8 @@ async def test_a_revoked_member_receives_nothing_more(
     server: LiveServer, users: dict[str, ApiUser]
 ) -> None:
     person, carer = users["person"], users["carer"]
-    plan = await shared_plan(person, carer, "carer")
+    plan, owner, carer_peer = await plan_in_sync(server, person, carer, "carer")
     doc_id = plan["documentId"]
-    owner = await WirePeer.connect(person.sync_url(server.url), "owner")
-    put(owner.doc(doc_id), "a", "1")
-    await owner.sync(doc_id)
-    carer_peer = await WirePeer.connect(carer.sync_url(server.url), "carer")
-    await carer_peer.receive_until(doc_id, lambda d: read(d, "a") == "1", request=True)
 
     await person.ok("DELETE", f"/api/plans/{plan['id']}/members/{carer.id}", 204)
     put(owner.doc(doc_id), "a", "after revocation")
