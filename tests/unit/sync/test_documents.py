@@ -91,18 +91,24 @@ async def gated() -> AsyncIterator[tuple[SyncHub, GatedStore]]:
     await registry.drain()
 
 
+async def upload_held_at_commit(hub: SyncHub, store: GatedStore, doc_id: str) -> Peer:
+    """A writer whose upload of a new document has been applied, its commit held."""
+    writer = Peer(hub, "writer", document_with({"a": "1"}))
+    assert (await writer.next_frame())["type"] == "peer"
+    await writer.send_sync(doc_id)
+    writer.apply(await writer.next_frame())  # the server asks for the changes
+    await writer.send_sync(doc_id)  # the upload
+    await asyncio.wait_for(store.append_started.wait(), 5)
+    return writer
+
+
 async def test_no_reply_advertises_a_change_before_it_is_committed(
     gated: tuple[SyncHub, GatedStore],
 ) -> None:
     hub, store = gated
     doc_id = new_document_id()
-    writer = Peer(hub, "writer", document_with({"a": "1"}))
-    assert (await writer.next_frame())["type"] == "peer"
-    await writer.send_sync(doc_id)
-    writer.apply(await writer.next_frame())  # the server asks for the changes
 
-    await writer.send_sync(doc_id)  # the upload
-    await asyncio.wait_for(store.append_started.wait(), 5)
+    writer = await upload_held_at_commit(hub, store, doc_id)
 
     assert store.appends_waiting == 1
     assert writer.connection.queued_bytes == 0
@@ -189,12 +195,7 @@ async def test_an_acknowledgement_held_for_a_commit_is_not_lost_to_a_later_messa
 ) -> None:
     hub, store = gated
     doc_id = new_document_id()
-    writer = Peer(hub, "writer", document_with({"a": "1"}))
-    await writer.next_frame()  # peer
-    await writer.send_sync(doc_id)
-    writer.apply(await writer.next_frame())  # the server asks for the changes
-    await writer.send_sync(doc_id)  # the upload; its commit is held
-    await asyncio.wait_for(store.append_started.wait(), 5)
+    writer = await upload_held_at_commit(hub, store, doc_id)
     # A message that advertises exactly the heads the server now has (in memory, not yet
     # durable), with no changes: Automerge takes it as "they know we have these heads".
     echo = writer.doc.generate_sync_message(SyncState())
