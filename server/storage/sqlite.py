@@ -69,9 +69,14 @@ Write = Callable[[aiosqlite.Connection], Awaitable[None]]
 Row = tuple[Any, ...]
 
 
+Rows = list[tuple[Any, ...]]
+
+
 class _Pending(msgspec.Struct):
-    write: Write
     done: asyncio.Future[int]
+    write: Write | None = None
+    many: list[tuple[str, Rows]] = msgspec.field(default_factory=list)
+    """Row inserts that may be merged with other writes' (one executemany per statement)."""
 
 
 def _migrations() -> list[tuple[int, str]]:
@@ -106,10 +111,17 @@ class SqliteDatabase:
 
     async def write(self, write: Write) -> int:
         """Run `write` in the next group commit; return the change log's last position."""
+        return await self._enqueue(write=write)
+
+    async def insert_many(self, statements: list[tuple[str, Rows]]) -> int:
+        """Like `write`, for plain row inserts: those of one batch share one executemany."""
+        return await self._enqueue(many=statements)
+
+    async def _enqueue(self, **work: Any) -> int:
         if self._committer.done():
             raise StorageError("database is closed")
         done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Pending(write, done))
+        await self._queue.put(_Pending(done, **work))
         return await done
 
     async def fetch(self, sql: str, params: Sequence[object] | dict[str, object] = ()) -> list[Row]:
@@ -160,16 +172,25 @@ class SqliteDatabase:
 
     async def _transaction(self, batch: list[_Pending]) -> int:
         db = self._writer
+        # Each statement is a round trip to aiosqlite's thread, and each return needs a turn
+        # of a possibly busy event loop: merge the batch's inserts statement by statement.
+        merged: dict[str, Rows] = {}
+        for pending in batch:
+            for sql, rows in pending.many:
+                merged.setdefault(sql, []).extend(rows)
         await db.execute("BEGIN IMMEDIATE")
         try:
+            for sql, rows in merged.items():
+                await db.executemany(sql, rows)
             for pending in batch:
-                await pending.write(db)
+                if pending.write is not None:
+                    await pending.write(db)
             await db.execute("COMMIT")
         except BaseException:
             await db.execute("ROLLBACK")
             raise
-        rows = list(await db.execute_fetchall("SELECT COALESCE(MAX(log_id), 0) FROM changes"))
-        return int(rows[0][0])
+        last = list(await db.execute_fetchall("SELECT COALESCE(MAX(log_id), 0) FROM changes"))
+        return int(last[0][0])
 
 
 class SqliteDocumentStore:
@@ -199,13 +220,7 @@ class SqliteDocumentStore:
             for c in changes
         ]
         bindings = [(c.actor, c.account_id, c.received_at_ms) for c in changes if c.account_id]
-
-        async def write(db: aiosqlite.Connection) -> None:
-            await db.executemany(_INSERT_CHANGE, rows)
-            if bindings:
-                await db.executemany(_BIND_ACTOR, bindings)
-
-        return await self._db.write(write)
+        return await self._db.insert_many([(_INSERT_CHANGE, rows), (_BIND_ACTOR, bindings)])
 
     async def save_snapshot(self, document_id: DocumentId, data: bytes, log_position: int) -> None:
         now = int(time.time() * 1000)

@@ -190,3 +190,22 @@ async def test_an_actor_stays_bound_to_the_first_account_that_sent_it(
 
     assert await store.actor_bindings() == {b"\x05" * 16: "alice"}
     assert [c.account_id for c in await store.list_changes(doc_id)] == ["alice", "mallory"]
+
+
+async def test_a_batch_with_one_bad_write_still_commits_the_others(tmp_path: Path) -> None:
+    store = await SqliteDocumentStore.open(tmp_path / "plans.db")
+    good, bad = new_document_id(), new_document_id()
+    records = records_of(document_with({"a": "1"}))
+    broken = [msgspec.structs.replace(records[0], seq="not a number")]  # type: ignore[arg-type]
+
+    results = await asyncio.gather(
+        store.append_changes(good, records),
+        store.append_changes(bad, broken),
+        return_exceptions=True,
+    )
+    stored = await store.load(good)
+    await store.close()
+
+    assert isinstance(results[0], int)
+    assert isinstance(results[1], Exception)
+    assert stored is not None
