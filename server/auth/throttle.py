@@ -12,6 +12,7 @@ from server.errors import TooManyAttempts
 WINDOW_S = 15 * 60
 MAX_PER_EMAIL = 5
 MAX_PER_ADDRESS = 30
+MAX_KEYS = 100_000  # beyond this, keys with no recent failure are forgotten
 
 
 class SignInThrottle:
@@ -31,6 +32,9 @@ class SignInThrottle:
 
     def failed(self, email: str, address: str) -> None:
         now = time.monotonic()
+        if len(self._failures) > MAX_KEYS:  # a flood of distinct emails must not grow memory
+            for key in [k for k, q in self._failures.items() if not q or q[-1] < now - WINDOW_S]:
+                del self._failures[key]
         for key in (f"e:{email.lower()}", f"a:{address}"):
             self._recent(key, now).append(now)
 
