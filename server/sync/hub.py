@@ -17,7 +17,7 @@ from server.auth.policy import Access, DocumentPolicy, Grant
 from server.errors import ProtocolError
 from server.ids import DocumentId, PeerId, parse_document_id
 from server.storage.protocol import ChangeRecord
-from server.sync.documents import DocumentRegistry
+from server.sync.documents import DocState, DocumentRegistry
 from server.sync.engine import LiveDocument, ReceivedChange, SyncDataError, has_empty_heads
 from server.sync.messages import (
     PROTOCOL_VERSION,
@@ -57,6 +57,7 @@ class SyncHub:
         self.policy = policy
         self.actors = actors
         self._waiting: dict[DocumentId, set[Connection]] = {}
+        self._access_epoch = 0  # bumped by every revocation (see _admit)
         self.server_peer_id = server_peer_id
         self.storage_id = storage_id
         # Keyed by account too: a PeerId is chosen by the client, so one account must never
@@ -145,25 +146,43 @@ class SyncHub:
             )
         )
 
+    async def _admit(
+        self, connection: Connection, document_id: DocumentId
+    ) -> tuple[Grant, DocState] | None:
+        """Check access, load and subscribe; None if refused (the peer was told) or closing.
+
+        Access is decided again if any was revoked while this awaited (loading, or a commit
+        the peer's previous reply waits for): a member revoked meanwhile is never subscribed.
+        """
+        while True:
+            epoch = self._access_epoch
+            grant = await self.policy.grant(connection.identity, document_id)
+            if connection.is_closing():
+                return None
+            if grant.access is Access.NONE:
+                self._wait_for_access(connection, document_id)
+                self._unavailable(connection, document_id)
+                return None
+            state = await self.documents.get(document_id)
+            if connection.is_closing():
+                return None
+            state.subscribe(connection)  # subscribed: the state cannot be evicted from now on
+            state.answered(connection)
+            await state.settle(connection)
+            if connection.is_closing():
+                return None
+            if epoch == self._access_epoch:
+                return grant, state
+            state.unsubscribe(connection)
+
     async def _sync(self, connection: Connection, message: SyncMessage | RequestMessage) -> None:
         document_id = _document_id(message.document_id)
-        grant = await self.policy.grant(connection.identity, document_id)
-        if connection.is_closing():
+        admitted = await self._admit(connection, document_id)
+        if admitted is None:
             return
-        if grant.access is Access.NONE:
-            self._wait_for_access(connection, document_id)
-            self._unavailable(connection, document_id)
-            return
-        state = await self.documents.get(document_id)
-        if connection.is_closing():
-            return
-        state.subscribe(connection)  # subscribed: the state cannot be evicted from now on
-        state.answered(connection)
-        await state.settle(connection)
-        if connection.is_closing():
-            return
+        grant, state = admitted
         # From here to reply_to nothing awaits: no other message can see this document
-        # half-applied.
+        # half-applied, and access cannot change underneath us.
         if not state.has_changes and has_empty_heads(message.data):
             # Neither side has anything. The peer stays subscribed, so it gets the document
             # the moment someone uploads it (late arrival, spec 4.2).
@@ -202,12 +221,13 @@ class SyncHub:
     async def document_registered(self, document_id: DocumentId) -> None:
         """Sync the peers that asked for a document before they could have it (AccessEvents)."""
         for connection in list(self._waiting.get(document_id, ())):
+            epoch = self._access_epoch
             grant = await self.policy.grant(connection.identity, document_id)
             if grant.access is Access.NONE or connection.is_closing():
                 continue
             state = await self.documents.get(document_id)
-            if connection.is_closing():
-                continue
+            if connection.is_closing() or epoch != self._access_epoch:
+                continue  # revoked meanwhile: it keeps waiting, and asks again to be served
             self._stop_waiting(connection, document_id)
             state.subscribe(connection)
             if state.doc is None:
@@ -219,6 +239,7 @@ class SyncHub:
 
     def access_revoked(self, account_id: str, document_ids: list[DocumentId]) -> None:
         """The account's connections stop receiving these documents now (AccessEvents)."""
+        self._access_epoch += 1
         for connection in list(self.peers.values()):
             if connection.identity.account_id != account_id:
                 continue

@@ -7,8 +7,8 @@ import pytest
 from automerge.core import Document, Message, SyncState
 
 from server.auth.attribution import ActorBindings
-from server.auth.policy import Identity, OpenPolicy
-from server.ids import PeerId
+from server.auth.policy import Access, Grant, Identity, OpenPolicy
+from server.ids import DocumentId, PeerId
 from server.storage.memory import MemoryDocumentStore
 from server.sync.documents import DocumentRegistry
 from server.sync.hub import SyncHub
@@ -23,13 +23,15 @@ REQUEST_PAYLOAD = bytes.fromhex("42000001000000020284")
 class Peer:
     """A connection to the hub with an Automerge document on the client side."""
 
-    def __init__(self, hub: SyncHub, name: str, doc: Document | None = None) -> None:
+    def __init__(
+        self, hub: SyncHub, name: str, doc: Document | None = None, account: str | None = None
+    ) -> None:
         self.hub = hub
         self.transport = RecordingTransport()
         self.connection = Connection(
             self.transport,
             server_peer_id=hub.server_peer_id,
-            identity=Identity(),
+            identity=Identity(account_id=account),
             messages_per_second=1000,
             message_burst=1000,
             max_outbound_bytes=1 << 26,
@@ -246,3 +248,54 @@ async def test_a_reader_gets_new_changes_once_it_has_answered_the_last(
     ]
     await reader.close()
     await writer.close()
+
+
+class SwitchablePolicy:
+    """A DocumentPolicy whose answers the test sets (a fake behind our own port)."""
+
+    enforced = True
+
+    def __init__(self) -> None:
+        self.grants: dict[str | None, Grant] = {}
+        self.asked = asyncio.Event()
+
+    async def grant(self, identity: Identity, document_id: DocumentId) -> Grant:
+        self.asked.set()
+        return self.grants.get(identity.account_id, Grant(Access.NONE))
+
+
+async def test_a_member_revoked_while_its_message_waits_is_not_served() -> None:
+    store = GatedStore()
+    policy = SwitchablePolicy()
+    policy.grants["alice"] = Grant(Access.WRITE, "carer")
+    registry = DocumentRegistry(store, memory_budget=1 << 30, snapshot_every=1000)
+    hub = SyncHub(
+        registry, policy, actors=ActorBindings({}), server_peer_id=PeerId("server"), storage_id="s"
+    )
+    doc_id = new_document_id()
+    alice = Peer(hub, "alice", document_with({"a": "1"}), account="alice")
+    await alice.next_frame()
+    await alice.send_sync(doc_id)
+    alice.apply(await alice.next_frame())
+    await alice.send_sync(doc_id)  # the upload; its commit (and our ack) is held
+    await asyncio.wait_for(store.append_started.wait(), 5)
+    heads = alice.doc.get_heads()
+    put(alice.doc, "a", "2")
+    policy.asked.clear()
+    second = asyncio.create_task(alice.send_sync(doc_id))
+    # The fake answers without suspending, so once it has been asked the message is parked
+    # waiting for the held acknowledgement (DocState.settle).
+    await policy.asked.wait()
+
+    policy.grants.pop("alice")
+    hub.access_revoked("alice", [doc_id])
+    store.gate.set()
+    await second
+    await registry.drain()
+
+    types = [f["type"] for f in alice.transport.frames[2:]]
+    assert types == ["doc-unavailable"]
+    assert len(await store.list_changes(doc_id)) == len(alice.doc.get_changes([])) - len(
+        alice.doc.get_changes(heads)
+    )
+    await alice.close()
