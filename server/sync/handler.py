@@ -19,7 +19,7 @@ from server.errors import ProtocolError, StorageError
 from server.settings import Settings
 from server.sync import codec
 from server.sync.hub import SyncHub
-from server.sync.messages import ErrorMessage, JoinMessage
+from server.sync.messages import JoinMessage
 from server.sync.peers import (
     CLOSE_INTERNAL_ERROR,
     CLOSE_NORMAL,
@@ -64,39 +64,42 @@ async def sync_socket(socket: WebSocket[Any, Any, Any]) -> None:
     hub: SyncHub = socket.app.state.hub
     settings: Settings = socket.app.state.settings
     await socket.accept()
-    identity = Identity()
-    if hub.policy.enforced:
-        found = await identify_socket(socket, socket.app.state.accounts, settings.allowed_origins)
-        if found is None:
-            await _refuse(socket, hub)
-            return
-        identity = found
     connection = Connection(
         _SocketTransport(socket),
         server_peer_id=hub.server_peer_id,
-        identity=identity,
+        identity=Identity(),
         messages_per_second=settings.messages_per_second,
         message_burst=settings.message_burst,
         max_outbound_bytes=settings.max_outbound_bytes,
     )
     sender = asyncio.create_task(connection.run_sender(), name="ws-sender")
     try:
-        await _serve(socket, connection, hub, settings)
+        if await _authenticated(socket, connection, hub, settings):
+            await _serve(socket, connection, hub, settings)
     finally:
         hub.leave(connection)
         connection.close(CLOSE_NORMAL)
         await _finish(sender)
 
 
-async def _refuse(socket: WebSocket[Any, Any, Any], hub: SyncHub) -> None:
-    # Accept, explain, close: a refused upgrade (HTTP 401) would crash Node clients (spec 2.3).
-    error = ErrorMessage(
-        sender_id=hub.server_peer_id,
-        message="authentication required: a valid ?token= or session cookie from an allowed Origin",
-    )
-    with contextlib.suppress(Exception):
-        await socket.send({"type": "websocket.send", "bytes": codec.encode(error), "text": None})
-        await socket.close(CLOSE_UNAUTHORIZED, "authentication required")
+async def _authenticated(
+    socket: WebSocket[Any, Any, Any], connection: Connection, hub: SyncHub, settings: Settings
+) -> bool:
+    """Set the connection's identity; without a valid credential, explain and close.
+
+    Never refuse the upgrade itself: an HTTP 401 would crash Node clients (spec 2.3).
+    """
+    if not hub.policy.enforced:
+        return True
+    identity = await identify_socket(socket, socket.app.state.accounts, settings.allowed_origins)
+    if identity is None:
+        connection.fail(
+            "authentication required: a valid ?token= or session cookie from an allowed Origin",
+            CLOSE_UNAUTHORIZED,
+        )
+        return False
+    connection.identity = identity
+    return True
 
 
 async def _serve(
