@@ -221,15 +221,11 @@ class SyncHub:
     async def document_registered(self, document_id: DocumentId) -> None:
         """Sync the peers that asked for a document before they could have it (AccessEvents)."""
         for connection in list(self._waiting.get(document_id, ())):
-            epoch = self._access_epoch
-            grant = await self.policy.grant(connection.identity, document_id)
-            if grant.access is Access.NONE or connection.is_closing():
-                continue
-            state = await self.documents.get(document_id)
-            if connection.is_closing() or epoch != self._access_epoch:
-                continue  # revoked meanwhile: it keeps waiting, and asks again to be served
+            admitted = await self._admit(connection, document_id)
+            if admitted is None:
+                continue  # still not allowed (told unavailable again), or closing
+            _, state = admitted
             self._stop_waiting(connection, document_id)
-            state.subscribe(connection)
             if state.doc is None:
                 state.doc = LiveDocument()
             # A fresh sync state: the first message tells the peer what we have (maybe
