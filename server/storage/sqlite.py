@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 import msgspec
@@ -67,6 +67,7 @@ FROM changes WHERE doc_id = ? ORDER BY log_id
 
 Write = Callable[[aiosqlite.Connection], Awaitable[None]]
 Row = tuple[Any, ...]
+T = TypeVar("T")
 
 
 Rows = list[tuple[Any, ...]]
@@ -112,6 +113,16 @@ class SqliteDatabase:
     async def write(self, write: Write) -> int:
         """Run `write` in the next group commit; return the change log's last position."""
         return await self._enqueue(write=write)
+
+    async def transact(self, work: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        """Like `write`, returning what `work` returns (read and write in one transaction)."""
+        results: list[T] = []
+
+        async def write(db: aiosqlite.Connection) -> None:
+            results.append(await work(db))
+
+        await self.write(write)
+        return results[0]
 
     async def insert_many(self, statements: list[tuple[str, Rows]]) -> int:
         """Like `write`, for plain row inserts: those of one batch share one executemany."""

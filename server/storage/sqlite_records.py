@@ -44,19 +44,15 @@ class SqliteRecords:
     # -- accounts and credentials
 
     async def create_account(self, account: AccountRow, now_ms: int) -> bool:
-        created = False
-
-        async def write(db: aiosqlite.Connection) -> None:
-            nonlocal created
+        async def work(db: aiosqlite.Connection) -> bool:
             cursor = await db.execute(
                 "INSERT OR IGNORE INTO accounts (id, email, display_name, password_hash,"
                 " created_at_ms) VALUES (?, ?, ?, ?, ?)",
                 (account.id, account.email, account.display_name, account.password_hash, now_ms),
             )
-            created = cursor.rowcount == 1
+            return cursor.rowcount == 1
 
-        await self._db.write(write)
-        return created
+        return await self._db.transact(work)
 
     async def account_by_email(self, email: str) -> AccountRow | None:
         return self._account(
@@ -132,49 +128,38 @@ class SqliteRecords:
         )
 
     async def end_session(self, secret_hash: bytes) -> str | None:
-        ended: str | None = None
-
-        async def write(db: aiosqlite.Connection) -> None:
-            nonlocal ended
+        async def work(db: aiosqlite.Connection) -> str | None:
             rows = list(
                 await db.execute_fetchall(
                     "DELETE FROM sessions WHERE secret_hash = ? RETURNING id", (secret_hash,)
                 )
             )
-            ended = str(rows[0][0]) if rows else None
+            return str(rows[0][0]) if rows else None
 
-        await self._db.write(write)
-        return ended
+        return await self._db.transact(work)
 
     async def revoke_token(self, token_id: str, account_id: str, now_ms: int) -> bool:
-        revoked = False
-
-        async def write(db: aiosqlite.Connection) -> None:
-            nonlocal revoked
+        async def work(db: aiosqlite.Connection) -> bool:
             cursor = await db.execute(
                 "UPDATE tokens SET revoked_at_ms = ? WHERE id = ? AND account_id = ?"
                 " AND revoked_at_ms IS NULL",
                 (now_ms, token_id, account_id),
             )
-            revoked = cursor.rowcount == 1
+            return cursor.rowcount == 1
 
-        await self._db.write(write)
-        return revoked
+        return await self._db.transact(work)
 
     # -- plans
 
     async def create_plan(self, plan: PlanRow, now_ms: int) -> bool:
-        created = False
-
-        async def write(db: aiosqlite.Connection) -> None:
-            nonlocal created
+        async def work(db: aiosqlite.Connection) -> bool:
             taken = list(
                 await db.execute_fetchall(
                     "SELECT 1 FROM plan_documents WHERE doc_id = ?", (plan.document_id,)
                 )
             )
             if taken:
-                return
+                return False
             await db.execute(
                 "INSERT INTO plans (id, person_id, title, created_at_ms) VALUES (?, ?, ?, ?)",
                 (plan.id, plan.person_id, plan.title, now_ms),
@@ -199,10 +184,9 @@ class SqliteRecords:
                 ),
                 now_ms,
             )
-            created = True
+            return True
 
-        await self._db.write(write)
-        return created
+        return await self._db.transact(work)
 
     async def plans_of(self, account_id: str) -> list[tuple[PlanRow, str]]:
         rows = await self._db.fetch(
@@ -234,10 +218,7 @@ class SqliteRecords:
         return str(rows[0][0]) if rows else None
 
     async def register_document(self, document: DocumentRow, by: str, now_ms: int) -> bool:
-        registered = False
-
-        async def write(db: aiosqlite.Connection) -> None:
-            nonlocal registered
+        async def work(db: aiosqlite.Connection) -> bool:
             cursor = await db.execute(
                 "INSERT OR IGNORE INTO plan_documents (doc_id, plan_id, audience, registered_by,"
                 " created_at_ms) VALUES (?, ?, ?, ?, ?)",
@@ -257,8 +238,9 @@ class SqliteRecords:
                     now_ms,
                 )
 
-        await self._db.write(write)
-        return registered
+            return registered
+
+        return await self._db.transact(work)
 
     async def document(self, document_id: str) -> DocumentRow | None:
         rows = await self._db.fetch(
@@ -307,10 +289,7 @@ class SqliteRecords:
     async def accept_invite(
         self, code_hash: bytes, account_id: str, now_ms: int
     ) -> tuple[str, str] | None:
-        accepted: tuple[str, str] | None = None
-
-        async def write(db: aiosqlite.Connection) -> None:
-            nonlocal accepted
+        async def work(db: aiosqlite.Connection) -> tuple[str, str] | None:
             rows = list(
                 await db.execute_fetchall(
                     "UPDATE invites SET used_by = ?, used_at_ms = ?"
@@ -320,7 +299,7 @@ class SqliteRecords:
                 )
             )
             if not rows:
-                return
+                return None
             plan_id, role = str(rows[0][0]), str(rows[0][1])
             # An active member keeps the role they have (the person cannot demote themselves
             # by accepting their own invite); a revoked member comes back with the new role.
@@ -348,16 +327,12 @@ class SqliteRecords:
                     (plan_id, account_id),
                 )
             )
-            accepted = (plan_id, str(current[0][0]))
+            return plan_id, str(current[0][0])
 
-        await self._db.write(write)
-        return accepted
+        return await self._db.transact(work)
 
     async def revoke_member(self, plan_id: str, account_id: str, by: str, now_ms: int) -> bool:
-        revoked = False
-
-        async def write(db: aiosqlite.Connection) -> None:
-            nonlocal revoked
+        async def work(db: aiosqlite.Connection) -> bool:
             cursor = await db.execute(
                 "UPDATE members SET revoked_at_ms = ? WHERE plan_id = ? AND account_id = ?"
                 " AND revoked_at_ms IS NULL AND role != 'person'",
@@ -373,8 +348,9 @@ class SqliteRecords:
                     now_ms,
                 )
 
-        await self._db.write(write)
-        return revoked
+            return revoked
+
+        return await self._db.transact(work)
 
     async def changes(self, document_ids: list[str]) -> list[ChangeRow]:
         if not document_ids:
