@@ -1,0 +1,265 @@
+/**
+ * The plan document: its shape and the pure change functions that run inside
+ * `handle.change`. The contract is docs/plan-document.md.
+ *
+ * Attribution is read from Automerge object ids ("counter@actor"), never from
+ * fields a client could claim: the actor that created an item's map wrote it,
+ * the actor that created its current `edit` map changed it last.
+ */
+import * as A from "@automerge/automerge"
+import { type AudienceKind, sectionsOf } from "./template"
+
+export type Stamp = { at: number }
+
+export type Item = {
+  id: string
+  text: string
+  phone?: string
+  made: number
+  edit: Stamp
+  removed?: Stamp
+  fromProposal?: string
+}
+
+export type Decision = {
+  state: "accepted" | "declined" | "withdrawn"
+  at: number
+  itemId?: string
+}
+
+export type Proposal = {
+  id: string
+  section: string
+  text: string
+  phone?: string
+  made: number
+  edit: Stamp
+  decision?: Decision
+}
+
+export type PlanDoc = {
+  schema: 1
+  audience: AudienceKind
+  sections: Record<string, Item[]>
+  proposals: Proposal[]
+}
+
+export type Fields = { text: string; phone?: string }
+
+export const MAX_TEXT = 2000
+
+export function newId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12))
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")
+}
+
+/** The initial value of a new document for one audience. */
+export function newPlanDoc(audience: AudienceKind): PlanDoc {
+  const sections: Record<string, Item[]> = {}
+  for (const s of sectionsOf(audience)) sections[s.id] = []
+  return { schema: 1, audience, sections, proposals: [] }
+}
+
+function clean(fields: Fields): Fields {
+  const text = fields.text.trim().slice(0, MAX_TEXT)
+  if (text === "") throw new RangeError("an item needs some words")
+  const phone = fields.phone?.trim().slice(0, 40)
+  return phone ? { text, phone } : { text }
+}
+
+function list(doc: PlanDoc, sectionId: string): Item[] {
+  const items = doc.sections[sectionId]
+  if (items === undefined) {
+    throw new RangeError(`section ${sectionId} is not in this document`)
+  }
+  return items
+}
+
+function indexOf<T extends { id: string }>(xs: T[], id: string): number {
+  const i = xs.findIndex((x) => x.id === id)
+  if (i < 0) throw new RangeError(`no item ${id}`)
+  return i
+}
+
+export function addItem(
+  doc: PlanDoc,
+  sectionId: string,
+  fields: Fields,
+  now: number,
+  id: string = newId()
+): string {
+  const f = clean(fields)
+  list(doc, sectionId).push({ id, ...f, made: now, edit: { at: now } })
+  return id
+}
+
+/** Edits text character by character, so concurrent edits of one item merge. */
+export function editItem(
+  doc: PlanDoc,
+  sectionId: string,
+  itemId: string,
+  fields: Fields,
+  now: number
+): void {
+  const f = clean(fields)
+  const items = list(doc, sectionId)
+  const i = indexOf(items, itemId)
+  const item = items[i] as Item
+  if (item.text !== f.text) {
+    A.updateText(doc, ["sections", sectionId, i, "text"], f.text)
+  }
+  if ((item.phone ?? "") !== (f.phone ?? "")) {
+    if (f.phone) item.phone = f.phone
+    else delete item.phone
+  }
+  item.edit = { at: now }
+}
+
+/** Soft removal: the item leaves the plan but stays in its history. */
+export function removeItem(
+  doc: PlanDoc,
+  sectionId: string,
+  itemId: string,
+  now: number
+): void {
+  const items = list(doc, sectionId)
+  const item = items[indexOf(items, itemId)] as Item
+  item.removed = { at: now }
+}
+
+export function restoreItem(
+  doc: PlanDoc,
+  sectionId: string,
+  itemId: string,
+  now: number
+): void {
+  const items = list(doc, sectionId)
+  const item = items[indexOf(items, itemId)] as Item
+  delete item.removed
+  item.edit = { at: now }
+}
+
+export function propose(
+  doc: PlanDoc,
+  sectionId: string,
+  fields: Fields,
+  now: number,
+  id: string = newId()
+): string {
+  list(doc, sectionId)
+  const f = clean(fields)
+  doc.proposals.push({ id, section: sectionId, ...f, made: now, edit: { at: now } })
+  return id
+}
+
+function pending(doc: PlanDoc, proposalId: string): [Proposal, number] {
+  const i = indexOf(doc.proposals, proposalId)
+  const p = doc.proposals[i] as Proposal
+  if (p.decision !== undefined) {
+    throw new RangeError("this suggestion has already been decided")
+  }
+  return [p, i]
+}
+
+export function editProposal(
+  doc: PlanDoc,
+  proposalId: string,
+  fields: Fields,
+  now: number
+): void {
+  const f = clean(fields)
+  const [p, i] = pending(doc, proposalId)
+  if (p.text !== f.text) A.updateText(doc, ["proposals", i, "text"], f.text)
+  if ((p.phone ?? "") !== (f.phone ?? "")) {
+    if (f.phone) p.phone = f.phone
+    else delete p.phone
+  }
+  p.edit = { at: now }
+}
+
+/** The person accepts a suggestion, optionally in their own words. */
+export function acceptProposal(
+  doc: PlanDoc,
+  proposalId: string,
+  now: number,
+  edited?: Fields,
+  itemId: string = newId()
+): string {
+  const [p] = pending(doc, proposalId)
+  const f = clean(edited ?? { text: p.text, phone: p.phone })
+  list(doc, p.section).push({
+    id: itemId,
+    ...f,
+    made: p.made,
+    edit: { at: now },
+    fromProposal: p.id,
+  })
+  p.decision = { state: "accepted", at: now, itemId }
+  return itemId
+}
+
+export function declineProposal(
+  doc: PlanDoc,
+  proposalId: string,
+  now: number
+): void {
+  const [p] = pending(doc, proposalId)
+  p.decision = { state: "declined", at: now }
+}
+
+export function withdrawProposal(
+  doc: PlanDoc,
+  proposalId: string,
+  now: number
+): void {
+  const [p] = pending(doc, proposalId)
+  p.decision = { state: "withdrawn", at: now }
+}
+
+// --- reading -------------------------------------------------------------
+
+export function visibleItems(doc: PlanDoc, sectionId: string): Item[] {
+  return (doc.sections[sectionId] ?? []).filter((i) => i.removed === undefined)
+}
+
+export function pendingProposals(doc: PlanDoc, sectionId?: string): Proposal[] {
+  return doc.proposals.filter(
+    (p) =>
+      p.decision === undefined &&
+      (sectionId === undefined || p.section === sectionId)
+  )
+}
+
+/** The actor id (hex) in an Automerge object id "counter@actor". */
+export function actorOf(value: unknown): string | undefined {
+  if (value === null || typeof value !== "object") return undefined
+  const id = A.getObjectId(value)
+  if (typeof id !== "string") return undefined
+  const at = id.indexOf("@")
+  return at < 0 ? undefined : id.slice(at + 1)
+}
+
+export type Attribution = {
+  author?: string
+  made: number
+  editor?: string
+  edited: number
+}
+
+/** Who wrote an item (the proposer, for accepted suggestions) and who changed it last. */
+export function attribution(doc: PlanDoc, item: Item): Attribution {
+  const proposal =
+    item.fromProposal === undefined
+      ? undefined
+      : doc.proposals.find((p) => p.id === item.fromProposal)
+  return {
+    author: actorOf(proposal ?? item),
+    made: item.made,
+    editor: actorOf(item.edit),
+    edited: item.edit.at,
+  }
+}
+
+export function proposer(p: Proposal): string | undefined {
+  return actorOf(p)
+}
