@@ -50,6 +50,15 @@ class PlanController(Controller):
     ) -> PlanDocument:
         return await plans.register_document(identity, plan_id, data)
 
+    @get("/{plan_id:str}/documents")
+    async def list_documents(
+        self,
+        plan_id: FromPath[str],
+        identity: NamedDependency[Identity],
+        plans: NamedDependency[PlanService],
+    ) -> list[PlanDocument]:
+        return await plans.documents(identity, plan_id)
+
     @post("/{plan_id:str}/invites", status_code=HTTP_201_CREATED)
     async def create_invite(
         self,

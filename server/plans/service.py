@@ -160,13 +160,23 @@ class PlanService:
         documents = await self._records.documents_of(plan_id)
         self._events.access_revoked(user_id, [DocumentId(d.document_id) for d in documents])
 
-    async def _readable_documents(self, identity: Identity, plan_id: str) -> list[str]:
+    async def _readable(self, identity: Identity, plan_id: str) -> list[DocumentRow]:
         role = await self._role(identity, plan_id)
         account_id = identity.account_id or ""
         return [
-            d.document_id
+            d
             for d in await self._records.documents_of(plan_id)
             if can_read(d.audience, role, account_id)
+        ]
+
+    async def _readable_documents(self, identity: Identity, plan_id: str) -> list[str]:
+        return [d.document_id for d in await self._readable(identity, plan_id)]
+
+    async def documents(self, identity: Identity, plan_id: str) -> list[PlanDocument]:
+        """The plan's registered documents that the caller may read, with their audiences."""
+        return [
+            PlanDocument(document_id=d.document_id, audience=d.audience)
+            for d in await self._readable(identity, plan_id)
         ]
 
     async def changes(self, identity: Identity, plan_id: str) -> list[Change]:

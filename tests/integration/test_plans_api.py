@@ -57,7 +57,7 @@ async def test_a_plan_is_invisible_to_non_members(users: dict[str, ApiUser]) -> 
     plan = await _plan(users["person"])
     stranger = users["stranger"]
 
-    for path in ("members", "changes", "contributors"):
+    for path in ("members", "documents", "changes", "contributors"):
         response = await stranger.call("GET", f"/api/plans/{plan['id']}/{path}")
         assert response.status_code == 404
     assert await stranger.ok("GET", "/api/plans") == []
@@ -123,6 +123,34 @@ async def test_who_may_register_which_audience(users: dict[str, ApiUser]) -> Non
     assert (await clinician.call("POST", path, json=body("clinicians"))).status_code == 403
     assert (await person.call("POST", path, json=body(f"carer:{clinician.id}"))).status_code == 400
     assert (await person.call("POST", path, json=body("friends"))).status_code == 400
+
+
+async def test_members_list_only_the_documents_they_may_read(users: dict[str, ApiUser]) -> None:
+    person, carer, clinician = users["person"], users["carer"], users["clinician"]
+    plan = await _plan(person)
+    await _join(person, carer, plan["id"], "carer")
+    await _join(person, clinician, plan["id"], "clinician")
+    path = f"/api/plans/{plan['id']}/documents"
+    notes = f"carer:{carer.id}"
+    docs = {a: new_document_id() for a in ("everyone", "person", "clinicians", notes)}
+    for audience, doc_id in docs.items():
+        author = carer if audience == notes else person
+        await author.ok("POST", path, 201, json={"documentId": doc_id, "audience": audience})
+
+    def listed(*audiences: str) -> set[tuple[str, str]]:
+        return {(plan["documentId"], "everyone")} | {(docs[a], a) for a in audiences}
+
+    async def seen_by(user: ApiUser) -> set[tuple[str, str]]:
+        documents = await user.ok("GET", path)
+        pairs = {(d["documentId"], d["audience"]) for d in documents}
+        assert len(pairs) == len(documents)
+        return pairs
+
+    # A carer's notes are for that carer and the clinicians, not the person (plans/access.py).
+    assert await seen_by(person) == listed("everyone", "person", "clinicians")
+    assert await seen_by(carer) == listed("everyone", notes)
+    assert await seen_by(clinician) == listed("everyone", "clinicians", notes)
+    assert (await users["stranger"].call("GET", path)).status_code == 404
 
 
 async def test_changes_are_attributed_to_the_verified_account(
