@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto"
 import { readdirSync, readFileSync } from "node:fs"
 import { resolve } from "node:path"
-import { defineConfig, type Plugin } from "vite"
+import type { Plugin } from "vite"
 import wasm from "vite-plugin-wasm"
+import { defineConfig } from "vitest/config"
 
 const SERVER = process.env.SP_SERVER ?? "http://127.0.0.1:8080"
 
@@ -33,7 +34,11 @@ function precacheManifest(): Plugin {
       if (indexHtml?.type === "asset") digest.update(String(indexHtml.source))
       const manifest = {
         version: digest.digest("hex").slice(0, 16),
-        files: ["./", ...built.filter((n) => n !== "index.html"), ...publicFiles],
+        files: [
+          "./",
+          ...built.filter((n) => n !== "index.html"),
+          ...publicFiles,
+        ],
       }
       sw.code = sw.code.replace(
         "__PRECACHE_MANIFEST__",

@@ -34,8 +34,12 @@ function texts(doc: PlanDoc, section: string): string[] {
 
 describe("new documents", () => {
   it("hold exactly the sections of their audience", () => {
-    expect(Object.keys(newPlanDoc("everyone").sections)).toContain("warning-signs")
-    expect(Object.keys(newPlanDoc("everyone").sections)).not.toContain("reasons")
+    expect(Object.keys(newPlanDoc("everyone").sections)).toContain(
+      "warning-signs"
+    )
+    expect(Object.keys(newPlanDoc("everyone").sections)).not.toContain(
+      "reasons"
+    )
     expect(Object.keys(newPlanDoc("person").sections)).toEqual(["reasons"])
     expect(Object.keys(newPlanDoc("carer").sections)).toEqual(["carer-notes"])
   })
@@ -157,7 +161,13 @@ describe("items", () => {
 
   it("store phone numbers on contacts and clear them", () => {
     let doc = A.change(start(), (d) => {
-      addItem(d, "help-contacts", { text: "Sam", phone: " 07700 900123 " }, 1, "c")
+      addItem(
+        d,
+        "help-contacts",
+        { text: "Sam", phone: " 07700 900123 " },
+        1,
+        "c"
+      )
     })
     expect(visibleItems(doc, "help-contacts")[0]?.phone).toBe("07700 900123")
 
@@ -234,6 +244,8 @@ describe("proposals", () => {
       editProposal(d, "p1", { text: "Stops answering texts for a day" }, 11)
     })
 
-    expect(pendingProposals(doc)[0]?.text).toBe("Stops answering texts for a day")
+    expect(pendingProposals(doc)[0]?.text).toBe(
+      "Stops answering texts for a day"
+    )
   })
 })

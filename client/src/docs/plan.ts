@@ -148,7 +148,13 @@ export function propose(
 ): string {
   list(doc, sectionId)
   const f = clean(fields)
-  doc.proposals.push({ id, section: sectionId, ...f, made: now, edit: { at: now } })
+  doc.proposals.push({
+    id,
+    section: sectionId,
+    ...f,
+    made: now,
+    edit: { at: now },
+  })
   return id
 }
 
@@ -240,9 +246,9 @@ export function actorOf(value: unknown): string | undefined {
 }
 
 export type Attribution = {
-  author?: string
+  author: string | undefined
   made: number
-  editor?: string
+  editor: string | undefined
   edited: number
 }
 

@@ -1,0 +1,92 @@
+/** Typed wrappers for the REST API (same origin; the session cookie goes along). */
+import type { components } from "./schema.gen"
+
+type Schemas = components["schemas"]
+export type Account = Schemas["Account"]
+export type Plan = Schemas["Plan"]
+export type PlanDocument = Schemas["PlanDocument"]
+export type Invite = Schemas["Invite"]
+export type InviteAccepted = Schemas["InviteAccepted"]
+export type Member = Schemas["Member"]
+export type Contributor = Schemas["Contributor"]
+
+/** The server answered with an error status; `detail` is its explanation. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string
+  ) {
+    super(detail)
+  }
+}
+
+/** The server could not be reached at all (offline, or it is down). */
+export class Unreachable extends Error {}
+
+async function call<T>(
+  method: string,
+  path: string,
+  body?: unknown
+): Promise<T> {
+  let response: Response
+  try {
+    response = await fetch(path, {
+      method,
+      credentials: "same-origin",
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+  } catch {
+    throw new Unreachable("The server cannot be reached.")
+  }
+  if (!response.ok) {
+    let detail = response.statusText
+    try {
+      const parsed: unknown = await response.json()
+      if (
+        parsed !== null &&
+        typeof parsed === "object" &&
+        "detail" in parsed &&
+        typeof parsed.detail === "string"
+      ) {
+        detail = parsed.detail
+      }
+    } catch {
+      // not JSON: keep the status text
+    }
+    throw new ApiError(response.status, detail)
+  }
+  if (response.status === 204) return undefined as T
+  return (await response.json()) as T
+}
+
+const q = encodeURIComponent
+
+export const api = {
+  signUp: (email: string, password: string, displayName: string) =>
+    call<Account>("POST", "/api/accounts", { email, password, displayName }),
+  signIn: (email: string, password: string) =>
+    call<Account>("POST", "/api/session", { email, password }),
+  signOut: () => call<void>("DELETE", "/api/session"),
+  me: () => call<Account>("GET", "/api/me"),
+  plans: () => call<Plan[]>("GET", "/api/plans"),
+  createPlan: (documentId: string, title: string) =>
+    call<Plan>("POST", "/api/plans", { documentId, title }),
+  documents: (planId: string) =>
+    call<PlanDocument[]>("GET", `/api/plans/${q(planId)}/documents`),
+  registerDocument: (planId: string, documentId: string, audience: string) =>
+    call<PlanDocument>("POST", `/api/plans/${q(planId)}/documents`, {
+      documentId,
+      audience,
+    }),
+  invite: (planId: string, role: string) =>
+    call<Invite>("POST", `/api/plans/${q(planId)}/invites`, { role }),
+  acceptInvite: (code: string) =>
+    call<InviteAccepted>("POST", `/api/invites/${q(code.trim())}/accept`),
+  members: (planId: string) =>
+    call<Member[]>("GET", `/api/plans/${q(planId)}/members`),
+  revoke: (planId: string, userId: string) =>
+    call<void>("DELETE", `/api/plans/${q(planId)}/members/${q(userId)}`),
+  contributors: (planId: string) =>
+    call<Contributor[]>("GET", `/api/plans/${q(planId)}/contributors`),
+}

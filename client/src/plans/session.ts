@@ -1,0 +1,85 @@
+/**
+ * A signed-in account on this device: its remembered state and its Repo.
+ * Signing out removes the account's local data (after the UI has warned about
+ * anything the server does not have yet).
+ */
+import type { DocumentId, Repo } from "@automerge/automerge-repo"
+import { type Account, api, Unreachable } from "../api/client"
+import {
+  AccountStore,
+  databaseName,
+  pendingDeletes,
+  setCurrentAccount,
+  setPendingDeletes,
+} from "../local/store"
+import { createRepo, type ServerLink } from "../repo"
+import { includesAll } from "../sync/status"
+
+export type Session = {
+  account: Account
+  store: AccountStore
+  repo: Repo
+  server: ServerLink
+}
+
+export function startSession(account: Account): Session {
+  const { repo, server } = createRepo(account.id)
+  return { account, store: new AccountStore(account), repo, server }
+}
+
+export async function signIn(
+  email: string,
+  password: string
+): Promise<Session> {
+  const account = await api.signIn(email, password)
+  setCurrentAccount(account)
+  return startSession(account)
+}
+
+/** Documents whose changes on this device the server has not confirmed. */
+export async function unsyncedDocuments(session: Session): Promise<string[]> {
+  const { store, repo } = session
+  const unsynced: string[] = []
+  for (const plan of store.plans) {
+    for (const { documentId } of store.documents(plan.id)) {
+      const handle = await repo.find(documentId as DocumentId, {
+        allowableStates: ["ready", "unavailable"],
+      })
+      if (!handle.isReady()) continue
+      const known = store.serverHeads(documentId)?.heads ?? []
+      if (!includesAll(known, handle.heads())) unsynced.push(documentId)
+    }
+  }
+  return unsynced
+}
+
+/**
+ * Ends the session on the server (when reachable), forgets the account on this
+ * device and deletes its database at the next start, before anything opens it.
+ */
+export async function signOut(session: Session): Promise<void> {
+  try {
+    await api.signOut()
+  } catch (error) {
+    if (!(error instanceof Unreachable)) throw error
+  }
+  await session.repo.shutdown()
+  setPendingDeletes([...pendingDeletes(), databaseName(session.account.id)])
+  session.store.clear()
+  setCurrentAccount(undefined)
+}
+
+/** Deletes databases of accounts that signed out. Run before any Repo starts. */
+export async function deleteSignedOutData(): Promise<void> {
+  const remaining: string[] = []
+  for (const name of pendingDeletes()) {
+    const done = await new Promise<boolean>((resolve) => {
+      const request = indexedDB.deleteDatabase(name)
+      request.onsuccess = () => resolve(true)
+      request.onerror = () => resolve(false)
+      request.onblocked = () => resolve(false)
+    })
+    if (!done) remaining.push(name)
+  }
+  setPendingDeletes(remaining)
+}

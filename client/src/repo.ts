@@ -1,0 +1,69 @@
+/**
+ * The only place that constructs automerge-repo adapters: one IndexedDB
+ * database per account, the server's WebSocket (same origin, so the session
+ * cookie authenticates it), and a BroadcastChannel so tabs share changes.
+ */
+import { type PeerId, Repo } from "@automerge/automerge-repo"
+import { BroadcastChannelNetworkAdapter } from "@automerge/automerge-repo-network-broadcastchannel"
+import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket"
+import { IndexedDBStorageAdapter } from "@automerge/automerge-repo-storage-indexeddb"
+import { databaseName } from "./local/store"
+
+/** The server connection as the UI needs to see it. */
+export class ServerLink extends EventTarget {
+  peerId: PeerId | undefined
+
+  constructor(private readonly socket: WebSocketClientAdapter) {
+    super()
+    socket.on("peer-candidate", ({ peerId }) => {
+      this.peerId = peerId
+      this.dispatchEvent(new Event("change"))
+    })
+    socket.on("peer-disconnected", () => {
+      this.peerId = undefined
+      this.dispatchEvent(new Event("change"))
+    })
+    // Browsers may keep a socket open while the device reports no network;
+    // close it so nothing claims to be syncing, and reconnect at once after.
+    window.addEventListener("offline", () => this.pause())
+    window.addEventListener("online", () => this.resume())
+  }
+
+  get connected(): boolean {
+    return this.peerId !== undefined
+  }
+
+  private pause(): void {
+    if (this.socket.socket !== undefined) this.socket.disconnect()
+  }
+
+  private resume(): void {
+    const { peerId, peerMetadata } = this.socket
+    if (this.socket.socket === undefined && peerId !== undefined) {
+      this.socket.connect(peerId, peerMetadata)
+    }
+  }
+}
+
+export function socketUrl(): string {
+  const scheme = location.protocol === "https:" ? "wss" : "ws"
+  return `${scheme}://${location.host}/sync`
+}
+
+export function createRepo(accountId: string): {
+  repo: Repo
+  server: ServerLink
+} {
+  const socket = new WebSocketClientAdapter(socketUrl())
+  const server = new ServerLink(socket)
+  const repo = new Repo({
+    storage: new IndexedDBStorageAdapter(databaseName(accountId)),
+    network: [
+      socket,
+      new BroadcastChannelNetworkAdapter({
+        channelName: `safety-plan-${accountId}`,
+      }),
+    ],
+  })
+  return { repo, server }
+}

@@ -1,0 +1,91 @@
+/** The app's frame: who is signed in, and which screen the route asks for. */
+import type { ComponentChildren } from "preact"
+import { useEffect, useState } from "preact/hooks"
+import { type Account, ApiError, api, Unreachable } from "../api/client"
+import { currentAccount, setCurrentAccount } from "../local/store"
+import { type Session, startSession } from "../plans/session"
+import { CrisisCard } from "./crisis-card"
+import { Home } from "./home"
+import { useRoute } from "./hooks"
+import { Join } from "./join"
+import { People } from "./people"
+import { PlanScreen } from "./plan/plan-screen"
+import { UpdateBanner } from "./update-banner"
+import { Welcome } from "./welcome"
+
+function initialSession(): Session | undefined {
+  const account = currentAccount()
+  return account === undefined ? undefined : startSession(account)
+}
+
+export function App() {
+  const [session, setSession] = useState<Session | undefined>(initialSession)
+  const [expired, setExpired] = useState(false)
+  const route = useRoute()
+
+  // Offline-first: the remembered account opens at once; the server is asked
+  // in the background whether the session is still valid.
+  useEffect(() => {
+    if (session === undefined) return
+    api.me().then(
+      (account: Account) => {
+        setExpired(false)
+        setCurrentAccount(account)
+      },
+      (error: unknown) => {
+        if (error instanceof ApiError && error.status === 401) setExpired(true)
+        else if (!(error instanceof Unreachable)) throw error
+      }
+    )
+  }, [session])
+
+  const signedIn = (next: Session) => {
+    setExpired(false)
+    setSession(next)
+  }
+
+  let screen: ComponentChildren
+  if (session === undefined || (expired && route[0] === "signin")) {
+    screen = (
+      <Welcome
+        joining={route[0] === "join"}
+        expectedAccount={session?.account}
+        onSignedIn={(s) => {
+          if (session !== undefined) void session.repo.shutdown()
+          signedIn(s)
+          if (route[0] === "signin") history.back()
+        }}
+      />
+    )
+  } else {
+    const [page, id, sub] = route
+    if (page === "join" && id !== undefined) {
+      screen = <Join session={session} code={id} />
+    } else if (page === "plan" && id !== undefined) {
+      if (sub === "card") screen = <CrisisCard session={session} planId={id} />
+      else if (sub === "people")
+        screen = <People session={session} planId={id} />
+      else screen = <PlanScreen session={session} planId={id} />
+    } else {
+      screen = <Home session={session} />
+    }
+  }
+
+  return (
+    <>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <UpdateBanner />
+      {expired && session !== undefined && route[0] !== "signin" ? (
+        <p class="banner" role="alert">
+          Your sign-in has ended, so this phone cannot sync. Your plan is still
+          here. <a href="#/signin">Sign in again</a>
+        </p>
+      ) : null}
+      <main id="main" tabIndex={-1}>
+        {screen}
+      </main>
+    </>
+  )
+}

@@ -1,0 +1,62 @@
+/** Dates and names as people read them. */
+import type { Contributor, Member } from "../api/client"
+
+const when = new Intl.DateTimeFormat("en-GB", {
+  day: "numeric",
+  month: "short",
+  year: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+})
+
+export function formatTime(ms: number): string {
+  return when.format(new Date(ms))
+}
+
+const ROLE_NAMES: Record<string, string> = {
+  person: "their plan",
+  carer: "carer",
+  clinician: "clinician",
+  viewer: "viewer",
+}
+
+export function roleName(role: string | null | undefined): string {
+  return role ? (ROLE_NAMES[role] ?? role) : ""
+}
+
+/** Resolves Automerge actor ids to people, from the server's contributor list. */
+export class Names {
+  private readonly byActor = new Map<string, Contributor>()
+  private readonly own: Set<string>
+
+  constructor(contributors: Contributor[], ownActors: string[]) {
+    for (const c of contributors) this.byActor.set(c.actorId, c)
+    this.own = new Set(ownActors)
+  }
+
+  isMine(actor: string | undefined): boolean {
+    return actor !== undefined && this.own.has(actor)
+  }
+
+  known(actor: string | undefined): boolean {
+    return (
+      actor !== undefined && (this.own.has(actor) || this.byActor.has(actor))
+    )
+  }
+
+  of(actor: string | undefined): string {
+    if (actor === undefined) return "someone"
+    if (this.own.has(actor)) return "you"
+    const c = this.byActor.get(actor)
+    if (c === undefined || !c.displayName) {
+      return "someone in the circle (not yet confirmed by the server)"
+    }
+    return c.role === "person"
+      ? c.displayName
+      : `${c.displayName} (${roleName(c.role)})`
+  }
+}
+
+export function memberName(members: Member[], userId: string): string {
+  return members.find((m) => m.userId === userId)?.displayName ?? "a carer"
+}

@@ -1,0 +1,145 @@
+/** The plans this account belongs to, creating a plan, joining one, signing out. */
+import { useEffect, useState } from "preact/hooks"
+import type { Plan } from "../api/client"
+import { ApiError, Unreachable } from "../api/client"
+import { createPlan, joinPlan, refreshPlans } from "../plans/plans"
+import { type Session, signOut, unsyncedDocuments } from "../plans/session"
+import { roleName } from "./format"
+import { go } from "./hooks"
+
+export function explain(error: unknown): string {
+  if (error instanceof Unreachable) {
+    return "This needs a connection to the server. Try again when you are online."
+  }
+  if (error instanceof ApiError) return error.detail
+  if (error instanceof Error) return error.message
+  return "Something went wrong."
+}
+
+export function Home({ session }: { session: Session }) {
+  const [plans, setPlans] = useState<Plan[]>(session.store.plans)
+  const [title, setTitle] = useState("My safety plan")
+  const [code, setCode] = useState("")
+  const [error, setError] = useState("")
+  const [busy, setBusy] = useState(false)
+
+  useEffect(() => {
+    refreshPlans(session).then(setPlans, () => undefined)
+  }, [session])
+
+  const run = async (work: () => Promise<void>) => {
+    setBusy(true)
+    setError("")
+    try {
+      await work()
+    } catch (e) {
+      setError(explain(e))
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  const create = (event: Event) => {
+    event.preventDefault()
+    void run(async () => {
+      const plan = await createPlan(session, title)
+      go(`plan/${plan.id}`)
+    })
+  }
+
+  const join = (event: Event) => {
+    event.preventDefault()
+    void run(async () => {
+      const plan = await joinPlan(session, code)
+      go(`plan/${plan.id}`)
+    })
+  }
+
+  const leave = () =>
+    run(async () => {
+      const unsynced = await unsyncedDocuments(session)
+      const warning =
+        unsynced.length > 0
+          ? "Some changes on this phone have not reached the server yet. If you sign out now they will be lost. Sign out anyway?"
+          : "Sign out and remove your plans from this phone? They stay safe on the server."
+      if (!window.confirm(warning)) return
+      await signOut(session)
+      location.hash = "#/"
+      location.reload()
+    })
+
+  const own = plans.some((p) => p.role === "person")
+  return (
+    <section aria-labelledby="home-title">
+      <h1 id="home-title">Hello, {session.account.displayName}</h1>
+      {plans.length > 0 ? (
+        <ul class="plans">
+          {plans.map((p) => (
+            <li key={p.id}>
+              <a class="plan-link" href={`#/plan/${p.id}`}>
+                {p.title}
+                <span class="muted">
+                  {p.role === "person"
+                    ? "Your plan"
+                    : `You are a ${roleName(p.role)}`}
+                </span>
+              </a>
+              <a class="crisis-link" href={`#/plan/${p.id}/card`}>
+                Crisis card
+              </a>
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p>You have no plan on this phone yet.</p>
+      )}
+      {own ? null : (
+        <form onSubmit={create} class="card">
+          <h2>Start your own plan</h2>
+          <label>
+            Name of the plan
+            <input
+              name="title"
+              required
+              maxLength={200}
+              value={title}
+              onInput={(e) => setTitle(e.currentTarget.value)}
+            />
+          </label>
+          <button type="submit" class="primary" disabled={busy}>
+            Create my plan
+          </button>
+        </form>
+      )}
+      <form onSubmit={join} class="card">
+        <h2>Join someone's plan</h2>
+        <label>
+          Invitation code
+          <input
+            name="code"
+            required
+            autocomplete="off"
+            value={code}
+            onInput={(e) => setCode(e.currentTarget.value)}
+          />
+        </label>
+        <button type="submit" disabled={busy}>
+          Join plan
+        </button>
+      </form>
+      {error ? (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      <button
+        type="button"
+        class="quiet"
+        onClick={() => void leave()}
+        disabled={busy}
+      >
+        Sign out
+      </button>
+    </section>
+  )
+}

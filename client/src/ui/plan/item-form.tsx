@@ -1,0 +1,78 @@
+/** The form for adding or editing an item (and a phone number for contacts). */
+import { useState } from "preact/hooks"
+import { type Fields, MAX_TEXT } from "../../docs/plan"
+import type { ItemKind } from "../../docs/template"
+
+type Props = {
+  kind: ItemKind
+  initial?: Fields
+  label: string
+  submit: string
+  onSave: (fields: Fields) => void
+  onCancel?: () => void
+}
+
+let counter = 0
+
+export function ItemForm({
+  kind,
+  initial,
+  label,
+  submit,
+  onSave,
+  onCancel,
+}: Props) {
+  const [text, setText] = useState(initial?.text ?? "")
+  const [phone, setPhone] = useState(initial?.phone ?? "")
+  const [id] = useState(() => `f${++counter}`)
+
+  const save = (event: Event) => {
+    event.preventDefault()
+    if (text.trim() === "") return
+    onSave(kind === "contact" ? { text, phone } : { text })
+    if (initial === undefined) {
+      setText("")
+      setPhone("")
+    }
+  }
+
+  return (
+    <form class="item-form" onSubmit={save}>
+      <label for={`${id}-text`}>{label}</label>
+      <textarea
+        id={`${id}-text`}
+        name="text"
+        rows={2}
+        required
+        maxLength={MAX_TEXT}
+        value={text}
+        onInput={(e) => setText(e.currentTarget.value)}
+      />
+      {kind === "contact" ? (
+        <>
+          <label for={`${id}-phone`}>Phone number</label>
+          <input
+            id={`${id}-phone`}
+            name="phone"
+            type="tel"
+            autocomplete="off"
+            inputMode="tel"
+            maxLength={40}
+            value={phone}
+            onInput={(e) => setPhone(e.currentTarget.value)}
+          />
+        </>
+      ) : null}
+      <div class="actions">
+        <button type="submit" class="primary">
+          {submit}
+        </button>
+        {onCancel ? (
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+        ) : null}
+      </div>
+    </form>
+  )
+}

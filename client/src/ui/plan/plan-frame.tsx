@@ -1,0 +1,83 @@
+/** Every plan screen's frame: title, navigation, the sync status; loads the plan. */
+import type { ComponentChildren } from "preact"
+import type { Session } from "../../plans/session"
+import type { SyncStatus } from "../../sync/status"
+import { formatTime } from "../format"
+import { useEventValue } from "../hooks"
+import { type LoadedPlan, usePlan } from "./use-plan"
+
+const STATUS_TEXT: Record<SyncStatus["state"], string> = {
+  saved: "Everything is saved on the server",
+  syncing: "Syncing…",
+  offline: "Offline. Everything had reached the server",
+  "device-only": "Offline. Changes are saved on this phone only",
+}
+
+export function SyncBadge({ plan }: { plan: LoadedPlan }) {
+  const status = useEventValue(
+    plan.monitor,
+    "change",
+    () => plan.monitor.status
+  )
+  return (
+    <p
+      class={`sync sync-${status.state}`}
+      role="status"
+      data-sync={status.state}
+    >
+      <span class="dot" aria-hidden="true" />
+      {STATUS_TEXT[status.state]}
+      {status.lastSynced !== undefined ? (
+        <span class="muted">
+          {" "}
+          · Last synced {formatTime(status.lastSynced)}
+        </span>
+      ) : (
+        <span class="muted"> · Not synced yet</span>
+      )}
+    </p>
+  )
+}
+
+type Props = {
+  session: Session
+  planId: string
+  current: "plan" | "card" | "people"
+  children: (plan: LoadedPlan) => ComponentChildren
+}
+
+export function PlanFrame({ session, planId, current, children }: Props) {
+  const load = usePlan(session, planId)
+  if (load.state === "loading") {
+    return <p role="status">Opening your plan…</p>
+  }
+  if (load.state === "missing") {
+    return (
+      <section>
+        <h1>Plan not available</h1>
+        <p role="alert">{load.message}</p>
+        <a href="#/">Back to my plans</a>
+      </section>
+    )
+  }
+  const plan = load.plan
+  const link = (page: Props["current"], href: string, label: string) => (
+    <a href={href} aria-current={current === page ? "page" : undefined}>
+      {label}
+    </a>
+  )
+  return (
+    <>
+      <header class="plan-header">
+        <nav aria-label="Plan">
+          <a href="#/">My plans</a>
+          {link("plan", `#/plan/${planId}`, "Plan")}
+          {link("card", `#/plan/${planId}/card`, "Crisis card")}
+          {link("people", `#/plan/${planId}/people`, "People")}
+        </nav>
+        <SyncBadge plan={plan} />
+      </header>
+      {children(plan)}
+    </>
+  )
+}

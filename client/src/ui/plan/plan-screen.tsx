@@ -1,0 +1,109 @@
+/** The whole plan: every section this member can see, in the template's order. */
+import { useEffect } from "preact/hooks"
+import { actorOf, type PlanDoc } from "../../docs/plan"
+import { type Section, sections } from "../../docs/template"
+import type { OpenDocument } from "../../plans/plans"
+import type { Session } from "../../plans/session"
+import { memberName } from "../format"
+import { useDoc } from "../hooks"
+import { PlanFrame } from "./plan-frame"
+import { SectionView } from "./section-view"
+import type { LoadedPlan } from "./use-plan"
+
+function actorsIn(doc: PlanDoc): (string | undefined)[] {
+  const actors: (string | undefined)[] = []
+  for (const items of Object.values(doc.sections)) {
+    for (const item of items) actors.push(actorOf(item), actorOf(item.edit))
+  }
+  for (const p of doc.proposals) actors.push(actorOf(p), actorOf(p.edit))
+  return actors
+}
+
+function heading(
+  section: Section,
+  document: OpenDocument,
+  plan: LoadedPlan,
+  session: Session
+): string {
+  if (section.audience !== "carer") return section.title
+  const carerId = document.audience.slice("carer:".length)
+  if (carerId === session.account.id) return section.title
+  return `Notes from ${memberName(plan.members, carerId)} (carer)`
+}
+
+function DocumentSections({
+  session,
+  plan,
+  document,
+  only,
+}: {
+  session: Session
+  plan: LoadedPlan
+  document: OpenDocument
+  only: Section
+}) {
+  const doc = useDoc(document.handle)
+  useEffect(() => {
+    if (doc !== undefined && actorsIn(doc).some((a) => !plan.names.known(a))) {
+      plan.refreshNames()
+    }
+  }, [doc, plan.names])
+  if (doc === undefined) {
+    return (
+      <section class="section" aria-label={only.title}>
+        <h2>{only.title}</h2>
+        <p class="empty">
+          This part of the plan has not reached this phone yet. It will appear
+          when it has synced.
+        </p>
+      </section>
+    )
+  }
+  return (
+    <SectionView
+      session={session}
+      section={only}
+      heading={heading(only, document, plan, session)}
+      handle={document.handle}
+      doc={doc}
+      role={plan.open.role}
+      names={plan.names}
+    />
+  )
+}
+
+export function PlanScreen({
+  session,
+  planId,
+}: {
+  session: Session
+  planId: string
+}) {
+  return (
+    <PlanFrame session={session} planId={planId} current="plan">
+      {(plan) => (
+        <article aria-labelledby="plan-title">
+          <h1 id="plan-title">{plan.open.plan.title}</h1>
+          {plan.open.role === "viewer" ? (
+            <p class="note">
+              You can read this plan. Only its members can change it.
+            </p>
+          ) : null}
+          {sections.flatMap((section) =>
+            plan.open.documents
+              .filter((d) => d.kind === section.audience)
+              .map((d) => (
+                <DocumentSections
+                  key={`${section.id}-${d.handle.documentId}`}
+                  session={session}
+                  plan={plan}
+                  document={d}
+                  only={section}
+                />
+              ))
+          )}
+        </article>
+      )}
+    </PlanFrame>
+  )
+}

@@ -1,0 +1,91 @@
+/** A suggestion waiting for the person: accept, edit then accept, or decline. */
+import { useState } from "preact/hooks"
+import { actorOf, type Fields, type Proposal, proposer } from "../../docs/plan"
+import type { ItemKind } from "../../docs/template"
+import type { Names } from "../format"
+import { ItemForm } from "./item-form"
+import { Byline } from "./item-view"
+
+type Props = {
+  proposal: Proposal
+  kind: ItemKind
+  names: Names
+  decides: boolean
+  onAccept: (edited?: Fields) => void
+  onDecline: () => void
+  onEdit: (fields: Fields) => void
+  onWithdraw: () => void
+}
+
+export function ProposalView(props: Props) {
+  const { proposal, kind, names, decides } = props
+  const [editing, setEditing] = useState(false)
+  const author = proposer(proposal)
+  const mine = names.isMine(author)
+  if (editing) {
+    return (
+      <li class="proposal">
+        <ItemForm
+          kind={kind}
+          initial={{ text: proposal.text, phone: proposal.phone }}
+          label={
+            decides
+              ? "Put it in your own words, then add it"
+              : "Edit your suggestion"
+          }
+          submit={decides ? "Add to my plan" : "Save suggestion"}
+          onSave={(fields) => {
+            if (decides) props.onAccept(fields)
+            else props.onEdit(fields)
+            setEditing(false)
+          }}
+          onCancel={() => setEditing(false)}
+        />
+      </li>
+    )
+  }
+  return (
+    <li class="proposal" data-proposal={proposal.id}>
+      <p class="tag">Suggestion</p>
+      <p class="text">{proposal.text}</p>
+      {proposal.phone ? <p>Phone: {proposal.phone}</p> : null}
+      <Byline
+        names={names}
+        author={author}
+        made={proposal.made}
+        editor={actorOf(proposal.edit)}
+        edited={proposal.edit.at}
+        verb="Suggested"
+      />
+      <div class="actions">
+        {decides ? (
+          <>
+            <button
+              type="button"
+              class="primary"
+              onClick={() => props.onAccept()}
+            >
+              Accept<span class="visually-hidden">: {proposal.text}</span>
+            </button>
+            <button type="button" onClick={() => setEditing(true)}>
+              Edit and accept
+              <span class="visually-hidden">: {proposal.text}</span>
+            </button>
+            <button type="button" class="quiet" onClick={props.onDecline}>
+              Decline<span class="visually-hidden">: {proposal.text}</span>
+            </button>
+          </>
+        ) : mine ? (
+          <>
+            <button type="button" onClick={() => setEditing(true)}>
+              Edit suggestion
+            </button>
+            <button type="button" class="quiet" onClick={props.onWithdraw}>
+              Withdraw suggestion
+            </button>
+          </>
+        ) : null}
+      </div>
+    </li>
+  )
+}

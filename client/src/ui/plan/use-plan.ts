@@ -1,0 +1,127 @@
+/** Opening a plan for the screens: its documents, sync status and names. */
+import { useCallback, useEffect, useRef, useState } from "preact/hooks"
+import { api, type Member } from "../../api/client"
+import type { Role } from "../../docs/template"
+import {
+  findPlan,
+  type OpenPlan,
+  openDocuments,
+  planDocuments,
+  refreshPlans,
+} from "../../plans/plans"
+import type { Session } from "../../plans/session"
+import { SyncMonitor } from "../../sync/status"
+import { Names } from "../format"
+import { explain } from "../home"
+
+export type LoadedPlan = {
+  open: OpenPlan
+  monitor: SyncMonitor
+  names: Names
+  members: Member[]
+  /** Ask the server who wrote what (throttled); used when an unknown author shows up. */
+  refreshNames: () => void
+}
+
+export type PlanLoad =
+  | { state: "loading" }
+  | { state: "missing"; message: string }
+  | { state: "ready"; plan: LoadedPlan }
+
+type Opened =
+  | { state: "loading" }
+  | { state: "missing"; message: string }
+  | { state: "ready"; open: OpenPlan; monitor: SyncMonitor }
+
+function sameDocuments(a: OpenPlan, b: OpenPlan): boolean {
+  const ids = (p: OpenPlan) =>
+    p.documents
+      .map((d) => d.handle.documentId)
+      .sort()
+      .join()
+  return ids(a) === ids(b)
+}
+
+const NAMES_EVERY_MS = 2000
+
+export function usePlan(session: Session, planId: string): PlanLoad {
+  const [load, setLoad] = useState<Opened>({ state: "loading" })
+  const [names, setNames] = useState(
+    () => new Names(session.store.contributors(planId), session.store.actors)
+  )
+  const [members, setMembers] = useState(() => session.store.members(planId))
+  const lastNames = useRef(0)
+
+  const refreshNames = useCallback(() => {
+    const now = Date.now()
+    if (now - lastNames.current < NAMES_EVERY_MS) return
+    lastNames.current = now
+    api.contributors(planId).then(
+      (list) => {
+        session.store.setContributors(planId, list)
+        setNames(new Names(list, session.store.actors))
+      },
+      () => undefined
+    )
+    api.members(planId).then(
+      (list) => {
+        session.store.setMembers(planId, list)
+        setMembers(list)
+      },
+      () => undefined
+    )
+  }, [session, planId])
+
+  useEffect(() => {
+    let monitor: SyncMonitor | undefined
+    let current: OpenPlan | undefined
+    let cancelled = false
+    const open = async (refresh: boolean) => {
+      let plan = findPlan(session, planId)
+      if (plan === undefined) {
+        await refreshPlans(session).catch(() => undefined)
+        plan = findPlan(session, planId)
+      }
+      if (plan === undefined) {
+        setLoad({
+          state: "missing",
+          message: "This plan is not on this phone.",
+        })
+        return
+      }
+      const documents = await openDocuments(
+        session,
+        await planDocuments(session, plan, refresh)
+      )
+      const opened: OpenPlan = { plan, role: plan.role as Role, documents }
+      if (cancelled || (current && sameDocuments(current, opened))) return
+      current = opened
+      monitor?.close()
+      monitor = new SyncMonitor(
+        session.repo,
+        session.server,
+        session.store,
+        planId,
+        documents.map((d) => d.handle)
+      )
+      setLoad({ state: "ready", open: opened, monitor })
+    }
+    open(false)
+      .then(() => open(true))
+      .catch((e: unknown) => {
+        if (!cancelled) setLoad({ state: "missing", message: explain(e) })
+      })
+    refreshNames()
+    return () => {
+      cancelled = true
+      monitor?.close()
+    }
+  }, [session, planId])
+
+  if (load.state !== "ready") return load
+  const { open, monitor } = load
+  return {
+    state: "ready",
+    plan: { open, monitor, names, members, refreshNames },
+  }
+}

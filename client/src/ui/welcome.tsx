@@ -1,0 +1,127 @@
+/** Signing in and creating an account: the only screens that need the server first. */
+import { useState } from "preact/hooks"
+import { type Account, ApiError, api, Unreachable } from "../api/client"
+import { type Session, signIn } from "../plans/session"
+
+function explain(error: unknown): string {
+  if (error instanceof Unreachable) {
+    return "The server cannot be reached. Check your connection and try again."
+  }
+  if (error instanceof ApiError) return error.detail
+  return "Something went wrong. Please try again."
+}
+
+type Props = {
+  joining: boolean
+  expectedAccount: Account | undefined
+  onSignedIn: (session: Session) => void
+}
+
+export function Welcome({ joining, expectedAccount, onSignedIn }: Props) {
+  const [mode, setMode] = useState<"in" | "up">(expectedAccount ? "in" : "up")
+  const [email, setEmail] = useState(expectedAccount?.email ?? "")
+  const [password, setPassword] = useState("")
+  const [name, setName] = useState("")
+  const [error, setError] = useState("")
+  const [busy, setBusy] = useState(false)
+
+  const submit = async (event: Event) => {
+    event.preventDefault()
+    setBusy(true)
+    setError("")
+    try {
+      if (mode === "up") await api.signUp(email, password, name)
+      if (
+        expectedAccount &&
+        email.trim().toLowerCase() !== expectedAccount.email.toLowerCase()
+      ) {
+        throw new ApiError(
+          409,
+          `This phone holds the plan of ${expectedAccount.email}. Sign in as them, or sign out first.`
+        )
+      }
+      onSignedIn(await signIn(email, password))
+    } catch (e) {
+      setError(explain(e))
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <section class="welcome" aria-labelledby="welcome-title">
+      <h1 id="welcome-title">My safety plan</h1>
+      <p>
+        Your safety plan on your phone, even with no signal, shared only with
+        the people you choose.
+      </p>
+      {joining ? (
+        <p class="note">
+          Sign in or create an account to join the plan you were invited to.
+        </p>
+      ) : null}
+      <fieldset class="tabs">
+        <legend class="visually-hidden">Account</legend>
+        <button
+          type="button"
+          aria-pressed={mode === "up"}
+          onClick={() => setMode("up")}
+        >
+          Create an account
+        </button>
+        <button
+          type="button"
+          aria-pressed={mode === "in"}
+          onClick={() => setMode("in")}
+        >
+          Sign in
+        </button>
+      </fieldset>
+      <form onSubmit={submit}>
+        {mode === "up" ? (
+          <label>
+            Your name, as others in your plan will see it
+            <input
+              name="displayName"
+              autocomplete="name"
+              required
+              value={name}
+              onInput={(e) => setName(e.currentTarget.value)}
+            />
+          </label>
+        ) : null}
+        <label>
+          Email
+          <input
+            name="email"
+            type="email"
+            autocomplete="email"
+            required
+            value={email}
+            onInput={(e) => setEmail(e.currentTarget.value)}
+          />
+        </label>
+        <label>
+          Password{mode === "up" ? " (at least 8 characters)" : ""}
+          <input
+            name="password"
+            type="password"
+            autocomplete={mode === "up" ? "new-password" : "current-password"}
+            required
+            minLength={mode === "up" ? 8 : undefined}
+            value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+          />
+        </label>
+        {error ? (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        ) : null}
+        <button type="submit" class="primary" disabled={busy}>
+          {mode === "up" ? "Create account" : "Sign in"}
+        </button>
+      </form>
+    </section>
+  )
+}
