@@ -25,6 +25,12 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
     parser.add_argument("--port", type=int, default=defaults.port)
     parser.add_argument("--data-dir", type=Path, default=defaults.data_dir)
     parser.add_argument(
+        "--client-dir",
+        type=Path,
+        default=defaults.client_dir,
+        help="the built PWA served at / (default: client/dist of this checkout)",
+    )
+    parser.add_argument(
         "--allowed-origin",
         action="append",
         default=[],
@@ -48,6 +54,7 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
         host=args.host,
         port=args.port,
         data_dir=args.data_dir,
+        client_dir=args.client_dir,
         allowed_origins=tuple(args.allowed_origin),
         max_message_bytes=args.max_message_size,
         document_memory_budget=args.memory_budget,

@@ -33,6 +33,7 @@ from server.storage.sqlite_records import SqliteRecords
 from server.sync.documents import DocumentRegistry
 from server.sync.handler import sync_socket
 from server.sync.hub import SyncHub
+from server.web.static import client_app
 
 _STATUS = {
     InvalidInput: 400,
@@ -110,7 +111,14 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
         return Provide(provide, sync_to_thread=False)
 
     return Litestar(
-        route_handlers=[health, sync_socket, AccountController, PlanController, InviteController],
+        route_handlers=[
+            health,
+            sync_socket,
+            client_app,
+            AccountController,
+            PlanController,
+            InviteController,
+        ],
         lifespan=[lifespan],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),

@@ -6,6 +6,8 @@ import msgspec
 
 MIB = 1024 * 1024
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+# The PWA as `npm run build` leaves it in the repository (the parent of this package).
+CLIENT_DIST = Path(__file__).resolve().parent.parent / "client" / "dist"
 
 
 class Settings(msgspec.Struct, kw_only=True, frozen=True):
@@ -32,6 +34,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # server's own origin. Cookie-authenticated WebSockets and state-changing requests from
     # any other Origin are refused.
     allowed_origins: tuple[str, ...] = ()
+    # The built PWA, served at / (index.html, sw.js, assets/...).
+    client_dir: Path = CLIENT_DIST
 
     @property
     def database_path(self) -> Path:

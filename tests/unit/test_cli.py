@@ -1,0 +1,20 @@
+"""`python -m server` options that name places on disk."""
+
+from pathlib import Path
+
+from server.__main__ import _parse
+from tests.conftest import REPO_ROOT
+
+
+def test_the_client_is_served_from_this_checkouts_build_by_default() -> None:
+    settings, _ = _parse([])
+
+    assert settings.client_dir == REPO_ROOT / "client" / "dist"
+    assert settings.client_dir.is_absolute()
+
+
+def test_client_dir_names_another_build() -> None:
+    settings, _ = _parse(["--client-dir", "/srv/plans/app", "--data-dir", "/srv/plans/data"])
+
+    assert settings.client_dir == Path("/srv/plans/app")
+    assert settings.data_dir == Path("/srv/plans/data")
