@@ -3,7 +3,7 @@
  * database per account, the server's WebSocket (same origin, so the session
  * cookie authenticates it), and a BroadcastChannel so tabs share changes.
  */
-import { type PeerId, Repo } from "@automerge/automerge-repo"
+import { type PeerId, type PeerMetadata, Repo } from "@automerge/automerge-repo"
 import { BroadcastChannelNetworkAdapter } from "@automerge/automerge-repo-network-broadcastchannel"
 import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket"
 import { IndexedDBStorageAdapter } from "@automerge/automerge-repo-storage-indexeddb"
@@ -45,6 +45,34 @@ export class ServerLink extends EventTarget {
   }
 }
 
+/**
+ * The stock WebSocket adapter, except that it does not dial out while the
+ * device says it has no network (it reports ready, so documents open from
+ * IndexedDB at once); the "online" event starts it.
+ */
+class NetworkAwareSocket extends WebSocketClientAdapter {
+  private deferred = false
+
+  override connect(peerId: PeerId, peerMetadata?: PeerMetadata): void {
+    if (!navigator.onLine) {
+      this.peerId = peerId
+      this.peerMetadata = peerMetadata ?? {}
+      this.deferred = true
+      return
+    }
+    this.deferred = false
+    super.connect(peerId, peerMetadata)
+  }
+
+  override isReady(): boolean {
+    return this.deferred || super.isReady()
+  }
+
+  override whenReady(): Promise<void> {
+    return this.deferred ? Promise.resolve() : super.whenReady()
+  }
+}
+
 export function socketUrl(): string {
   const scheme = location.protocol === "https:" ? "wss" : "ws"
   return `${scheme}://${location.host}/sync`
@@ -54,7 +82,7 @@ export function createRepo(accountId: string): {
   repo: Repo
   server: ServerLink
 } {
-  const socket = new WebSocketClientAdapter(socketUrl())
+  const socket = new NetworkAwareSocket(socketUrl())
   const server = new ServerLink(socket)
   const repo = new Repo({
     storage: new IndexedDBStorageAdapter(databaseName(accountId)),

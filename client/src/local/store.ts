@@ -97,6 +97,13 @@ export class AccountStore {
     write(this.key(`synced.${key}`), at)
   }
 
+  forgetPlan(planId: string): void {
+    this.plans = this.plans.filter((p) => p.id !== planId)
+    for (const name of ["docs", "contributors", "members", "synced"]) {
+      localStorage.removeItem(this.key(`${name}.${planId}`))
+    }
+  }
+
   /** Forget everything about this account on this device (not its documents). */
   clear(): void {
     const mine = `${PREFIX}${this.account.id}.`

@@ -133,6 +133,17 @@ export async function openDocuments(
   return open
 }
 
+/**
+ * The server says this account is no longer in the plan (revoked): its copy
+ * leaves this phone, as the person who withdrew access would expect.
+ */
+export function forgetPlan(session: Session, plan: Plan): void {
+  for (const { documentId } of session.store.documents(plan.id)) {
+    session.repo.delete(documentId as DocumentId)
+  }
+  session.store.forgetPlan(plan.id)
+}
+
 export function findPlan(session: Session, planId: string): Plan | undefined {
   return session.store.plans.find((p) => p.id === planId)
 }

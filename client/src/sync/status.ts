@@ -7,7 +7,7 @@
  * The server only advertises heads it has made durable (docs/architecture.md),
  * so "saved" means stored on the server's disk, not merely received.
  */
-import type { DocHandle, Repo } from "@automerge/automerge-repo"
+import type { DocHandle, Repo, StorageId } from "@automerge/automerge-repo"
 import type { AccountStore } from "../local/store"
 import type { ServerLink } from "../repo"
 
@@ -62,13 +62,21 @@ export class SyncMonitor extends EventTarget {
     this.update()
   }
 
-  private serverStorageId(): string | undefined {
+  private serverStorageId(): StorageId | undefined {
     const peer = this.server.peerId
     return peer === undefined ? undefined : this.repo.getStorageIdOfPeer(peer)
   }
 
   private update(): void {
+    const server = this.serverStorageId()
     const saved = this.handles.map((handle) => {
+      const live = server === undefined ? undefined : handle.getSyncInfo(server)
+      if (live !== undefined) {
+        this.store.setServerHeads(handle.documentId, {
+          heads: live.lastHeads,
+          at: live.lastSyncTimestamp,
+        })
+      }
       const known = this.store.serverHeads(handle.documentId)
       return (
         !handle.isReady() || includesAll(known?.heads ?? [], handle.heads())

@@ -42,13 +42,19 @@ function Steps({ document }: { document: OpenDocument }) {
                       <span class="text">{item.text}</span>
                       {item.phone ? (
                         <span class="contact-actions">
-                          <a class="call big" href={telHref(item.phone)}>
+                          <a
+                            class="call big"
+                            href={telHref(item.phone)}
+                            aria-label={`Call ${item.text}`}
+                          >
                             Call
-                            <span class="visually-hidden"> {item.text}</span>
                           </a>
-                          <a class="text-link big" href={smsHref(item.phone)}>
+                          <a
+                            class="text-link big"
+                            href={smsHref(item.phone)}
+                            aria-label={`Text ${item.text}`}
+                          >
                             Text
-                            <span class="visually-hidden"> {item.text}</span>
                           </a>
                         </span>
                       ) : null}

@@ -76,8 +76,9 @@ function PeopleScreen({
                   type="button"
                   class="quiet"
                   onClick={() => void revoke(m.userId, m.displayName)}
+                  aria-label={`Remove ${m.displayName}`}
                 >
-                  Remove<span class="visually-hidden"> {m.displayName}</span>
+                  Remove
                 </button>
               ) : null}
             </li>

@@ -98,11 +98,20 @@ export function ItemView({
       <Byline names={names} {...by} />
       {editable ? (
         <div class="actions">
-          <button type="button" onClick={() => setEditing(true)}>
-            Edit<span class="visually-hidden">: {item.text}</span>
+          <button
+            type="button"
+            onClick={() => setEditing(true)}
+            aria-label={`Edit: ${item.text}`}
+          >
+            Edit
           </button>
-          <button type="button" class="quiet" onClick={onRemove}>
-            Remove<span class="visually-hidden">: {item.text}</span>
+          <button
+            type="button"
+            class="quiet"
+            onClick={onRemove}
+            aria-label={`Remove: ${item.text}`}
+          >
+            Remove
           </button>
         </div>
       ) : null}

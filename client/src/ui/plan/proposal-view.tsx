@@ -64,15 +64,24 @@ export function ProposalView(props: Props) {
               type="button"
               class="primary"
               onClick={() => props.onAccept()}
+              aria-label={`Accept: ${proposal.text}`}
             >
-              Accept<span class="visually-hidden">: {proposal.text}</span>
+              Accept
             </button>
-            <button type="button" onClick={() => setEditing(true)}>
+            <button
+              type="button"
+              onClick={() => setEditing(true)}
+              aria-label={`Edit and accept: ${proposal.text}`}
+            >
               Edit and accept
-              <span class="visually-hidden">: {proposal.text}</span>
             </button>
-            <button type="button" class="quiet" onClick={props.onDecline}>
-              Decline<span class="visually-hidden">: {proposal.text}</span>
+            <button
+              type="button"
+              class="quiet"
+              onClick={props.onDecline}
+              aria-label={`Decline: ${proposal.text}`}
+            >
+              Decline
             </button>
           </>
         ) : mine ? (

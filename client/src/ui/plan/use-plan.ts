@@ -1,9 +1,10 @@
 /** Opening a plan for the screens: its documents, sync status and names. */
 import { useCallback, useEffect, useRef, useState } from "preact/hooks"
-import { api, type Member } from "../../api/client"
+import { ApiError, api, type Member } from "../../api/client"
 import type { Role } from "../../docs/template"
 import {
   findPlan,
+  forgetPlan,
   type OpenPlan,
   openDocuments,
   planDocuments,
@@ -43,6 +44,8 @@ function sameDocuments(a: OpenPlan, b: OpenPlan): boolean {
 }
 
 const NAMES_EVERY_MS = 2000
+const REVOKED =
+  "You are no longer part of this plan, so its copy has been removed from this phone."
 
 export function usePlan(session: Session, planId: string): PlanLoad {
   const [load, setLoad] = useState<Opened>({ state: "loading" })
@@ -109,7 +112,14 @@ export function usePlan(session: Session, planId: string): PlanLoad {
     open(false)
       .then(() => open(true))
       .catch((e: unknown) => {
-        if (!cancelled) setLoad({ state: "missing", message: explain(e) })
+        if (cancelled) return
+        const plan = findPlan(session, planId)
+        if (e instanceof ApiError && e.status === 404 && plan !== undefined) {
+          forgetPlan(session, plan)
+          setLoad({ state: "missing", message: REVOKED })
+        } else {
+          setLoad({ state: "missing", message: explain(e) })
+        }
       })
     refreshNames()
     return () => {
