@@ -5,9 +5,13 @@ binding upgrade (or a swap to another implementation) is contained here.
 """
 
 from datetime import UTC, datetime
+from typing import Any
 
 import msgspec
-from automerge.core import Document, Message, SyncState
+from automerge.core import Document, Message, ObjType, SyncState
+
+from server.sync import patches
+from server.sync.patches import ObjectRef, Touch
 
 _SYNC_V1 = 0x42
 _SYNC_V2 = 0x43
@@ -130,6 +134,35 @@ class LiveDocument:
         if self._doc.get_heads() != heads:
             # fork_at is missing from the binding's stubs
             self._doc = self._doc.fork_at(heads)  # type: ignore[attr-defined]
+
+    def touched(self, since: list[bytes]) -> list[Touch]:
+        """Where the changes after `since` wrote, as paths in the document now (patches.py).
+
+        Raises patches.PatchFormatError if the binding's patch text is not understood.
+        """
+        return [patches.parse(repr(p)) for p in self._doc.diff(since, self._doc.get_heads())]
+
+    def scalar(self, obj: bytes, key: str) -> object:
+        """The value at `key` of map `obj` now; None if absent, an object, or no such map."""
+        found = self._get(obj, key)
+        if found is None or isinstance(found[0], ObjType):
+            return None
+        value: tuple[object, object] = found[0]
+        return value[1]
+
+    def child(self, obj: bytes, key: str) -> ObjectRef | None:
+        """The object at `key` of map `obj` now, or None."""
+        found = self._get(obj, key)
+        if found is None or not isinstance(found[0], ObjType):
+            return None
+        return patches.object_ref(bytes(found[1]))
+
+    def _get(self, obj: bytes, key: str) -> tuple[Any, bytes] | None:
+        try:
+            found: tuple[Any, bytes] | None = self._doc.get(obj, key)
+        except Exception:  # noqa: BLE001 - the binding raises bare Exception for an unknown id
+            return None
+        return found
 
     def generate(self, state: PeerSyncState) -> bytes | None:
         """The next sync message for a peer, or None when it is up to date."""
