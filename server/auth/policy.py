@@ -31,6 +31,8 @@ class Grant(msgspec.Struct, frozen=True):
     access: Access
     role: str | None = None
     """The account's role in the document's plan (recorded with each change it sends)."""
+    audience: str | None = None
+    """The document's audience: its plan's write rules apply (None: no plans, no rules)."""
 
 
 NO_ACCESS = Grant(Access.NONE)

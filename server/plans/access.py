@@ -48,7 +48,7 @@ def can_read(audience: str, role: str | None, account_id: str) -> bool:
 def grant_for(audience: str, role: str | None, account_id: str) -> Grant:
     if not can_read(audience, role, account_id):
         return NO_ACCESS
-    return Grant(Access.READ if role == "viewer" else Access.WRITE, role)
+    return Grant(Access.READ if role == "viewer" else Access.WRITE, role, audience)
 
 
 class PlanPolicy:

@@ -16,6 +16,7 @@ from server.auth.attribution import ActorBindings
 from server.auth.policy import Access, DocumentPolicy, Grant
 from server.errors import ProtocolError
 from server.ids import DocumentId, PeerId, parse_document_id
+from server.plans import write_rules
 from server.storage.protocol import ChangeRecord
 from server.sync.documents import DocState, DocumentRegistry
 from server.sync.engine import LiveDocument, ReceivedChange, SyncDataError, has_empty_heads
@@ -196,7 +197,7 @@ class SyncHub:
         except SyncDataError as e:
             raise ProtocolError(f"invalid sync message for {document_id}") from e
         if changes:
-            refusal = self._refusal(connection, grant, changes)
+            refusal = self._refusal(connection, grant, changes, state.doc, heads_before)
             if refusal is not None:
                 state.doc.restore(heads_before)
                 raise ProtocolError(refusal)
@@ -204,13 +205,29 @@ class SyncHub:
         state.reply_to(connection)
 
     def _refusal(
-        self, connection: Connection, grant: Grant, changes: list[ReceivedChange]
+        self,
+        connection: Connection,
+        grant: Grant,
+        changes: list[ReceivedChange],
+        doc: LiveDocument,
+        heads_before: list[bytes],
     ) -> str | None:
+        account_id = connection.identity.account_id
         if grant.access is not Access.WRITE:
             return "read-only: changes to this document are not accepted from you"
-        if not self.actors.claim(connection.identity.account_id, (c.actor for c in changes)):
+        if not self.actors.claim(account_id, (c.actor for c in changes)):
             return "a change is signed by an actor id that belongs to another account"
-        return None
+        if grant.audience is None or grant.role == "person":
+            return None  # no plans (OpenPolicy), or the person, who writes anything
+        # After claim: the message's own actors are bound to this account too.
+        return write_rules.refusal(
+            grant.audience,
+            grant.role,
+            account_id,
+            doc,
+            heads_before,
+            owns=lambda actor: self.actors.owner(actor) == account_id,
+        )
 
     def _wait_for_access(self, connection: Connection, document_id: DocumentId) -> None:
         if len(connection.waiting) >= _MAX_WAITING_PER_CONNECTION:

@@ -4,10 +4,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from automerge.core import SyncState
 
 from server.settings import Settings
 from tests.support.api import ApiUser
-from tests.support.automerge_docs import new_document_id, put
+from tests.support.automerge_docs import add_item, new_document_id, plan_document, put
 from tests.support.live_server import LiveServer, live_server
 from tests.support.wire_peer import WirePeer
 
@@ -163,10 +164,11 @@ async def test_changes_are_attributed_to_the_verified_account(
     person_peer = await WirePeer.connect(person.sync_url(server.url), "person-phone")
     carer_peer = await WirePeer.connect(carer.sync_url(server.url), "carer-phone")
 
-    put(person_peer.doc(doc_id), "reasons", "my kids")
+    person_peer.docs[doc_id] = plan_document("everyone", ["safer"])
+    person_peer.states[doc_id] = SyncState()
     await person_peer.sync(doc_id)
     await carer_peer.receive_until(doc_id, lambda d: d.get_heads() != [], request=True)
-    put(carer_peer.doc(doc_id), "helps", "a walk together")
+    add_item(carer_peer.doc(doc_id), "safer", "a walk together")  # carers write this section
     await carer_peer.sync(doc_id)
     changes = await person.ok("GET", f"/api/plans/{plan['id']}/changes")
     contributors = await carer.ok("GET", f"/api/plans/{plan['id']}/contributors")

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from conftest import ClientFactory, NodeClient, ServerHandle
 
 UNAUTHENTICATED = 4401
+SAFER = ["sections", "safer"]  # a section carers write (shared/plan-template.json)
 WAIT_S = 15.0
 
 
@@ -353,7 +354,8 @@ async def test_change_log_hides_documents_outside_the_audience(
 async def test_revoked_carer_connected_at_revocation_receives_no_later_change(
     server: ServerHandle, clients: ClientFactory, api: Api
 ) -> None:
-    plan = await new_plan(server, clients, api, {"log": ["start"]})
+    # Dave writes too: into sections.safer, which the plan template lets carers write.
+    plan = await new_plan(server, clients, api, {"sections": {"safer": ["start"]}})
     carol = await api.account("Carol")
     dave = await api.account("Dave")
     await api.grant(plan.person, plan.id, carol, "carer")
@@ -363,19 +365,19 @@ async def test_revoked_carer_connected_at_revocation_receives_no_later_change(
     assert (await c.find(plan.url))["found"]
     assert (await d.find(plan.url))["found"]
     # Control: before the revocation Carol does receive Alice's changes.
-    first = await plan.client.change(plan.url, {"op": "push", "path": ["log"], "value": "1"})
+    first = await plan.client.change(plan.url, {"op": "push", "path": SAFER, "value": "1"})
     await c.wait_heads(plan.url, first["heads"])
 
     await api.remove_member(plan.person, plan.id, carol.id)
     since = await c.mark()
-    later = await plan.client.change(plan.url, {"op": "push", "path": ["log"], "value": "2"})
+    later = await plan.client.change(plan.url, {"op": "push", "path": SAFER, "value": "2"})
     await d.wait_heads(plan.url, later["heads"])
     # Carol, still connected, writes after her revocation.
-    carols = await c.change(plan.url, {"op": "push", "path": ["log"], "value": "carol"})
+    carols = await c.change(plan.url, {"op": "push", "path": SAFER, "value": "carol"})
     carol_hash = [h for h in carols["heads"] if h not in later["heads"]]
     await c.wait_refusal(plan.doc_id, since)
     # Barrier: a change by Dave (still a carer) reaches Alice after Carol's attempt.
-    dave_edit = await d.change(plan.url, {"op": "push", "path": ["log"], "value": "dave"})
+    dave_edit = await d.change(plan.url, {"op": "push", "path": SAFER, "value": "dave"})
     await plan.client.wait_heads(plan.url, dave_edit["heads"])
     await d.wait_heads(plan.url, dave_edit["heads"])
     await plan.client.barrier()
@@ -384,7 +386,8 @@ async def test_revoked_carer_connected_at_revocation_receives_no_later_change(
     await assert_not_received(c, plan.url, later["heads"] + dave_edit["heads"])
     await assert_not_received(plan.client, plan.url, carol_hash)
     await assert_not_received(d, plan.url, carol_hash)
-    assert (await plan.client.state(plan.url))["doc"] == {"log": ["start", "1", "2", "dave"]}
+    final = (await plan.client.state(plan.url))["doc"]
+    assert final == {"sections": {"safer": ["start", "1", "2", "dave"]}}
     members = {m["userId"] for m in await api.members(plan.person, plan.id)}
     assert carol.id not in members, members
     response = await api.raw("GET", f"/api/plans/{plan.id}/members", token=carol.token)

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from api_client import Api
     from conftest import ClientFactory, ServerHandle
 
+SAFER = ["sections", "safer"]
+
 
 @pytest.mark.timeout(90)
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
@@ -26,7 +28,8 @@ async def test_clients_resync_after_restart(
     bob = await api.account("Bob")
     a = await clients.new("A", server.sync_url(alice))
     b = await clients.new("B", server.sync_url(bob))
-    created, plan = await api.new_plan(alice, a, {"log": ["before"]})
+    # The carer writes too: into sections.safer, which the plan template lets carers write.
+    created, plan = await api.new_plan(alice, a, {"sections": {"safer": ["before"]}})
     await api.grant(alice, plan["id"], bob, "carer")
     url = created["url"]
     await a.server_ack(url)
@@ -37,7 +40,7 @@ async def test_clients_resync_after_restart(
         assert rc == 0, f"server exited with {rc} on SIGTERM (a clean exit is required)"
     # Edit only once A knows the server is gone, so this edit cannot have reached it.
     await asyncio.gather(a.call("waitDisconnect", count=1), b.call("waitDisconnect", count=1))
-    offline = await a.change(url, {"op": "push", "path": ["log"], "value": "while down"})
+    offline = await a.change(url, {"op": "push", "path": SAFER, "value": "while down"})
 
     await server.restart()
     # Nobody tells the clients: they must reconnect by themselves (5 s retry timer).
@@ -45,12 +48,12 @@ async def test_clients_resync_after_restart(
     on_b = await b.wait_heads(url, offline["heads"])
     on_a = await a.state(url)
     assert on_b["heads"] == on_a["heads"]
-    assert on_b["doc"] == {"log": ["before", "while down"]}
+    assert on_b["doc"] == {"sections": {"safer": ["before", "while down"]}}
 
     # And the other direction over the new connections.
-    after = await b.change(url, {"op": "push", "path": ["log"], "value": "after restart"})
+    after = await b.change(url, {"op": "push", "path": SAFER, "value": "after restart"})
     on_a = await a.wait_heads(url, after["heads"])
-    assert on_a["doc"] == {"log": ["before", "while down", "after restart"]}
+    assert on_a["doc"] == {"sections": {"safer": ["before", "while down", "after restart"]}}
 
 
 ROUNDS = 5

@@ -6,7 +6,9 @@ it was requested, and a multi-megabyte document in both directions.
 
 Every client connects with its own account's token. A document counts as "on the server"
 only after its creator's account registered it (``POST /api/plans``); another account finds
-it only after the person granted it access (invite + accept as carer).
+it only after the person granted it access (invite + accept as carer). Where the carer
+writes too, the data lives in an item of `sections.safer`, the section the plan template
+lets carers write (the server enforces it, plans/write_rules.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import pytest
 if TYPE_CHECKING:
     from api_client import Api
     from conftest import ClientFactory, NodeClient, ServerHandle
+
+SAFER_ITEM = ["sections", "safer", 0]
 
 
 async def test_create_on_a_find_on_b(
@@ -52,7 +56,8 @@ async def test_concurrent_edits_converge(
     bob = await api.account("Bob")
     a = await clients.new("A", server.sync_url(alice))
     b = await clients.new("B", server.sync_url(bob))
-    created, plan = await api.new_plan(alice, a, {"list": [], "shared": "initial", "a": 0, "b": 0})
+    item = {"list": [], "shared": "initial", "a": 0, "b": 0}
+    created, plan = await api.new_plan(alice, a, {"sections": {"safer": [item]}})
     await api.grant(alice, plan["id"], bob, "carer")
     url = created["url"]
     await a.server_ack(url)
@@ -63,9 +68,9 @@ async def test_concurrent_edits_converge(
             # Same list and the same key from both sides: real conflicts to resolve.
             await client.change(
                 url,
-                {"op": "push", "path": ["list"], "value": f"{tag}{i}"},
-                {"op": "set", "path": ["shared"], "value": f"{tag}{i}"},
-                {"op": "set", "path": [tag], "value": i + 1},
+                {"op": "push", "path": [*SAFER_ITEM, "list"], "value": f"{tag}{i}"},
+                {"op": "set", "path": [*SAFER_ITEM, "shared"], "value": f"{tag}{i}"},
+                {"op": "set", "path": [*SAFER_ITEM, tag], "value": i + 1},
             )
 
     await asyncio.gather(edit(a, "a", 20), edit(b, "b", 20))
@@ -76,7 +81,7 @@ async def test_concurrent_edits_converge(
     final_b = await b.wait_heads(url, heads_a)
     assert final_a["heads"] == final_b["heads"], "heads differ after both sides synced"
     assert final_a["doc"] == final_b["doc"], "content differs after both sides synced"
-    doc = final_a["doc"]
+    doc = final_a["doc"]["sections"]["safer"][0]
     assert sorted(doc["list"]) == sorted([f"{t}{i}" for t in "ab" for i in range(20)])
     assert doc["a"] == 20
     assert doc["b"] == 20
@@ -138,12 +143,16 @@ async def test_large_document_both_ways(
     bob = await api.account("Bob")
     a = await clients.new("A", server.sync_url(alice))
     b = await clients.new("B", server.sync_url(bob))
-    created, plan = await api.new_plan(alice, a, {"chunks": []})
+    created, plan = await api.new_plan(alice, a, {"sections": {"safer": [{"chunks": []}]}})
     await api.grant(alice, plan["id"], bob, "carer")
     url = created["url"]
     # ~5 MiB of random bytes: incompressible, so the upload really is ~5 MB on the wire.
     after_a = await a.change(
-        url, *[{"op": "pushRandomBytes", "path": ["chunks"], "size": chunk} for _ in range(5)]
+        url,
+        *[
+            {"op": "pushRandomBytes", "path": [*SAFER_ITEM, "chunks"], "size": chunk}
+            for _ in range(5)
+        ],
     )
     saved = (await a.call("savedSize", url=url))["bytes"]
     assert saved >= 5 * chunk, f"document is only {saved} bytes in storage format"
@@ -153,15 +162,16 @@ async def test_large_document_both_ways(
     assert found["found"], f"B could not fetch the 5 MiB document: {found}"
     assert found["heads"] == after_a["heads"]
     assert found["digest"] == after_a["digest"], "B's copy differs from A's"
-    assert sum(c["$bytes"] for c in found["doc"]["chunks"]) == 5 * chunk
+    chunks = found["doc"]["sections"]["safer"][0]["chunks"]
+    assert sum(c["$bytes"] for c in chunks) == 5 * chunk
 
     # And back: B's edit (another incompressible MiB) must reach A.
     after_b = await b.change(
         url,
-        {"op": "pushRandomBytes", "path": ["chunks"], "size": chunk},
-        {"op": "set", "path": ["editedBy"], "value": "B"},
+        {"op": "pushRandomBytes", "path": [*SAFER_ITEM, "chunks"], "size": chunk},
+        {"op": "set", "path": [*SAFER_ITEM, "editedBy"], "value": "B"},
     )
     on_a = await a.wait_heads(url, after_b["heads"], timeout_ms=60_000)
     assert on_a["heads"] == after_b["heads"]
     assert on_a["digest"] == after_b["digest"], "A's copy differs from B's after B's edit"
-    assert on_a["doc"]["editedBy"] == "B"
+    assert on_a["doc"]["sections"]["safer"][0]["editedBy"] == "B"
