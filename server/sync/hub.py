@@ -2,8 +2,9 @@
 
 Order for every message that names a document (architecture.md 3): validate the id, ask the
 policy for this account's grant, load the document, apply, refuse (and restore the document)
-if the message wrote without write access or with an actor bound to another account, queue
-the commit, and reply/fan out only once durable (documents.py). No access gets
+if the message wrote without write access, with an actor bound to another account, or where
+the plan template does not let the writer's role write (plans/write_rules.py), queue the
+commit, and reply/fan out only once durable (documents.py). No access gets
 `doc-unavailable`, exactly like a missing document; the peer is remembered, so it is synced
 the moment the document is registered or access is granted.
 """
