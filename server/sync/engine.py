@@ -143,9 +143,17 @@ class LiveDocument:
         return [patches.parse(repr(p)) for p in self._doc.diff(since, self._doc.get_heads())]
 
     def scalar(self, obj: bytes, key: str) -> object:
-        """The value at `key` of map `obj` now; None if absent, an object, or no such map."""
+        """The value at `key` of map `obj` now: a scalar, or the content of a text object
+        (the JavaScript library stores every string as text). None if absent, another kind
+        of object, or no such map.
+        """
         found = self._get(obj, key)
-        if found is None or isinstance(found[0], ObjType):
+        if found is None:
+            return None
+        if found[0] == ObjType.Text:
+            text: str = self._doc.text(found[1])
+            return text
+        if isinstance(found[0], ObjType):
             return None
         value: tuple[object, object] = found[0]
         return value[1]

@@ -74,17 +74,15 @@ def object_at(doc: Document, path: Path) -> bytes:
 
 
 def add_entry(doc: Document, path: Path, fields: dict[str, str]) -> int:
-    """Append a map like an item or a proposal (text as Automerge text); return its index."""
+    """Append a map like an item or a proposal; return its index. Every string is Automerge
+    text, as the JavaScript library (the PWA) writes them."""
     target = object_at(doc, path)
     index = doc.length(target)
     with doc.transaction() as tx:
         entry = tx.insert_object(target, index, ObjType.Map)
         for key, value in fields.items():
-            if key == "text":
-                text = tx.put_object(entry, "text", ObjType.Text)
-                tx.insert(text, 0, ScalarType.Str, value)
-            else:
-                tx.put(entry, key, ScalarType.Str, value)
+            text = tx.put_object(entry, key, ObjType.Text)
+            tx.insert(text, 0, ScalarType.Str, value)
         tx.put(entry, "made", ScalarType.Int, 1)
         edit = tx.put_object(entry, "edit", ObjType.Map)
         tx.put(edit, "at", ScalarType.Int, 1)
@@ -105,7 +103,8 @@ def decide(doc: Document, proposal: int, state: str) -> None:
     target = object_at(doc, ("proposals", proposal))
     with doc.transaction() as tx:
         decision = tx.put_object(target, "decision", ObjType.Map)
-        tx.put(decision, "state", ScalarType.Str, state)
+        text = tx.put_object(decision, "state", ObjType.Text)
+        tx.insert(text, 0, ScalarType.Str, state)
         tx.put(decision, "at", ScalarType.Int, 2)
 
 
