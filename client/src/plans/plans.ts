@@ -30,6 +30,11 @@ export function change(
 ): void {
   handle.change(fn)
   session.store.addActor(A.getActorId(handle.doc()))
+  // Written to IndexedDB now, not after automerge-repo's save throttle: the
+  // phone may be put away (or the tab closed) the moment after a tap.
+  session.repo.flush([handle.documentId]).catch((error: unknown) => {
+    console.error("could not save on this device", error)
+  })
 }
 
 function create(session: Session, kind: AudienceKind): DocHandle<PlanDoc> {

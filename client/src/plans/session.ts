@@ -24,6 +24,9 @@ export type Session = {
 
 export function startSession(account: Account): Session {
   const { repo, server } = createRepo(account.id)
+  addEventListener("pagehide", () => {
+    void repo.flush()
+  })
   return { account, store: new AccountStore(account), repo, server }
 }
 
