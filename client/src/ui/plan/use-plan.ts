@@ -55,10 +55,18 @@ export function usePlan(session: Session, planId: string): PlanLoad {
   const [members, setMembers] = useState(() => session.store.members(planId))
   const lastNames = useRef(0)
 
+  const trailing = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
   const refreshNames = useCallback(() => {
-    const now = Date.now()
-    if (now - lastNames.current < NAMES_EVERY_MS) return
-    lastNames.current = now
+    const wait = lastNames.current + NAMES_EVERY_MS - Date.now()
+    if (wait > 0) {
+      // Throttled, but never dropped: ask again once the interval has passed.
+      trailing.current ??= setTimeout(() => {
+        trailing.current = undefined
+        refreshNames()
+      }, wait)
+      return
+    }
+    lastNames.current = Date.now()
     api.contributors(planId).then(
       (list) => {
         session.store.setContributors(planId, list)

@@ -1,0 +1,25 @@
+"""Set-ups several browser tests share."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from tests.e2e.phone import Phone
+
+PhoneFactory = Callable[[str], Awaitable[Phone]]
+
+
+async def person_with_plan(phone: PhoneFactory, name: str = "Pat") -> Phone:
+    person = await phone(name)
+    await person.sign_up()
+    await person.create_plan()
+    return person
+
+
+async def carer_joins(phone: PhoneFactory, person: Phone, name: str = "Cat") -> Phone:
+    """The person invites a carer, who signs up on their own phone and accepts."""
+    code = await person.invite("carer")
+    carer = await phone(name)
+    await carer.sign_up()
+    await carer.join(code)
+    return carer

@@ -1,0 +1,52 @@
+"""A person builds their plan and shares it with a carer, who sees only what is shared."""
+
+from playwright.async_api import expect
+
+from tests.e2e.flows import PhoneFactory, carer_joins, person_with_plan
+
+
+async def test_carer_sees_shared_sections_but_not_the_person_only_one(
+    phone: PhoneFactory,
+) -> None:
+    person = await person_with_plan(phone)
+    await person.add("warning-signs", "I stop answering messages")
+    await person.add("coping", "Walk by the river")
+    await person.add("help-contacts", "My sister Jo", phone="07700 900123")
+    await person.add("reasons", "Seeing my niece grow up")
+    await person.expect_sync("saved")
+
+    carer = await carer_joins(phone, person)
+
+    await expect(carer.item("warning-signs", "I stop answering messages")).to_be_visible()
+    await expect(carer.item("coping", "Walk by the river")).to_be_visible()
+    await expect(carer.item("help-contacts", "My sister Jo")).to_be_visible()
+    await expect(carer.byline("coping", "Walk by the river")).to_contain_text("Added by Pat")
+    await expect(carer.page.get_by_role("heading", name="Reasons for living")).to_have_count(0)
+    await expect(carer.page.get_by_text("Seeing my niece grow up")).to_have_count(0)
+    await expect(carer.page.get_by_role("heading", name="My notes as a carer")).to_be_visible()
+
+
+async def test_a_carers_suggestion_becomes_the_persons_item_only_when_accepted(
+    phone: PhoneFactory,
+) -> None:
+    person = await person_with_plan(phone)
+    carer = await carer_joins(phone, person)
+
+    await expect(carer.section("warning-signs").get_by_label("Add to")).to_have_count(0)
+    await carer.suggest("warning-signs", "Stays in bed all day")
+    await carer.expect_sync("saved")
+
+    suggestion = person.section("warning-signs").locator(".proposal")
+    await expect(suggestion).to_contain_text("Stays in bed all day")
+    await expect(suggestion).to_contain_text("Suggested by Cat (carer)")
+    await expect(person.item("warning-signs", "Stays in bed all day")).to_have_count(0)
+    await person.page.get_by_role("button", name="Accept: Stays in bed all day", exact=True).click()
+
+    await expect(person.item("warning-signs", "Stays in bed all day")).to_be_visible()
+    await expect(person.byline("warning-signs", "Stays in bed all day")).to_contain_text(
+        "Added by Cat (carer)"
+    )
+    await expect(carer.item("warning-signs", "Stays in bed all day")).to_be_visible()
+    await expect(carer.byline("warning-signs", "Stays in bed all day")).to_contain_text(
+        "Added by you"
+    )
