@@ -32,6 +32,7 @@ class Phone:
         page.on("pageerror", lambda e: self.page_errors.append(f"{self.name}: {e}"))
         self._page = page
         await page.goto(path)
+        await page.locator("main#main h1").first.wait_for()  # the app has rendered a screen
         return page
 
     # --- accounts and plans -------------------------------------------------------------
