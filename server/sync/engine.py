@@ -143,9 +143,10 @@ class LiveDocument:
         return [patches.parse(repr(p)) for p in self._doc.diff(since, self._doc.get_heads())]
 
     def scalar(self, obj: bytes, key: str) -> object:
-        """The value at `key` of map `obj` now: a scalar, or the content of a text object
-        (the JavaScript library stores every string as text). None if absent, another kind
-        of object, or no such map.
+        """The value at `key` of map `obj` now: a scalar, or a text object's content.
+
+        The JavaScript library stores every string as text. None if absent, another kind of
+        object, or no such map.
         """
         found = self._get(obj, key)
         if found is None:

@@ -131,7 +131,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** ListDocuments */
+        get: operations["ApiPlansPlanIdDocumentsListDocuments"];
         put?: never;
         /** RegisterDocument */
         post: operations["ApiPlansPlanIdDocumentsRegisterDocument"];
@@ -582,6 +583,43 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Contributor"][];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiPlansPlanIdDocumentsListDocuments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanDocument"][];
                 };
             };
             /** @description Bad request syntax or unsupported method */
