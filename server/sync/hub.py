@@ -169,10 +169,12 @@ class SyncHub:
             if connection.is_closing():
                 return None
             state.subscribe(connection)  # subscribed: the state cannot be evicted from now on
-            state.answered(connection)
             await state.settle(connection)
             if connection.is_closing():
                 return None
+            # After settling: what we sent meanwhile counts as answered too, so flow control
+            # can never hold back the acknowledgement of the message we are about to apply.
+            state.answered(connection)
             if epoch == self._access_epoch:
                 return grant, state
             state.unsubscribe(connection)

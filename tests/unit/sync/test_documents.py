@@ -20,6 +20,13 @@ from tests.support.fakes import GatedStore, RecordingTransport
 REQUEST_PAYLOAD = bytes.fromhex("42000001000000020284")
 
 
+def advertised_heads(data: bytes) -> list[bytes]:
+    """The heads a sync message advertises (a version byte, a count below 128, hashes)."""
+    count = data[1]
+    assert count < 0x80
+    return sorted(data[2 + 32 * i : 2 + 32 * (i + 1)] for i in range(count))
+
+
 class Peer:
     """A connection to the hub with an Automerge document on the client side."""
 
@@ -299,3 +306,49 @@ async def test_a_member_revoked_while_its_message_waits_is_not_served() -> None:
         alice.doc.get_changes(heads)
     )
     await alice.close()
+
+
+async def test_a_peers_own_changes_are_acknowledged_while_it_digests_ours(
+    gated: tuple[SyncHub, GatedStore],
+) -> None:
+    """A carer's changes are being committed when the person's offline changes arrive (the
+    PWA's reconnect). The fan-out of the carer's changes leaves first; the person's message,
+    sent before it saw them, must still be acknowledged at once rather than held until the
+    person answers that fan-out (flow control must never withhold an acknowledgement)."""
+    hub, store = gated
+    store.gate.set()
+    doc_id = new_document_id()
+    carer = Peer(hub, "carer", document_with({"a": "1"}))
+    person = Peer(hub, "person")
+    await carer.next_frame()
+    await person.next_frame()
+    await carer.upload(doc_id)
+    await person.send_sync(doc_id, request=True)
+    person.apply(await person.next_frame())
+    answered_at = len(person.transport.frames)
+    await person.send_sync(doc_id)  # its answer: the person is ready for more
+    await hub.documents.drain()
+    for frame in person.transport.frames[answered_at:]:
+        person.apply(frame)
+    store.gate.clear()
+    store.append_started.clear()
+    put(carer.doc, "a", "carer's words")
+    await carer.send_sync(doc_id)  # applied; its commit (and the fan-out) is held
+    await asyncio.wait_for(store.append_started.wait(), 5)
+    put(person.doc, "b", "person's words")
+    frames_before = len(person.transport.frames)
+
+    answer = asyncio.create_task(person.send_sync(doc_id))
+    store.gate.set()
+    await answer
+    await hub.documents.drain()
+
+    replies = person.transport.frames[frames_before:]
+    for frame in replies:
+        person.apply(frame)
+    assert replies, "the person heard nothing back"
+    last = replies[-1]["data"]
+    assert isinstance(last, bytes)
+    assert advertised_heads(last) == sorted(bytes(h) for h in person.doc.get_heads())
+    await person.close()
+    await carer.close()
