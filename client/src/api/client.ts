@@ -23,7 +23,7 @@ export class ApiError extends Error {
 /** The server could not be reached at all (offline, or it is down). */
 export class Unreachable extends Error {}
 
-async function call<T>(
+export async function call<T>(
   method: string,
   path: string,
   body?: unknown
@@ -69,6 +69,8 @@ export const api = {
     call<Account>("POST", "/api/session", { email, password }),
   signOut: () => call<void>("DELETE", "/api/session"),
   me: () => call<Account>("GET", "/api/me"),
+  deleteAccount: (password: string) =>
+    call<void>("DELETE", "/api/accounts/me", { password }),
   plans: () => call<Plan[]>("GET", "/api/plans"),
   createPlan: (documentId: string, title: string) =>
     call<Plan>("POST", "/api/plans", { documentId, title }),

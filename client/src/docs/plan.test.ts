@@ -13,6 +13,9 @@ import {
   propose,
   removeItem,
   restoreItem,
+  reviewDue,
+  reviews,
+  signOff,
   visibleItems,
   withdrawProposal,
 } from "./plan"
@@ -247,5 +250,45 @@ describe("proposals", () => {
     expect(pendingProposals(doc)[0]?.text).toBe(
       "Stops answering texts for a day"
     )
+  })
+})
+
+describe("reviews", () => {
+  const CLINICIAN = "cc".repeat(16)
+
+  it("are review-log items whose sign-off names the reviewer's actor", () => {
+    const clinician = A.change(forkAs(start(), CLINICIAN), (d) => {
+      signOff(d, { doc1: ["ab", "cd"] }, "  ", "2027-01-10", 50, "r1")
+    })
+    const doc = A.merge(start(), clinician)
+
+    const [review] = reviews(doc)
+    expect(review?.reviewer).toBe(CLINICIAN)
+    expect(review?.item.text).toBe("Reviewed")
+    expect(review?.signoff).toEqual({
+      heads: { doc1: ["ab", "cd"] },
+      nextReview: "2027-01-10",
+      at: 50,
+    })
+  })
+
+  it("are listed oldest first", () => {
+    let doc = A.change(start(), (d) => {
+      signOff(d, {}, "second", undefined, 20)
+      signOff(d, {}, "first", undefined, 10)
+    })
+    doc = A.change(doc, (d) => {
+      addItem(d, "review-log", { text: "a note, not a review" }, 30)
+    })
+
+    expect(reviews(doc).map((r) => r.item.text)).toEqual(["first", "second"])
+  })
+
+  it("are due on and after the next review date", () => {
+    const day = new Date("2027-01-10T09:00:00Z")
+    expect(reviewDue("2027-01-11", day)).toBe(false)
+    expect(reviewDue("2027-01-10", day)).toBe(true)
+    expect(reviewDue("2026-12-01", day)).toBe(true)
+    expect(reviewDue(undefined, day)).toBe(false)
   })
 })

@@ -11,6 +11,14 @@ import { type AudienceKind, sectionsOf } from "./template"
 
 export type Stamp = { at: number }
 
+export type Signoff = {
+  /** Hex change hashes per document id: what the reviewer reviewed. */
+  heads: Record<string, string[]>
+  /** "YYYY-MM-DD": when the next review is due. */
+  nextReview?: string
+  at: number
+}
+
 export type Item = {
   id: string
   text: string
@@ -19,6 +27,7 @@ export type Item = {
   edit: Stamp
   removed?: Stamp
   fromProposal?: string
+  signoff?: Signoff
 }
 
 export type Decision = {
@@ -220,6 +229,60 @@ export function withdrawProposal(
 ): void {
   const [p] = pending(doc, proposalId)
   p.decision = { state: "withdrawn", at: now }
+}
+
+export const REVIEW_LOG = "review-log"
+
+/**
+ * A clinician's "reviewed up to here": an item of the review log carrying the
+ * heads that were reviewed (docs/plan-document.md). Works offline like any item.
+ */
+export function signOff(
+  doc: PlanDoc,
+  heads: Record<string, string[]>,
+  note: string,
+  nextReview: string | undefined,
+  now: number,
+  id: string = newId()
+): string {
+  const signoff: Signoff = { heads, at: now }
+  if (nextReview) signoff.nextReview = nextReview
+  list(doc, REVIEW_LOG).push({
+    id,
+    text: note.trim().slice(0, MAX_TEXT) || "Reviewed",
+    made: now,
+    edit: { at: now },
+    signoff,
+  })
+  return id
+}
+
+export type Review = {
+  item: Item
+  signoff: Signoff
+  reviewer: string | undefined
+}
+
+/** Sign-offs in the document, latest last (by the reviewer's clock). */
+export function reviews(doc: PlanDoc): Review[] {
+  return (doc.sections[REVIEW_LOG] ?? [])
+    .filter((i) => i.signoff !== undefined && i.removed === undefined)
+    .map((item) => ({
+      item,
+      signoff: item.signoff as Signoff,
+      reviewer: actorOf(item.signoff),
+    }))
+    .sort((a, b) => a.signoff.at - b.signoff.at)
+}
+
+/** Is the next review (a "YYYY-MM-DD" date) due on `today`? */
+export function reviewDue(
+  nextReview: string | undefined,
+  today: Date
+): boolean {
+  if (!nextReview) return false
+  const day = today.toISOString().slice(0, 10)
+  return nextReview <= day
 }
 
 // --- reading -------------------------------------------------------------

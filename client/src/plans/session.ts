@@ -66,6 +66,19 @@ export async function signOut(session: Session): Promise<void> {
   } catch (error) {
     if (!(error instanceof Unreachable)) throw error
   }
+  await forgetAccount(session)
+}
+
+/** Deletes the account on the server (password again), then everything here. */
+export async function deleteAccount(
+  session: Session,
+  password: string
+): Promise<void> {
+  await api.deleteAccount(password)
+  await forgetAccount(session)
+}
+
+async function forgetAccount(session: Session): Promise<void> {
   await session.repo.shutdown()
   setPendingDeletes([...pendingDeletes(), databaseName(session.account.id)])
   session.store.clear()

@@ -10,6 +10,8 @@ import { useRoute } from "./hooks"
 import { Join } from "./join"
 import { People } from "./people"
 import { PlanScreen } from "./plan/plan-screen"
+import { HistoryScreen } from "./review/history-screen"
+import { ReviewScreen } from "./review/review-screen"
 import { UpdateBanner } from "./update-banner"
 import { Welcome } from "./welcome"
 
@@ -65,6 +67,10 @@ export function App() {
       if (sub === "card") screen = <CrisisCard session={session} planId={id} />
       else if (sub === "people")
         screen = <People session={session} planId={id} />
+      else if (sub === "review")
+        screen = <ReviewScreen session={session} planId={id} />
+      else if (sub === "history")
+        screen = <HistoryScreen session={session} planId={id} />
       else screen = <PlanScreen session={session} planId={id} />
     } else {
       screen = <Home session={session} />

@@ -3,7 +3,12 @@ import { useEffect, useState } from "preact/hooks"
 import type { Plan } from "../api/client"
 import { ApiError, Unreachable } from "../api/client"
 import { createPlan, joinPlan, refreshPlans } from "../plans/plans"
-import { type Session, signOut, unsyncedDocuments } from "../plans/session"
+import {
+  deleteAccount,
+  type Session,
+  signOut,
+  unsyncedDocuments,
+} from "../plans/session"
 import { roleName } from "./format"
 import { go } from "./hooks"
 
@@ -22,6 +27,7 @@ export function Home({ session }: { session: Session }) {
   const [code, setCode] = useState("")
   const [error, setError] = useState("")
   const [busy, setBusy] = useState(false)
+  const [password, setPassword] = useState("")
 
   useEffect(() => {
     refreshPlans(session).then(setPlans, () => undefined)
@@ -67,6 +73,20 @@ export function Home({ session }: { session: Session }) {
       location.hash = "#/"
       location.reload()
     })
+
+  const remove = (event: Event) => {
+    event.preventDefault()
+    void run(async () => {
+      if (
+        !window.confirm("Delete your account for good? This cannot be undone.")
+      ) {
+        return
+      }
+      await deleteAccount(session, password)
+      location.hash = "#/"
+      location.reload()
+    })
+  }
 
   const own = plans.some((p) => p.role === "person")
   return (
@@ -132,6 +152,30 @@ export function Home({ session }: { session: Session }) {
           {error}
         </p>
       ) : null}
+      <details class="card danger">
+        <summary>Delete my account</summary>
+        <form onSubmit={remove}>
+          <p>
+            {own
+              ? "This deletes your account and your plan, with its history, from the server and from this phone. The people in your plan lose it too. Download your plan first (People) if you want to keep it."
+              : "This deletes your account. Plans you are part of stay with their person; what you wrote in them stays, shown as written by a former member."}
+          </p>
+          <label>
+            Your password, to confirm
+            <input
+              name="confirm-password"
+              type="password"
+              autocomplete="current-password"
+              required
+              value={password}
+              onInput={(e) => setPassword(e.currentTarget.value)}
+            />
+          </label>
+          <button type="submit" class="danger" disabled={busy}>
+            Delete my account
+          </button>
+        </form>
+      </details>
       <button
         type="button"
         class="quiet"

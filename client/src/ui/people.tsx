@@ -1,6 +1,7 @@
 /** Who is in the plan's circle; the person invites and removes people. */
 import { useState } from "preact/hooks"
 import { api, type Invite } from "../api/client"
+import { reviewApi } from "../api/review"
 import type { Session } from "../plans/session"
 import { roleName } from "./format"
 import { explain } from "./home"
@@ -112,6 +113,22 @@ function PeopleScreen({
             Create invitation
           </button>
         </form>
+      ) : null}
+      {isPerson ? (
+        <section class="card" aria-labelledby="export-title">
+          <h2 id="export-title">Your data</h2>
+          <p>
+            Download your whole plan with its history and who wrote what, as a
+            file you can keep or take to another service.
+          </p>
+          <a
+            class="big button-link"
+            href={reviewApi.exportUrl(planId)}
+            download
+          >
+            Download my plan (JSON)
+          </a>
+        </section>
       ) : null}
       {invite ? (
         <section class="card" aria-labelledby="invite-title" role="status">

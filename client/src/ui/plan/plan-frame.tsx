@@ -42,7 +42,7 @@ export function SyncBadge({ plan }: { plan: LoadedPlan }) {
 type Props = {
   session: Session
   planId: string
-  current: "plan" | "card" | "people"
+  current: "plan" | "card" | "people" | "review" | "history"
   children: (plan: LoadedPlan) => ComponentChildren
 }
 
@@ -74,6 +74,8 @@ export function PlanFrame({ session, planId, current, children }: Props) {
           {link("plan", `#/plan/${planId}`, "Plan")}
           {link("card", `#/plan/${planId}/card`, "Crisis card")}
           {link("people", `#/plan/${planId}/people`, "People")}
+          {link("review", `#/plan/${planId}/review`, "Review")}
+          {link("history", `#/plan/${planId}/history`, "History")}
         </nav>
         <SyncBadge plan={plan} />
       </header>

@@ -4,8 +4,9 @@ import { actorOf, type PlanDoc } from "../../docs/plan"
 import { type Section, sections } from "../../docs/template"
 import type { OpenDocument } from "../../plans/plans"
 import type { Session } from "../../plans/session"
-import { memberName } from "../format"
+import { formatTime, memberName } from "../format"
 import { useDoc } from "../hooks"
+import { ReviewStatus } from "../review/review-status"
 import { PlanFrame } from "./plan-frame"
 import { SectionView } from "./section-view"
 import type { LoadedPlan } from "./use-plan"
@@ -72,6 +73,23 @@ function DocumentSections({
   )
 }
 
+function RootReviewStatus({ plan }: { plan: LoadedPlan }) {
+  const root = plan.open.documents.find((d) => d.kind === "everyone")
+  if (root === undefined) return null
+  return <RootStatus handle={root.handle} plan={plan} />
+}
+
+function RootStatus({
+  handle,
+  plan,
+}: {
+  handle: OpenDocument["handle"]
+  plan: LoadedPlan
+}) {
+  const doc = useDoc(handle)
+  return doc ? <ReviewStatus doc={doc} names={plan.names} /> : null
+}
+
 export function PlanScreen({
   session,
   planId,
@@ -84,6 +102,18 @@ export function PlanScreen({
       {(plan) => (
         <article aria-labelledby="plan-title">
           <h1 id="plan-title">{plan.open.plan.title}</h1>
+          <RootReviewStatus plan={plan} />
+          <p class="print-only">
+            Printed {formatTime(Date.now())}. Each item shows who wrote it and
+            who changed it last.
+          </p>
+          <button
+            type="button"
+            class="quiet no-print"
+            onClick={() => window.print()}
+          >
+            Print this plan
+          </button>
           {plan.open.role === "viewer" ? (
             <p class="note">
               You can read this plan. Only its members can change it.

@@ -1,0 +1,187 @@
+/** Past versions of the plan (at any review, or after any moment) and the timeline. */
+import { useEffect, useState } from "preact/hooks"
+import { type ChangeRecord, reviewApi } from "../../api/review"
+import { type PlanDoc, reviews } from "../../docs/plan"
+import { type Role, sections } from "../../docs/template"
+import type { Session } from "../../plans/session"
+import { formatTime, roleName } from "../format"
+import { explain } from "../home"
+import { useDoc } from "../hooks"
+import { PlanFrame } from "../plan/plan-frame"
+import { SectionView } from "../plan/section-view"
+import type { LoadedPlan } from "../plan/use-plan"
+import { headsAt, viewAt } from "./history"
+import { Timeline } from "./timeline"
+
+type Moment = { label: string; heads: Record<string, string[]> }
+
+const SESSION_MS = 10 * 60 * 1000
+const READ_ONLY: Role = "viewer"
+
+/** Consecutive changes by one person close together are one moment. */
+function moments(changes: ChangeRecord[]): Moment[] {
+  const found: Moment[] = []
+  let current:
+    | { userId: string | null; last: ChangeRecord; count: number }
+    | undefined
+  const close = () => {
+    if (current === undefined) return
+    const c = current.last
+    const name = c.displayName ?? "a former member"
+    const who =
+      c.role && c.role !== "person" ? `${name} (${roleName(c.role)})` : name
+    found.push({
+      label: `${who}, ${formatTime(Date.parse(c.changeTime))}: ${current.count} ${current.count === 1 ? "change" : "changes"}`,
+      heads: headsAt(changes, c),
+    })
+  }
+  for (const c of changes) {
+    const near =
+      current !== undefined &&
+      current.userId === c.userId &&
+      Date.parse(c.changeTime) - Date.parse(current.last.changeTime) <
+        SESSION_MS
+    if (near && current) {
+      current.last = c
+      current.count += 1
+    } else {
+      close()
+      current = { userId: c.userId, last: c, count: 1 }
+    }
+  }
+  close()
+  return found.reverse()
+}
+
+function PastVersion({
+  session,
+  plan,
+  moment,
+}: {
+  session: Session
+  plan: LoadedPlan
+  moment: Moment
+}) {
+  const views = plan.open.documents.map((d) => {
+    const hashes = moment.heads[d.handle.documentId]
+    const doc =
+      d.handle.isReady() && hashes ? viewAt(d.handle.doc(), hashes) : undefined
+    return { d, doc }
+  })
+  return (
+    <section aria-labelledby="past-title" class="past">
+      <h2 id="past-title">The plan after: {moment.label}</h2>
+      <p class="note">A past version, read-only.</p>
+      {sections.flatMap((s) =>
+        views
+          .filter(({ d, doc }) => d.kind === s.audience && doc !== undefined)
+          .map(({ d, doc }) => (
+            <SectionView
+              key={`${s.id}-${d.handle.documentId}`}
+              session={session}
+              section={s}
+              heading={s.title}
+              handle={d.handle}
+              doc={doc as PlanDoc}
+              role={READ_ONLY}
+              names={plan.names}
+            />
+          ))
+      )}
+    </section>
+  )
+}
+
+function firstHandle(plan: LoadedPlan) {
+  const first = plan.open.documents[0]
+  if (first === undefined) throw new Error("a plan has at least one document")
+  return first.handle
+}
+
+function HistoryPage({
+  session,
+  plan,
+}: {
+  session: Session
+  plan: LoadedPlan
+}) {
+  const root = plan.open.documents.find((d) => d.kind === "everyone")
+  const rootDoc = useDoc(root?.handle ?? firstHandle(plan))
+  const [changes, setChanges] = useState<ChangeRecord[] | undefined>()
+  const [error, setError] = useState("")
+  const [chosen, setChosen] = useState<Moment | undefined>()
+
+  useEffect(() => {
+    reviewApi
+      .changes(plan.open.plan.id)
+      .then(setChanges, (e: unknown) => setError(explain(e)))
+  }, [plan.open.plan.id])
+
+  const reviewMoments: Moment[] = (rootDoc ? reviews(rootDoc) : []).map(
+    (r) => ({
+      label: `the review by ${plan.names.of(r.reviewer)} on ${formatTime(r.signoff.at)}`,
+      heads: r.signoff.heads,
+    })
+  )
+
+  return (
+    <article aria-labelledby="history-title">
+      <h1 id="history-title">History</h1>
+      {error ? <p role="alert">{error}</p> : null}
+      {changes ? (
+        <Timeline changes={changes} />
+      ) : error ? null : (
+        <p role="status">Loading the history…</p>
+      )}
+      {chosen ? (
+        <PastVersion session={session} plan={plan} moment={chosen} />
+      ) : null}
+      {reviewMoments.length > 0 ? (
+        <section class="card" aria-labelledby="reviews-title">
+          <h2 id="reviews-title">Reviews</h2>
+          <ul class="moments">
+            {reviewMoments.map((m) => (
+              <li key={m.label}>
+                <button type="button" onClick={() => setChosen(m)}>
+                  View the plan as of {m.label}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      {changes ? (
+        <section class="card" aria-labelledby="moments-title">
+          <h2 id="moments-title">Changes, newest first</h2>
+          <ul class="moments">
+            {moments(changes).map((m) => (
+              <li key={m.label}>
+                <button
+                  type="button"
+                  onClick={() => setChosen(m)}
+                  aria-label={`View the plan after ${m.label}`}
+                >
+                  {m.label}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+    </article>
+  )
+}
+
+export function HistoryScreen({
+  session,
+  planId,
+}: {
+  session: Session
+  planId: string
+}) {
+  return (
+    <PlanFrame session={session} planId={planId} current="history">
+      {(plan) => <HistoryPage session={session} plan={plan} />}
+    </PlanFrame>
+  )
+}

@@ -1,0 +1,153 @@
+/**
+ * Before an appointment: everything that changed since the last review, by
+ * whom, conflicts first; a clinician marks it reviewed (in the plan document,
+ * so it also works offline), and the next digest starts from there.
+ */
+import { useEffect, useState } from "preact/hooks"
+import { type Digest, reviewApi } from "../../api/review"
+import { signOff } from "../../docs/plan"
+import { change } from "../../plans/plans"
+import type { Session } from "../../plans/session"
+import { explain } from "../home"
+import { useDoc, useEventValue } from "../hooks"
+import { PlanFrame } from "../plan/plan-frame"
+import type { LoadedPlan } from "../plan/use-plan"
+import { DigestView } from "./digest-view"
+import { ReviewStatus } from "./review-status"
+
+type Load =
+  | { state: "loading" }
+  | { state: "failed"; message: string }
+  | { state: "ready"; digest: Digest }
+
+function SignOffForm({
+  onSign,
+}: {
+  onSign: (note: string, nextReview: string | undefined) => void
+}) {
+  const [note, setNote] = useState("")
+  const [next, setNext] = useState("")
+  return (
+    <form
+      class="card"
+      onSubmit={(event) => {
+        event.preventDefault()
+        onSign(note, next || undefined)
+        setNote("")
+      }}
+    >
+      <h2>Mark reviewed</h2>
+      <p>
+        Records that you reviewed everything above. Everyone in the plan sees
+        it, and the next digest starts from here.
+      </p>
+      <label>
+        Note (optional)
+        <textarea
+          name="note"
+          rows={2}
+          value={note}
+          onInput={(e) => setNote(e.currentTarget.value)}
+        />
+      </label>
+      <label>
+        Next review due
+        <input
+          name="nextReview"
+          type="date"
+          value={next}
+          onInput={(e) => setNext(e.currentTarget.value)}
+        />
+      </label>
+      <button type="submit" class="primary">
+        Mark reviewed
+      </button>
+    </form>
+  )
+}
+
+function ReviewPage({ session, plan }: { session: Session; plan: LoadedPlan }) {
+  const planId = plan.open.plan.id
+  const root = plan.open.documents.find((d) => d.kind === "everyone")
+  const doc = useDoc(root?.handle ?? plan.open.documents[0]?.handle ?? never())
+  const status = useEventValue(
+    plan.monitor,
+    "change",
+    () => plan.monitor.status
+  )
+  const [load, setLoad] = useState<Load>({ state: "loading" })
+  const [signed, setSigned] = useState(false)
+
+  // Asked again whenever everything is on the server: after our sign-off too.
+  useEffect(() => {
+    if (status.state === "syncing") return // asked once everything is there
+    if (status.state !== "saved") {
+      setLoad({
+        state: "failed",
+        message:
+          "The review digest needs a connection to the server. The plan itself is on this phone.",
+      })
+      return
+    }
+    reviewApi.digest(planId).then(
+      (digest) => setLoad({ state: "ready", digest }),
+      (e: unknown) => setLoad({ state: "failed", message: explain(e) })
+    )
+  }, [planId, status.state, status.lastSynced, signed])
+
+  const sign = (note: string, nextReview: string | undefined) => {
+    if (root === undefined || load.state !== "ready") return
+    const heads = load.digest.until
+    change(session, root.handle, (d) => {
+      signOff(d, heads, note, nextReview, Date.now())
+    })
+    setSigned(true)
+  }
+
+  return (
+    <article aria-labelledby="review-title">
+      <h1 id="review-title">Review</h1>
+      {doc ? <ReviewStatus doc={doc} names={plan.names} /> : null}
+      {load.state === "loading" ? (
+        <p role="status">Gathering the changes…</p>
+      ) : null}
+      {load.state === "failed" ? <p role="alert">{load.message}</p> : null}
+      {load.state === "ready" ? (
+        <>
+          <p class="lead">
+            {load.digest.since
+              ? `Changes since the review by ${load.digest.since.reviewerName ?? "a clinician"}`
+              : "Every change since the plan began (it has not been reviewed yet)"}
+          </p>
+          <DigestView digest={load.digest} />
+          {plan.open.role === "clinician" ? (
+            <SignOffForm onSign={sign} />
+          ) : null}
+          {signed ? (
+            <p role="status" class="note">
+              Marked reviewed. It reaches everyone when this phone syncs.
+            </p>
+          ) : null}
+        </>
+      ) : null}
+    </article>
+  )
+}
+
+function never(): never {
+  throw new Error("a plan always has its shared document")
+}
+
+export function ReviewScreen({
+  session,
+  planId,
+}: {
+  session: Session
+  planId: string
+}) {
+  return (
+    <PlanFrame session={session} planId={planId} current="review">
+      {(plan) => <ReviewPage session={session} plan={plan} />}
+    </PlanFrame>
+  )
+}
