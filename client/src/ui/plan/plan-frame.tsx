@@ -6,11 +6,22 @@ import { formatTime } from "../format"
 import { useEventValue } from "../hooks"
 import { type LoadedPlan, usePlan } from "./use-plan"
 
+const clock = new Intl.DateTimeFormat("en-GB", {
+  hour: "2-digit",
+  minute: "2-digit",
+})
+
+/** "17:05" today, the full date and time otherwise. */
+function formatSynced(ms: number): string {
+  const today = new Date().toDateString() === new Date(ms).toDateString()
+  return today ? clock.format(ms) : formatTime(ms)
+}
+
 const STATUS_TEXT: Record<SyncStatus["state"], string> = {
-  saved: "Everything is saved on the server",
+  saved: "Saved on the server",
   syncing: "Syncing…",
-  offline: "Offline. Everything had reached the server",
-  "device-only": "Offline. Changes are saved on this phone only",
+  offline: "Offline · all had reached the server",
+  "device-only": "Offline · changes only on this phone",
 }
 
 export function SyncBadge({ plan }: { plan: LoadedPlan }) {
@@ -28,10 +39,7 @@ export function SyncBadge({ plan }: { plan: LoadedPlan }) {
       <span class="dot" aria-hidden="true" />
       {STATUS_TEXT[status.state]}
       {status.lastSynced !== undefined ? (
-        <span class="muted">
-          {" "}
-          · Last synced {formatTime(status.lastSynced)}
-        </span>
+        <span class="muted"> · synced {formatSynced(status.lastSynced)}</span>
       ) : (
         <span class="muted"> · Not synced yet</span>
       )}
