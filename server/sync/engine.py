@@ -4,11 +4,13 @@ Everything else sees plain bytes, opaque sync states and `ReceivedChange` record
 binding upgrade (or a swap to another implementation) is contained here.
 """
 
+import base64
+import math
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from automerge.core import Document, Message, ObjType, SyncState
+from automerge.core import ROOT, Document, Message, ObjType, ScalarType, SyncState
 
 from server.sync import patches
 from server.sync.patches import ObjectRef, Touch
@@ -180,6 +182,54 @@ class LiveDocument:
 
     def save(self) -> bytes:
         return bytes(self._doc.save())
+
+    def change_hashes(self) -> set[bytes]:
+        """The hash of every change in the document (its whole history)."""
+        return {bytes(c.hash) for c in self._doc.get_changes([])}
+
+    def to_json(self) -> dict[str, Any]:
+        """The document now, as plain JSON: maps, lists, text as strings, and scalars.
+
+        Bytes become base64 strings, timestamps ISO 8601 (UTC), non-finite floats and values
+        the binding cannot read null. The walk uses a stack, not recursion, so a deeply
+        nested document cannot exhaust Python's recursion limit.
+        """
+        root: dict[str, Any] = {}
+        todo: list[tuple[bytes, dict[str, Any] | list[Any]]] = [(ROOT, root)]
+        while todo:
+            obj, into = todo.pop()
+            if isinstance(into, dict):
+                for key in self._doc.keys(obj):
+                    found = self._doc.get(obj, key)
+                    if found is not None:
+                        into[key] = self._json(found, todo)
+            else:
+                into.extend(self._json(found, todo) for found in self._doc.values(obj))
+        return root
+
+    def _json(
+        self, found: tuple[Any, bytes], todo: list[tuple[bytes, dict[str, Any] | list[Any]]]
+    ) -> Any:
+        value, obj = found
+        if value == ObjType.Text:
+            return self._doc.text(obj)
+        if value in (ObjType.Map, ObjType.List):
+            child: dict[str, Any] | list[Any] = {} if value == ObjType.Map else []
+            todo.append((obj, child))
+            return child
+        return _json_scalar(value[0], value[1])
+
+
+def _json_scalar(kind: object, value: object) -> object:
+    if kind == ScalarType.Bytes and isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if kind == ScalarType.Timestamp and isinstance(value, datetime):
+        return value.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return None  # ScalarType.Unknown: a type from a newer Automerge
 
 
 def _to_ms(timestamp: datetime) -> int:
