@@ -64,6 +64,13 @@ class AccessEvents(Protocol):
         """Connections opened with this session or token are closed."""
         ...
 
+    async def documents_deleted(self, document_ids: list[DocumentId]) -> None:
+        """Every connection leaves these documents now and nothing of them stays in memory.
+
+        Returns once the writes already under way for them are done.
+        """
+        ...
+
 
 class OpenPolicy:
     """Everyone may read and write everything: the sync-server-only stage (no accounts)."""

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 from server.errors import StorageError
 from server.ids import DocumentId
@@ -23,6 +23,9 @@ from server.sync.peers import CLOSE_INTERNAL_ERROR, Connection
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+_COPY_ATTEMPTS = 10  # waits for a quiet moment before copying from storage instead
+
 
 class DocState:
     """One document: its Automerge state (None while nothing is known) and who syncs it."""
@@ -32,6 +35,8 @@ class DocState:
         self.document_id = document_id
         self.doc: LiveDocument | None = None
         self.subscribers: set[Connection] = set()
+        self.dropped = False
+        """The document was deleted: nothing more is stored, snapshotted or sent for it."""
         self.size = 0
         self.log_position = 0
         self.unsnapshotted = 0
@@ -87,6 +92,18 @@ class DocState:
         """
         while self._flushing and connection in self._dirty and self._flushed is not None:
             await asyncio.shield(self._flushed)
+
+    async def durable(self) -> None:
+        """Wait until no commit of this document is in flight (so all it holds is stored)."""
+        while self._flushing and self._flushed is not None:
+            await asyncio.shield(self._flushed)
+        if self._pending:
+            await asyncio.gather(*self._pending, return_exceptions=True)
+
+    @property
+    def is_durable(self) -> bool:
+        """Every change in the document is committed (nothing queued, nothing in flight)."""
+        return not self._pending and not self._flushing
 
     def reply_to(self, connection: Connection) -> None:
         """Owe `connection` its next sync message (sent as soon as nothing awaits a commit)."""
@@ -157,13 +174,12 @@ class DocState:
         """Write doc.save() covering everything logged so far, in the background."""
         if self.doc is None or self.doc.is_empty or self._pending or self.unsnapshotted == 0:
             return
+        if self.dropped:
+            return
         data, position = self.doc.save(), self.log_position
         self.unsnapshotted = 0
         self.size = len(data)
-        store = self.registry.store
-        self.registry.spawn(
-            store.save_snapshot(self.document_id, data, position), f"snapshot {self.document_id}"
-        )
+        self.registry.save_snapshot(self.document_id, data, position)
 
 
 class DocumentRegistry:
@@ -176,6 +192,9 @@ class DocumentRegistry:
         self._states: OrderedDict[DocumentId, DocState] = OrderedDict()
         self._loading: dict[DocumentId, asyncio.Future[DocState]] = {}
         self._background: set[asyncio.Task[Any]] = set()
+        self._snapshots: dict[DocumentId, asyncio.Task[None]] = {}
+        """The latest snapshot write of each document still in flight (older ones are
+        queued before it: the database commits writes in order)."""
 
     def __len__(self) -> int:
         return len(self._states)
@@ -194,6 +213,8 @@ class DocumentRegistry:
             loading = self._loading[document_id] = asyncio.ensure_future(self._load(document_id))
             loading.add_done_callback(lambda _: self._loading.pop(document_id, None))
         state = await asyncio.shield(loading)
+        if state.dropped:  # deleted while it loaded: never registered again
+            return state
         # Between the load and this resumption an eviction may have dropped the (then idle)
         # state, or another load replaced it: hand out whichever is registered now.
         current = self._states.setdefault(document_id, state)
@@ -213,6 +234,72 @@ class DocumentRegistry:
         self.evict_idle()
         self._states[document_id] = state
         return state
+
+    async def copy(self, document_id: DocumentId) -> LiveDocument | None:
+        """A copy of the document with everything stored of it; None if nothing is.
+
+        The live copy when it is in memory, taken at a moment when none of its changes
+        awaits a commit: so nothing just received is missing, and everything in the copy is
+        in the change log. Otherwise (or if it never stops changing) loaded from storage
+        without being registered, so a copy does not push documents in use out of memory.
+        """
+        state = self._states.get(document_id)
+        for _ in range(_COPY_ATTEMPTS):
+            if state is None or state.doc is None:
+                break
+            if state.is_durable:
+                return LiveDocument.load(state.doc.save())
+            await state.durable()
+            state = self._states.get(document_id)
+        stored = await self.store.load(document_id)
+        if stored is None:
+            return None
+        try:
+            return LiveDocument.load(stored.data)
+        except SyncDataError as e:
+            raise StorageError(f"stored document {document_id} does not load") from e
+
+    def drop(self, document_id: DocumentId) -> DocState | None:
+        """Forget a deleted document now; return its state if it was loaded.
+
+        The state is marked dropped (it stores, snapshots and sends nothing more) and a load
+        in flight is dropped when it completes. Subscribers are the caller's to unsubscribe;
+        `settled` waits for the writes already under way.
+        """
+        loading = self._loading.pop(document_id, None)
+        if loading is not None:
+            loading.add_done_callback(self._drop_loaded)
+        state = self._states.pop(document_id, None)
+        if state is not None:
+            state.dropped = True
+        return state
+
+    def _drop_loaded(self, loading: asyncio.Future[DocState]) -> None:
+        if loading.cancelled() or loading.exception() is not None:
+            return
+        state = loading.result()
+        state.dropped = True
+        self.forget(state)
+
+    async def settled(self, states: list[DocState], document_ids: list[DocumentId]) -> None:
+        """Wait until the commits and snapshot writes under way for these are done."""
+        for state in states:
+            await state.durable()
+        for document_id in document_ids:
+            snapshot = self._snapshots.get(document_id)
+            if snapshot is not None:
+                await asyncio.gather(snapshot, return_exceptions=True)
+
+    def save_snapshot(self, document_id: DocumentId, data: bytes, log_position: int) -> None:
+        task = self.spawn(
+            self.store.save_snapshot(document_id, data, log_position), f"snapshot {document_id}"
+        )
+        self._snapshots[document_id] = task
+        task.add_done_callback(lambda _: self._snapshot_done(document_id, task))
+
+    def _snapshot_done(self, document_id: DocumentId, task: asyncio.Task[None]) -> None:
+        if self._snapshots.get(document_id) is task:
+            del self._snapshots[document_id]
 
     def forget(self, state: DocState) -> None:
         if self._states.get(state.document_id) is state:
@@ -238,10 +325,11 @@ class DocumentRegistry:
         for state in self._states.values():
             state.snapshot()
 
-    def spawn(self, work: Coroutine[Any, Any, Any], name: str) -> None:
+    def spawn(self, work: Coroutine[Any, Any, T], name: str) -> asyncio.Task[T]:
         task = asyncio.create_task(work, name=name)
         self._background.add(task)
         task.add_done_callback(self._finished)
+        return task
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._background.discard(task)

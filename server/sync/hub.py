@@ -266,6 +266,31 @@ class SyncHub:
                     state.unsubscribe(connection)
         self.documents.evict_idle()
 
+    async def documents_deleted(self, document_ids: list[DocumentId]) -> None:
+        """Deleted documents leave at once: every peer is unsubscribed (AccessEvents).
+
+        Their states are dropped from memory, so nothing is served from there; the policy
+        has already stopped admitting them (the caller withdrew them first), and a message
+        that was waiting meanwhile is decided again (`_admit`). Returns once the commits and
+        snapshot writes already under way for them are done, so that deleting their rows
+        afterwards leaves none behind.
+        """
+        self._access_epoch += 1
+        states = []
+        for document_id in document_ids:
+            for connection in list(self._waiting.get(document_id, ())):
+                self._stop_waiting(connection, document_id)
+            state = self.documents.drop(document_id)
+            if state is not None:
+                for connection in list(state.subscribers):
+                    state.unsubscribe(connection)
+                states.append(state)
+        await self.documents.settled(states, document_ids)
+
+    async def document_copy(self, document_id: DocumentId) -> LiveDocument | None:
+        """Everything stored of a document, live copy first (DocumentRegistry.copy)."""
+        return await self.documents.copy(document_id)
+
     def credential_revoked(self, credential_id: str) -> None:
         """Close every connection opened with this session or token (AccessEvents)."""
         for connection in list(self.peers.values()):
