@@ -26,6 +26,8 @@ from server.ids import PeerId
 from server.plans.access import PlanPolicy
 from server.plans.controller import InviteController, PlanController
 from server.plans.service import PlanService
+from server.rights.controller import RightsController
+from server.rights.export import ExportService
 from server.settings import Settings
 from server.storage.protocol import DocumentStore
 from server.storage.sqlite import SqliteDatabase, SqliteDocumentStore
@@ -97,6 +99,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
             app.state.accounts = AccountService(records, hub)
             plan_policy = policy if isinstance(policy, PlanPolicy) else PlanPolicy(records)
             app.state.plans = PlanService(records, plan_policy, hub)
+            app.state.exports = ExportService(records, hub)
             try:
                 yield
             finally:
@@ -118,12 +121,14 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
             AccountController,
             PlanController,
             InviteController,
+            RightsController,
         ],
         lifespan=[lifespan],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "accounts": state("accounts"),
             "plans": state("plans"),
+            "exports": state("exports"),
             "identity": Provide(provide_identity),
         },
         exception_handlers={DomainError: _domain_error},

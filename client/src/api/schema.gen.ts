@@ -142,6 +142,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/plans/{plan_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ExportPlan */
+        get: operations["ApiPlansPlanIdExportExportPlan"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/plans/{plan_id}/invites": {
         parameters: {
             query?: never;
@@ -282,6 +299,35 @@ export interface components {
             role: string | null;
             userId: string | null;
         };
+        /** ExportedChange */
+        ExportedChange: {
+            actorId: string;
+            /** Format: date-time */
+            changeTime: string;
+            displayName: string | null;
+            hash: string;
+            /** Format: date-time */
+            receivedAt: string;
+            role: string | null;
+            seq: number;
+            userId: string | null;
+        };
+        /** ExportedDocument */
+        ExportedDocument: {
+            audience: string;
+            automerge: string | null;
+            changes: components["schemas"]["ExportedChange"][];
+            content: {
+                [key: string]: unknown;
+            } | null;
+            documentId: string;
+            heads: string[];
+        };
+        /** ExportedPlan */
+        ExportedPlan: {
+            id: string;
+            title: string;
+        };
         /** Invite */
         Invite: {
             code: string;
@@ -325,6 +371,15 @@ export interface components {
         PlanDocumentCreate: {
             audience: string;
             documentId: string;
+        };
+        /** PlanExport */
+        PlanExport: {
+            documents: components["schemas"]["ExportedDocument"][];
+            /** Format: date-time */
+            exportedAt: string;
+            format: string;
+            members: components["schemas"]["Member"][];
+            plan: components["schemas"]["ExportedPlan"];
         };
         /** SessionCreate */
         SessionCreate: {
@@ -661,6 +716,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PlanDocument"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiPlansPlanIdExportExportPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    "Cache-Control"?: string;
+                    /** @description attachment; filename="safety-plan-<YYYY-MM-DD>.json" */
+                    "Content-Disposition"?: unknown;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanExport"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

@@ -1,0 +1,112 @@
+"""A plan's export for its person: access and portability (UK GDPR Art. 15 and 20).
+
+Everything the person may read, in two forms: plain JSON to read or import anywhere, and each
+document's Automerge save() with its whole history and who wrote each change, so any
+Automerge implementation can load it. Documents come from the sync side (the live copy
+first, once durable; storage otherwise); the change rows are the ones in the copy.
+"""
+
+import base64
+import time
+from datetime import UTC, datetime
+
+from server.auth.policy import Identity
+from server.errors import Forbidden, NotFound
+from server.ids import DocumentId
+from server.plans.access import can_read
+from server.plans.models import Member
+from server.rights.models import (
+    EXPORT_FORMAT,
+    ExportedChange,
+    ExportedDocument,
+    ExportedPlan,
+    PlanExport,
+)
+from server.rights.ports import DocumentCopies
+from server.storage.records import AuditEntry, ChangeRow, DocumentRow, PlanRecords
+
+
+def _time(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def _change(row: ChangeRow) -> ExportedChange:
+    return ExportedChange(
+        hash=row.hash.hex(),
+        actor_id=row.actor.hex(),
+        seq=row.seq,
+        user_id=row.account_id,
+        display_name=row.display_name,
+        role=row.role,
+        change_time=_time(row.change_time_ms),
+        received_at=_time(row.received_at_ms),
+    )
+
+
+class ExportService:
+    def __init__(self, records: PlanRecords, documents: DocumentCopies) -> None:
+        self._records = records
+        self._documents = documents
+
+    async def export(self, identity: Identity, plan_id: str) -> PlanExport:
+        """The plan's person only: others 403, non-members 404 (the plan is not revealed)."""
+        account_id = identity.account_id or ""
+        role = await self._records.role_of(plan_id, account_id)
+        if role is None:
+            raise NotFound("no such plan")
+        if role != "person":
+            raise Forbidden("only the plan's person can export it")
+        plan = await self._records.plan(plan_id)
+        if plan is None:
+            raise NotFound("no such plan")
+        readable = [
+            d
+            for d in await self._records.documents_of(plan_id)
+            if can_read(d.audience, role, account_id)
+        ]
+        documents = [await self._document(d) for d in readable]
+        members = [
+            Member(user_id=m.account_id, display_name=m.display_name, role=m.role)
+            for m in await self._records.members(plan_id)
+        ]
+        now_ms = int(time.time() * 1000)
+        await self._records.audit(
+            AuditEntry(
+                plan_id=plan_id,
+                by_account=account_id,
+                action="export",
+                detail=f"documents={len(documents)}",
+            ),
+            now_ms,
+        )
+        return PlanExport(
+            format=EXPORT_FORMAT,
+            exported_at=_time(now_ms),
+            plan=ExportedPlan(id=plan.id, title=plan.title),
+            members=members,
+            documents=documents,
+        )
+
+    async def _document(self, document: DocumentRow) -> ExportedDocument:
+        copy = await self._documents.document_copy(DocumentId(document.document_id))
+        if copy is None:
+            return ExportedDocument(
+                document_id=document.document_id,
+                audience=document.audience,
+                heads=[],
+                content=None,
+                automerge=None,
+                changes=[],
+            )
+        # Read after the copy: the log holds every change in it (copies are durable), and
+        # rows of changes that arrived since are left out.
+        in_copy = copy.change_hashes()
+        rows = await self._records.changes([document.document_id])
+        return ExportedDocument(
+            document_id=document.document_id,
+            audience=document.audience,
+            heads=[h.hex() for h in copy.heads],
+            content=copy.to_json(),
+            automerge=base64.b64encode(copy.save()).decode("ascii"),
+            changes=[_change(r) for r in rows if r.hash in in_copy],
+        )

@@ -1,0 +1,58 @@
+"""HTTP bodies of plan exports and account deletion."""
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from server.plans.models import Member
+
+EXPORT_FORMAT = "safety-plan-export/1"
+
+
+class ExportedPlan(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
+    id: str
+    title: str
+
+
+class ExportedChange(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
+    hash: str
+    actor_id: str
+    seq: int
+    user_id: str | None
+    """The account whose connection delivered the change (kept after it was deleted)."""
+    display_name: str | None
+    """None once that account was deleted: a former member."""
+    role: str | None
+    """The account's role in the plan when the change arrived."""
+    change_time: datetime
+    """The change's own timestamp: the author's device clock, not verified."""
+    received_at: datetime
+
+
+class ExportedDocument(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
+    document_id: str
+    audience: str
+    heads: list[str]
+    """The document's heads in this export (hex change hashes)."""
+    content: dict[str, Any] | None
+    """The document as plain JSON (docs/plan-document.md); None if nothing was ever stored."""
+    automerge: str | None
+    """Base64 of the document's full Automerge save(): its whole history, loadable by any
+    Automerge implementation."""
+    changes: list[ExportedChange]
+    """Every change in `automerge`, oldest first, with who sent it."""
+
+
+class PlanExport(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
+    format: str
+    exported_at: datetime
+    plan: ExportedPlan
+    members: list[Member]
+    documents: list[ExportedDocument]
+    """Every document of the plan its person may read."""
+
+
+class AccountDelete(msgspec.Struct, kw_only=True, rename="camel"):
+    password: str
+    """The account's password again: deleting is never done on a session alone."""
