@@ -31,6 +31,19 @@ class ReceivedChange(msgspec.Struct, frozen=True):
     change_time_ms: int
 
 
+class ChangeInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """One change of a document's history, without its bytes."""
+
+    hash: bytes
+    deps: tuple[bytes, ...]
+    actor: bytes
+    seq: int
+    start_op: int
+    max_op: int
+    """Operations start_op..max_op (counters of `actor`) are this change's."""
+    time_ms: int
+
+
 class PeerSyncState:
     """The sync state of one (connection, document) pair. Never reused across connections."""
 
@@ -142,7 +155,57 @@ class LiveDocument:
 
         Raises patches.PatchFormatError if the binding's patch text is not understood.
         """
-        return [patches.parse(repr(p)) for p in self._doc.diff(since, self._doc.get_heads())]
+        return self.diff(since, self._doc.get_heads())
+
+    def diff(self, before: list[bytes], after: list[bytes]) -> list[Touch]:
+        """Where going from heads `before` to heads `after` wrote, as paths at `after`."""
+        return [patches.parse(repr(p)) for p in self._doc.diff(before, after)]
+
+    def history(self) -> list[ChangeInfo]:
+        """Every change of the document, dependencies first."""
+        return [
+            ChangeInfo(
+                hash=bytes(c.hash),
+                deps=tuple(bytes(d) for d in c.deps),
+                actor=bytes(c.actor_id),
+                seq=c.seq,
+                start_op=c.start_op,
+                max_op=c.max_op,
+                time_ms=_to_ms(c.timestamp),
+            )
+            for c in self._doc.get_changes([])
+        ]
+
+    def fields(self, obj: bytes, heads: list[bytes] | None = None) -> dict[str, object]:
+        """The entries of map `obj` at `heads` (None: now).
+
+        Scalars as they are, text objects as their content, other objects as ObjectRef. Empty
+        if `obj` is not a map there. Heads must be known: the binding answers as if unknown
+        ones were absent.
+        """
+        try:
+            keys: list[str] = self._doc.keys(obj, heads)
+            values: list[tuple[Any, bytes]] = self._doc.values(obj, heads)
+        except Exception:  # noqa: BLE001 - the binding raises bare Exception for an unknown id
+            return {}
+        return {k: self._value(v, heads) for k, v in zip(keys, values, strict=True)}
+
+    def elements(self, obj: bytes, heads: list[bytes] | None = None) -> list[object]:
+        """The elements of list `obj` at `heads`, read as `fields` reads values."""
+        try:
+            values: list[tuple[Any, bytes]] = self._doc.values(obj, heads)
+        except Exception:  # noqa: BLE001 - the binding raises bare Exception for an unknown id
+            return []
+        return [self._value(v, heads) for v in values]
+
+    def _value(self, found: tuple[Any, bytes], heads: list[bytes] | None) -> object:
+        if found[0] == ObjType.Text:
+            text: str = self._doc.text(found[1], heads)
+            return text
+        if isinstance(found[0], ObjType):
+            return patches.object_ref(bytes(found[1]))
+        value: tuple[object, object] = found[0]
+        return value[1]
 
     def scalar(self, obj: bytes, key: str) -> object:
         """The value at `key` of map `obj` now: a scalar, or a text object's content.
@@ -218,6 +281,20 @@ class LiveDocument:
             todo.append((obj, child))
             return child
         return _json_scalar(value[0], value[1])
+
+
+def object_counter(ref: ObjectRef) -> int:
+    """The counter of the operation that created an object (its id is `counter@actor`).
+
+    The change holding that operation is the actor's change with start_op <= counter <= max_op.
+    """
+    if not ref.actor:
+        return 0
+    # ExId bytes: tag, actor length, actor, actor index, counter (LEB128s; patches.py).
+    _, pos = _leb128(ref.id, 1)
+    _, pos = _leb128(ref.id, pos + len(ref.actor))
+    counter, _ = _leb128(ref.id, pos)
+    return counter
 
 
 def _json_scalar(kind: object, value: object) -> object:

@@ -1,6 +1,7 @@
 """Automerge documents and changes made with the real binding, for tests."""
 
 import os
+from typing import Any
 
 import base58
 from automerge.core import ROOT, Document, ObjType, ScalarType
@@ -119,3 +120,159 @@ def edit_text(doc: Document, path: Path, text: str) -> None:
     target = object_at(doc, path)
     with doc.transaction() as tx:
         tx.insert(target, 0, ScalarType.Str, text)
+
+
+# --- review: items edited character by character, soft removal, decisions, sign-offs ---
+# As client/src/docs/plan.ts writes them: text is spliced (updateText), a phone number is
+# a new text object (assigned whole), every edit replaces the `edit` map.
+
+
+def _text(tx: Any, obj: bytes, key: str, value: str) -> None:
+    tx.splice_text(tx.put_object(obj, key, ObjType.Text), 0, 0, value)
+
+
+def _stamp(tx: Any, obj: bytes, key: str, at: int) -> None:
+    tx.put(tx.put_object(obj, key, ObjType.Map), "at", ScalarType.Int, at)
+
+
+def _text_of(doc: Document, obj: bytes, key: str) -> str | None:
+    found = doc.get(obj, key)
+    return None if found is None else doc.text(found[1])
+
+
+def index_of(doc: Document, path: Path, entry_id: str) -> int:
+    """The index of the item (or proposal) with this id in the list at `path`."""
+    target = object_at(doc, path)
+    for index in range(doc.length(target)):
+        found = doc.get(target, index)
+        if found is not None and _text_of(doc, found[1], "id") == entry_id:
+            return index
+    raise AssertionError(f"no {entry_id} at {path}")
+
+
+def new_item(
+    doc: Document,
+    section_id: str,
+    text: str,
+    *,
+    phone: str | None = None,
+    item_id: str | None = None,
+    at: int = 1,
+) -> str:
+    """Add an item (addItem); return its id."""
+    entry_id = item_id or os.urandom(6).hex()
+    target = object_at(doc, ("sections", section_id))
+    with doc.transaction() as tx:
+        item = tx.insert_object(target, tx.length(target), ObjType.Map)
+        _text(tx, item, "id", entry_id)
+        _text(tx, item, "text", text)
+        if phone is not None:
+            _text(tx, item, "phone", phone)
+        tx.put(item, "made", ScalarType.Int, at)
+        _stamp(tx, item, "edit", at)
+    return entry_id
+
+
+def edit_item(
+    doc: Document,
+    section_id: str,
+    item_id: str,
+    *,
+    splice: tuple[int, int, str] | None = None,
+    phone: str | None = None,
+    at: int = 2,
+) -> None:
+    """editItem: splice the text (position, deleted, inserted) and/or replace the phone."""
+    path = ("sections", section_id, index_of(doc, ("sections", section_id), item_id))
+    item = object_at(doc, path)
+    with doc.transaction() as tx:
+        if splice is not None:
+            text = tx.get(item, "text")
+            assert text is not None
+            tx.splice_text(text[1], *splice)
+        if phone is not None:
+            _text(tx, item, "phone", phone)
+        _stamp(tx, item, "edit", at)
+
+
+def remove_item(doc: Document, section_id: str, item_id: str, at: int = 3) -> None:
+    """removeItem: soft removal."""
+    path = ("sections", section_id, index_of(doc, ("sections", section_id), item_id))
+    with doc.transaction() as tx:
+        _stamp(tx, object_at(doc, path), "removed", at)
+
+
+def restore_item(doc: Document, section_id: str, item_id: str, at: int = 4) -> None:
+    path = ("sections", section_id, index_of(doc, ("sections", section_id), item_id))
+    item = object_at(doc, path)
+    with doc.transaction() as tx:
+        tx.delete(item, "removed")
+        _stamp(tx, item, "edit", at)
+
+
+def new_proposal(doc: Document, section_id: str, text: str, at: int = 1) -> str:
+    """propose(); return the proposal's id."""
+    entry_id = os.urandom(6).hex()
+    target = object_at(doc, ("proposals",))
+    with doc.transaction() as tx:
+        proposal = tx.insert_object(target, tx.length(target), ObjType.Map)
+        for key, value in (("id", entry_id), ("section", section_id), ("text", text)):
+            _text(tx, proposal, key, value)
+        tx.put(proposal, "made", ScalarType.Int, at)
+        _stamp(tx, proposal, "edit", at)
+    return entry_id
+
+
+def decide_proposal(
+    doc: Document, proposal_id: str, state: str, *, text: str | None = None, at: int = 5
+) -> str | None:
+    """accept (as is, or in the person's words) / decline / withdraw; accepting adds the item
+    (fromProposal) in the same change and returns its id."""
+    proposal = object_at(doc, ("proposals", index_of(doc, ("proposals",), proposal_id)))
+    section_id = _text_of(doc, proposal, "section")
+    item_id = os.urandom(6).hex() if state == "accepted" else None
+    with doc.transaction() as tx:
+        if item_id is not None and section_id is not None:
+            target = object_at(doc, ("sections", section_id))
+            item = tx.insert_object(target, tx.length(target), ObjType.Map)
+            _text(tx, item, "id", item_id)
+            _text(tx, item, "text", text or _text_of(doc, proposal, "text") or "")
+            tx.put(item, "made", ScalarType.Int, 1)
+            _stamp(tx, item, "edit", at)
+            _text(tx, item, "fromProposal", proposal_id)
+        decision = tx.put_object(proposal, "decision", ObjType.Map)
+        _text(tx, decision, "state", state)
+        tx.put(decision, "at", ScalarType.Int, at)
+        if item_id is not None:
+            _text(tx, decision, "itemId", item_id)
+    return item_id
+
+
+def sign_off(
+    doc: Document,
+    heads: dict[str, list[bytes]],
+    note: str = "Reviewed",
+    *,
+    next_review: str | None = None,
+    at: int = 1_790_000_000_000,
+) -> str:
+    """signOff(): a review-log item carrying a `signoff` map; return its id."""
+    entry_id = os.urandom(6).hex()
+    target = object_at(doc, ("sections", "review-log"))
+    with doc.transaction() as tx:
+        item = tx.insert_object(target, tx.length(target), ObjType.Map)
+        _text(tx, item, "id", entry_id)
+        _text(tx, item, "text", note)
+        tx.put(item, "made", ScalarType.Int, at)
+        _stamp(tx, item, "edit", at)
+        signoff = tx.put_object(item, "signoff", ObjType.Map)
+        by_document = tx.put_object(signoff, "heads", ObjType.Map)
+        for document_id, hashes in heads.items():
+            listed = tx.put_object(by_document, document_id, ObjType.List)
+            for index, change_hash in enumerate(hashes):
+                text = tx.insert_object(listed, index, ObjType.Text)
+                tx.splice_text(text, 0, 0, change_hash.hex())
+        if next_review is not None:
+            _text(tx, signoff, "nextReview", next_review)
+        tx.put(signoff, "at", ScalarType.Int, at)
+    return entry_id
