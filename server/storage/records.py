@@ -56,6 +56,22 @@ class ChangeRow(msgspec.Struct, frozen=True, kw_only=True):
     received_at_ms: int
 
 
+class ReviewRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A clinician's sign-off (docs/plan-document.md), as mirrored from the document."""
+
+    id: str
+    plan_id: str
+    document_id: str
+    reviewer_id: str
+    note: str
+    next_review: str | None
+    reviewed_at_ms: int
+    received_at_ms: int
+    heads: dict[str, list[str]]
+    change_hash: str
+    """The change that made the sign-off (hex): reviewed along with what `heads` cover."""
+
+
 class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
     plan_id: str
     by_account: str
@@ -128,3 +144,13 @@ class PlanRecords(Protocol):
         ...
 
     async def audit(self, entry: AuditEntry, now_ms: int) -> None: ...
+
+
+class ReviewRecords(Protocol):
+    async def save_reviews(self, rows: list[ReviewRow]) -> None:
+        """Insert or replace these sign-offs (keyed by plan and id); none is ever deleted."""
+        ...
+
+    async def reviews(self, plan_id: str) -> list[tuple[ReviewRow, str | None]]:
+        """The plan's sign-offs with the reviewer's display name, oldest first."""
+        ...
