@@ -26,12 +26,15 @@ from server.ids import PeerId
 from server.plans.access import PlanPolicy
 from server.plans.controller import InviteController, PlanController
 from server.plans.service import PlanService
+from server.review.controller import ReviewController
+from server.review.service import ReviewService
 from server.rights.controller import RightsController
 from server.rights.export import ExportService
 from server.settings import Settings
 from server.storage.protocol import DocumentStore
 from server.storage.sqlite import SqliteDatabase, SqliteDocumentStore
 from server.storage.sqlite_records import SqliteRecords
+from server.storage.sqlite_reviews import SqliteReviews
 from server.sync.documents import DocumentRegistry
 from server.sync.handler import sync_socket
 from server.sync.hub import SyncHub
@@ -99,6 +102,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
             app.state.accounts = AccountService(records, hub)
             plan_policy = policy if isinstance(policy, PlanPolicy) else PlanPolicy(records)
             app.state.plans = PlanService(records, plan_policy, hub)
+            app.state.reviews = ReviewService(records, SqliteReviews(database), store)
             app.state.exports = ExportService(records, hub)
             try:
                 yield
@@ -122,12 +126,14 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
             PlanController,
             InviteController,
             RightsController,
+            ReviewController,
         ],
         lifespan=[lifespan],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "accounts": state("accounts"),
             "plans": state("plans"),
+            "reviews": state("reviews"),
             "exports": state("exports"),
             "identity": Provide(provide_identity),
         },
