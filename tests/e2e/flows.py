@@ -16,10 +16,14 @@ async def person_with_plan(phone: PhoneFactory, name: str = "Pat") -> Phone:
     return person
 
 
+async def member_joins(phone: PhoneFactory, person: Phone, role: str, name: str) -> Phone:
+    """The person invites someone, who signs up on their own phone and accepts."""
+    code = await person.invite(role)
+    member = await phone(name)
+    await member.sign_up()
+    await member.join(code)
+    return member
+
+
 async def carer_joins(phone: PhoneFactory, person: Phone, name: str = "Cat") -> Phone:
-    """The person invites a carer, who signs up on their own phone and accepts."""
-    code = await person.invite("carer")
-    carer = await phone(name)
-    await carer.sign_up()
-    await carer.join(code)
-    return carer
+    return await member_joins(phone, person, "carer", name)
