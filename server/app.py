@@ -29,10 +29,12 @@ from server.plans.service import PlanService
 from server.review.controller import ReviewController
 from server.review.service import ReviewService
 from server.rights.controller import RightsController
+from server.rights.erasure import AccountErasure
 from server.rights.export import ExportService
 from server.settings import Settings
 from server.storage.protocol import DocumentStore
 from server.storage.sqlite import SqliteDatabase, SqliteDocumentStore
+from server.storage.sqlite_erasure import SqliteErasure
 from server.storage.sqlite_records import SqliteRecords
 from server.storage.sqlite_reviews import SqliteReviews
 from server.sync.documents import DocumentRegistry
@@ -104,6 +106,14 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
             app.state.plans = PlanService(records, plan_policy, hub)
             app.state.reviews = ReviewService(records, SqliteReviews(database), store)
             app.state.exports = ExportService(records, hub)
+            app.state.erasure = AccountErasure(
+                app.state.accounts,
+                records,
+                SqliteErasure(database),
+                plan_policy,
+                hub,
+                hub.actors,
+            )
             try:
                 yield
             finally:
@@ -135,6 +145,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
             "plans": state("plans"),
             "reviews": state("reviews"),
             "exports": state("exports"),
+            "erasure": state("erasure"),
             "identity": Provide(provide_identity),
         },
         exception_handlers={DomainError: _domain_error},

@@ -16,6 +16,11 @@ class ActorBindings:
     def owner(self, actor: bytes) -> str | None:
         return self._owners.get(actor)
 
+    def release(self, actors: Iterable[bytes]) -> None:
+        """Forget bindings whose last change was deleted (with the plan that held it)."""
+        for actor in actors:
+            self._owners.pop(actor, None)
+
     def claim(self, account_id: str | None, actors: Iterable[bytes]) -> bool:
         """Bind unbound actors to the account; False (binding nothing) if any is another's."""
         if account_id is None:  # no accounts (OpenPolicy): nothing to verify against

@@ -8,7 +8,7 @@ from server.auth.credentials import hash_password, new_secret, secret_hash, veri
 from server.auth.models import Account, AccountCreate, TokenCreate, TokenCreated
 from server.auth.policy import AccessEvents, Identity
 from server.auth.throttle import SignInThrottle
-from server.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from server.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from server.storage.records import AccountRecords, AccountRow, CredentialRow
 
 SESSION_DAYS = 14
@@ -69,6 +69,21 @@ class AccountService:
         )
         await self._records.create_credential(session, secret_hash(secret), "session", now)
         return _public(row), secret
+
+    async def reauthenticate(self, identity: Identity, password: str, address: str) -> None:
+        """The signed-in account's password again, before something irreversible.
+
+        Throttled like sign-in (the same counts, per email and per address); a wrong
+        password is Forbidden rather than Unauthenticated: the session itself is fine.
+        """
+        row = await self._records.account(identity.account_id or "")
+        if row is None:
+            raise Unauthenticated("the account no longer exists")
+        self._throttle.check(row.email, address)
+        if not await verify_password(row.password_hash, password):
+            self._throttle.failed(row.email, address)
+            raise Forbidden("wrong password")
+        self._throttle.succeeded(row.email)
 
     async def sign_out(self, session_secret: str) -> None:
         session_id = await self._records.end_session(secret_hash(session_secret))

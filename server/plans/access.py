@@ -58,6 +58,8 @@ class PlanPolicy:
         self._records = records
         self._documents: dict[str, DocumentRow | None] = {}
         self._roles: dict[tuple[str, str], str | None] = {}
+        # Documents being deleted: refused whatever the database (not yet committed) says.
+        self._deleting: set[str] = set()
         # Bumped by every change of access. A lookup that raced with one is used once and
         # not cached: a revoked role must never be put back into the cache by a slow read.
         self._epoch = 0
@@ -73,6 +75,8 @@ class PlanPolicy:
         return grant_for(document.audience, role, account_id)
 
     async def document(self, document_id: str) -> DocumentRow | None:
+        if document_id in self._deleting:
+            return None
         if document_id in self._documents:
             return self._documents[document_id]
         epoch = self._epoch
@@ -98,6 +102,18 @@ class PlanPolicy:
     def role_changed(self, plan_id: str, account_id: str) -> None:
         self._epoch += 1
         self._roles.pop((plan_id, account_id), None)
+
+    def deleting(self, document_ids: list[str]) -> None:
+        """Refuse these documents from now on: their deletion is about to be committed."""
+        self._epoch += 1
+        self._deleting.update(document_ids)
+
+    def deleted(self, document_ids: list[str]) -> None:
+        """The deletion is over (committed, or failed): the database answers again."""
+        self._epoch += 1
+        for document_id in document_ids:
+            self._deleting.discard(document_id)
+            self._documents.pop(document_id, None)
 
     @staticmethod
     def _bounded(cache: dict[Any, Any]) -> dict[Any, Any]:

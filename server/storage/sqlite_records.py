@@ -57,7 +57,8 @@ class SqliteRecords:
     async def account_by_email(self, email: str) -> AccountRow | None:
         return self._account(
             await self._db.fetch(
-                "SELECT id, email, display_name, password_hash FROM accounts WHERE email = ?",
+                "SELECT id, email, display_name, password_hash FROM accounts"
+                " WHERE email = ? AND deleted_at_ms IS NULL",
                 (email,),
             )
         )
@@ -65,7 +66,8 @@ class SqliteRecords:
     async def account(self, account_id: str) -> AccountRow | None:
         return self._account(
             await self._db.fetch(
-                "SELECT id, email, display_name, password_hash FROM accounts WHERE id = ?",
+                "SELECT id, email, display_name, password_hash FROM accounts"
+                " WHERE id = ? AND deleted_at_ms IS NULL",
                 (account_id,),
             )
         )
@@ -356,11 +358,12 @@ class SqliteRecords:
         if not document_ids:
             return []
         marks = ",".join("?" * len(document_ids))
-        # The f-string below adds only "?" marks; every value is a parameter.
+        # The f-string below adds only "?" marks; every value is a parameter. A deleted
+        # account (a former member) keeps its id on its changes, and has no name.
         rows = await self._db.fetch(
             "SELECT c.hash, c.doc_id, c.actor, c.seq, c.account_id, a.display_name, c.role,"  # noqa: S608
             " c.change_time_ms, c.received_at_ms FROM changes c"
-            " LEFT JOIN accounts a ON a.id = c.account_id"
+            " LEFT JOIN accounts a ON a.id = c.account_id AND a.deleted_at_ms IS NULL"
             f" WHERE c.doc_id IN ({marks}) ORDER BY c.log_id",
             document_ids,
         )

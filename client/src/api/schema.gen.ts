@@ -21,6 +21,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/accounts/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** DeleteAccount */
+        delete: operations["ApiAccountsMeDeleteAccount"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -124,6 +141,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/plans/{plan_id}/digest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Digest */
+        get: operations["ApiPlansPlanIdDigestDigest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/plans/{plan_id}/documents": {
         parameters: {
             query?: never;
@@ -210,6 +244,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/plans/{plan_id}/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListReviews */
+        get: operations["ApiPlansPlanIdReviewsListReviews"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/session": {
         parameters: {
             query?: never;
@@ -278,6 +329,10 @@ export interface components {
             email: string;
             password: string;
         };
+        /** AccountDelete */
+        AccountDelete: {
+            password: string;
+        };
         /** Change */
         Change: {
             actorId: string;
@@ -292,12 +347,50 @@ export interface components {
             seq: number;
             userId: string | null;
         };
+        /** Conflict */
+        Conflict: {
+            base: components["schemas"]["Text"] | null;
+            documentId: string;
+            itemId: string;
+            /** @enum {string} */
+            kind: "concurrent-edits" | "edit-and-removal";
+            merged: components["schemas"]["Text"];
+            removed: boolean;
+            sectionId: string;
+            sectionTitle: string;
+            versions: components["schemas"]["Version"][];
+        };
         /** Contributor */
         Contributor: {
             actorId: string;
             displayName: string | null;
             role: string | null;
             userId: string | null;
+        };
+        /** Digest */
+        Digest: {
+            conflicts: components["schemas"]["Conflict"][];
+            people: components["schemas"]["PersonChanges"][];
+            since: components["schemas"]["Review"] | null;
+            until: {
+                [key: string]: string[];
+            };
+        };
+        /** Entry */
+        Entry: {
+            after: components["schemas"]["Text"] | null;
+            before: components["schemas"]["Text"] | null;
+            /** Format: date-time */
+            changeTime: string;
+            documentId: string;
+            hash: string;
+            itemId: string;
+            /** @enum {string} */
+            kind: "added" | "edited" | "removed" | "restored" | "proposed" | "proposal-edited" | "accepted" | "declined" | "withdrawn" | "reviewed";
+            /** Format: date-time */
+            receivedAt: string;
+            sectionId: string;
+            sectionTitle: string;
         };
         /** ExportedChange */
         ExportedChange: {
@@ -350,6 +443,13 @@ export interface components {
             role: string;
             userId: string;
         };
+        /** PersonChanges */
+        PersonChanges: {
+            displayName: string | null;
+            entries: components["schemas"]["Entry"][];
+            role: string | null;
+            userId: string | null;
+        };
         /** Plan */
         Plan: {
             documentId: string;
@@ -381,10 +481,31 @@ export interface components {
             members: components["schemas"]["Member"][];
             plan: components["schemas"]["ExportedPlan"];
         };
+        /** Review */
+        Review: {
+            documentId: string;
+            heads: {
+                [key: string]: string[];
+            };
+            id: string;
+            nextReview: string | null;
+            note: string;
+            /** Format: date-time */
+            receivedAt: string;
+            /** Format: date-time */
+            reviewedAt: string;
+            reviewerId: string | null;
+            reviewerName: string | null;
+        };
         /** SessionCreate */
         SessionCreate: {
             email: string;
             password: string;
+        };
+        /** Text */
+        Text: {
+            phone: string | null;
+            text: string;
         };
         /** TokenCreate */
         TokenCreate: {
@@ -396,6 +517,19 @@ export interface components {
             expiresAt: string | null;
             id: string;
             token: string;
+        };
+        /** Version */
+        Version: {
+            /** Format: date-time */
+            changeTime: string;
+            displayName: string | null;
+            hash: string;
+            /** Format: date-time */
+            receivedAt: string;
+            removed: boolean;
+            role: string | null;
+            text: components["schemas"]["Text"] | null;
+            userId: string | null;
         };
     };
     responses: never;
@@ -426,6 +560,45 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Account"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiAccountsMeDeleteAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountDelete"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null;
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -638,6 +811,45 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Contributor"][];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiPlansPlanIdDigestDigest: {
+        parameters: {
+            query?: {
+                since?: string | null;
+            };
+            header?: never;
+            path: {
+                plan_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Digest"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -871,6 +1083,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiPlansPlanIdReviewsListReviews: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"][];
+                };
             };
             /** @description Bad request syntax or unsupported method */
             400: {
