@@ -18,7 +18,7 @@ ON CONFLICT (plan_id, id) DO UPDATE SET
 _SELECT = """
 SELECT r.id, r.plan_id, r.doc_id, r.reviewer_id, r.note, r.next_review, r.reviewed_at_ms,
        r.received_at_ms, r.heads, r.change_hash, a.display_name
-FROM reviews r LEFT JOIN accounts a ON a.id = r.reviewer_id
+FROM reviews r LEFT JOIN accounts a ON a.id = r.reviewer_id AND a.deleted_at_ms IS NULL
 WHERE r.plan_id = ? ORDER BY r.reviewed_at_ms, r.received_at_ms, r.id
 """
 _HEADS = msgspec.json.Decoder(dict[str, list[str]])

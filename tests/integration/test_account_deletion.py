@@ -10,7 +10,7 @@ import pytest
 
 from server.settings import Settings
 from tests.support.api import PASSWORD, ApiUser
-from tests.support.automerge_docs import add_item, add_proposal
+from tests.support.automerge_docs import add_item, add_proposal, sign_off
 from tests.support.live_server import LiveServer, live_server
 from tests.support.plan_circle import (
     create_plan,
@@ -270,3 +270,25 @@ async def test_a_person_who_is_also_a_carer_elsewhere_keeps_their_changes_there(
         (person.id,)
     ]
     await sams_phone.close()
+
+
+async def test_a_departed_clinicians_sign_off_stays_by_a_former_clinician(
+    server: LiveServer, users: dict[str, ApiUser]
+) -> None:
+    person, clinician = users["person"], users["clinician"]
+    plan = await create_plan(person)
+    await join(person, clinician, plan["id"], "clinician")
+    shared = plan["documentId"]
+    phone = await WirePeer.connect(person.sync_url(server.url), "person-phone")
+    await upload(phone, shared, new_plan_document("everyone"))
+    clinician_phone = await WirePeer.connect(clinician.sync_url(server.url), "clinician")
+    copy = await fetch(clinician_phone, shared)
+    review_id = sign_off(copy, {shared: list(copy.get_heads())}, "Discussed with Alex")
+    await clinician_phone.sync(shared)
+
+    assert (await delete_account(clinician)).status_code == 204
+
+    [review] = await person.ok("GET", f"/api/plans/{plan['id']}/reviews")
+    assert (review["id"], review["note"]) == (review_id, "Discussed with Alex")
+    assert (review["reviewerId"], review["reviewerName"]) == (clinician.id, None)
+    await phone.close()
