@@ -67,9 +67,18 @@ async def test_every_screen_passes_axe(phone: PhoneFactory) -> None:
     invitation = await code.get_attribute("data-invite-code")
     await scan("people, with an invitation", page)
 
+    await page.get_by_role("link", name="Review").click()
+    await expect(page.get_by_role("region", name="Changes by Pat")).to_be_visible()
+    await scan("review digest", page)
+    await page.get_by_role("link", name="History").click()
+    await page.get_by_role("button", name="View the plan after Pat").first.click()
+    await expect(page.get_by_role("heading", name="The plan after: Pat")).to_be_visible()
+    await scan("history with a past version", page)
+
     await page.get_by_role("link", name="My plans").click()
     await expect(page.get_by_role("heading", name="Hello, Pat")).to_be_visible()
-    await scan("home", page)
+    await page.locator("summary", has_text="Delete my account").click()
+    await scan("home (delete account open)", page)
 
     carer = await phone("Cat")
     await carer.sign_up()
