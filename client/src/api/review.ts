@@ -1,91 +1,16 @@
 /** The review API (docs/review-api.md): sign-offs and the digest of changes since one. */
-import { api, call } from "./client"
+import { call } from "./client"
+import type { components } from "./schema.gen"
 
-export type ReviewRecord = {
-  id: string
-  documentId: string
-  reviewerId: string | null
-  reviewerName: string | null
-  note: string
-  nextReview: string | null
-  reviewedAt: string
-  receivedAt: string
-  heads: Record<string, string[]>
-}
-
-export type DigestText = { text: string; phone: string | null }
-
-export type DigestEntry = {
-  kind:
-    | "added"
-    | "edited"
-    | "removed"
-    | "restored"
-    | "proposed"
-    | "proposal-edited"
-    | "accepted"
-    | "declined"
-    | "withdrawn"
-    | "reviewed"
-  documentId: string
-  sectionId: string
-  sectionTitle: string
-  itemId: string
-  before: DigestText | null
-  after: DigestText | null
-  changeTime: string
-  receivedAt: string
-  hash: string
-}
-
-export type DigestVersion = {
-  userId: string | null
-  displayName: string | null
-  role: string | null
-  text: DigestText | null
-  removed: boolean
-  changeTime: string
-  receivedAt: string
-  hash: string
-}
-
-export type DigestConflict = {
-  kind: "concurrent-edits" | "edit-and-removal"
-  documentId: string
-  sectionId: string
-  sectionTitle: string
-  itemId: string
-  base: DigestText | null
-  versions: DigestVersion[]
-  merged: DigestText
-  removed: boolean
-}
-
-export type PersonChanges = {
-  userId: string | null
-  displayName: string | null
-  role: string | null
-  entries: DigestEntry[]
-}
-
-export type Digest = {
-  since: ReviewRecord | null
-  until: Record<string, string[]>
-  conflicts: DigestConflict[]
-  people: PersonChanges[]
-}
-
-export type ChangeRecord = {
-  hash: string
-  documentId: string
-  actorId: string
-  seq: number
-  userId: string | null
-  displayName: string | null
-  role: string | null
-  changeTime: string
-  receivedAt: string
-}
+type Schemas = components["schemas"]
+export type ReviewRecord = Schemas["Review"]
+export type DigestText = Schemas["Text"]
+export type DigestEntry = Schemas["Entry"]
+export type DigestVersion = Schemas["Version"]
+export type DigestConflict = Schemas["Conflict"]
+export type PersonChanges = Schemas["PersonChanges"]
+export type Digest = Schemas["Digest"]
+export type ChangeRecord = Schemas["Change"]
 
 const q = encodeURIComponent
 
@@ -101,5 +26,3 @@ export const reviewApi = {
     call<ChangeRecord[]>("GET", `/api/plans/${q(planId)}/changes`),
   exportUrl: (planId: string) => `/api/plans/${q(planId)}/export`,
 }
-
-export { api }

@@ -48,9 +48,11 @@ export class Names {
     if (actor === undefined) return "someone"
     if (this.own.has(actor)) return "you"
     const c = this.byActor.get(actor)
-    if (c === undefined || !c.displayName) {
+    if (c === undefined) {
       return "someone in the circle (not yet confirmed by the server)"
     }
+    if (!c.displayName)
+      return `a former ${c.role === "person" ? "member" : roleName(c.role) || "member"}`
     return c.role === "person"
       ? c.displayName
       : `${c.displayName} (${roleName(c.role)})`
