@@ -3,7 +3,12 @@
  * database per account, the server's WebSocket (same origin, so the session
  * cookie authenticates it), and a BroadcastChannel so tabs share changes.
  */
-import { type PeerId, type PeerMetadata, Repo } from "@automerge/automerge-repo"
+import {
+  cbor,
+  type PeerId,
+  type PeerMetadata,
+  Repo,
+} from "@automerge/automerge-repo"
 import { BroadcastChannelNetworkAdapter } from "@automerge/automerge-repo-network-broadcastchannel"
 import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket"
 import { IndexedDBStorageAdapter } from "@automerge/automerge-repo-storage-indexeddb"
@@ -13,8 +18,9 @@ import { databaseName } from "./local/store"
 export class ServerLink extends EventTarget {
   peerId: PeerId | undefined
 
-  constructor(private readonly socket: WebSocketClientAdapter) {
+  constructor(private readonly socket: NetworkAwareSocket) {
     super()
+    socket.onRefusal = () => this.dispatchEvent(new Event("change"))
     socket.on("peer-candidate", ({ peerId }) => {
       this.peerId = peerId
       this.dispatchEvent(new Event("change"))
@@ -27,6 +33,11 @@ export class ServerLink extends EventTarget {
     // close it so nothing claims to be syncing, and reconnect at once after.
     window.addEventListener("offline", () => this.pause())
     window.addEventListener("online", () => this.resume())
+  }
+
+  /** Why the server last closed this phone's connection, until it syncs again. */
+  get refusal(): string | undefined {
+    return this.socket.refusal
   }
 
   get connected(): boolean {
@@ -52,6 +63,24 @@ export class ServerLink extends EventTarget {
  */
 class NetworkAwareSocket extends WebSocketClientAdapter {
   private deferred = false
+  /** The server's last `error` message (the stock adapter only logs it). */
+  refusal: string | undefined
+  onRefusal: (() => void) | undefined
+
+  override receiveMessage(messageBytes: Uint8Array): void {
+    try {
+      const message: unknown = cbor.decode(new Uint8Array(messageBytes))
+      if (isError(message)) {
+        this.refusal = message.message
+        this.onRefusal?.()
+      } else if (isSync(message)) {
+        this.refusal = undefined
+      }
+    } catch {
+      // the adapter reports undecodable frames itself
+    }
+    super.receiveMessage(messageBytes)
+  }
 
   override connect(peerId: PeerId, peerMetadata?: PeerMetadata): void {
     if (!navigator.onLine) {
@@ -71,6 +100,21 @@ class NetworkAwareSocket extends WebSocketClientAdapter {
   override whenReady(): Promise<void> {
     return this.deferred ? Promise.resolve() : super.whenReady()
   }
+}
+
+function isError(m: unknown): m is { type: "error"; message: string } {
+  return (
+    typeof m === "object" &&
+    m !== null &&
+    "type" in m &&
+    m.type === "error" &&
+    "message" in m &&
+    typeof m.message === "string"
+  )
+}
+
+function isSync(m: unknown): boolean {
+  return typeof m === "object" && m !== null && "type" in m && m.type === "sync"
 }
 
 export function socketUrl(): string {

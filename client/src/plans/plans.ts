@@ -5,7 +5,13 @@
  */
 import * as A from "@automerge/automerge"
 import type { DocHandle, DocumentId } from "@automerge/automerge-repo"
-import { api, type Plan, type PlanDocument, Unreachable } from "../api/client"
+import {
+  ApiError,
+  api,
+  type Plan,
+  type PlanDocument,
+  Unreachable,
+} from "../api/client"
 import { newPlanDoc, type PlanDoc } from "../docs/plan"
 import { type AudienceKind, audienceKind, type Role } from "../docs/template"
 import type { Session } from "./session"
@@ -114,7 +120,11 @@ export async function planDocuments(
   try {
     return await ensureOwnDocuments(session, plan, await api.documents(plan.id))
   } catch (error) {
-    if (error instanceof Unreachable && cached.length > 0) return cached
+    // Offline, or signed out on the server: the phone's copy is still the plan.
+    const local =
+      error instanceof Unreachable ||
+      (error instanceof ApiError && error.status === 401)
+    if (local && cached.length > 0) return cached
     throw error
   }
 }

@@ -1,9 +1,10 @@
 /** Every plan screen's frame: title, navigation, the sync status; loads the plan. */
 import type { ComponentChildren } from "preact"
 import type { Session } from "../../plans/session"
+import type { ServerLink } from "../../repo"
 import type { SyncStatus } from "../../sync/status"
 import { formatTime } from "../format"
-import { useEventValue } from "../hooks"
+import { useEventValue, useOnline } from "../hooks"
 import { type LoadedPlan, usePlan } from "./use-plan"
 
 const clock = new Intl.DateTimeFormat("en-GB", {
@@ -24,26 +25,50 @@ const STATUS_TEXT: Record<SyncStatus["state"], string> = {
   "device-only": "Offline · changes only on this phone",
 }
 
-export function SyncBadge({ plan }: { plan: LoadedPlan }) {
+/** The device has a network but the server is unreachable or refused us: not "offline". */
+function label(state: SyncStatus["state"], online: boolean): string {
+  if (!online) return STATUS_TEXT[state]
+  if (state === "offline") return "Not connected · all had reached the server"
+  if (state === "device-only")
+    return "Not connected · changes only on this phone"
+  return STATUS_TEXT[state]
+}
+
+export function SyncBadge({
+  plan,
+  server,
+}: {
+  plan: LoadedPlan
+  server: ServerLink
+}) {
   const status = useEventValue(
     plan.monitor,
     "change",
     () => plan.monitor.status
   )
+  const refusal = useEventValue(server, "change", () => server.refusal)
+  const online = useOnline()
   return (
-    <p
-      class={`sync sync-${status.state}`}
-      role="status"
-      data-sync={status.state}
-    >
-      <span class="dot" aria-hidden="true" />
-      {STATUS_TEXT[status.state]}
-      {status.lastSynced !== undefined ? (
-        <span class="muted"> · synced {formatSynced(status.lastSynced)}</span>
-      ) : (
-        <span class="muted"> · Not synced yet</span>
-      )}
-    </p>
+    <>
+      {refusal && status.state !== "saved" ? (
+        <p class="error" role="alert">
+          The server closed this phone's connection: {refusal}
+        </p>
+      ) : null}
+      <p
+        class={`sync sync-${status.state}`}
+        role="status"
+        data-sync={status.state}
+      >
+        <span class="dot" aria-hidden="true" />
+        {label(status.state, online)}
+        {status.lastSynced !== undefined ? (
+          <span class="muted"> · synced {formatSynced(status.lastSynced)}</span>
+        ) : (
+          <span class="muted"> · Not synced yet</span>
+        )}
+      </p>
+    </>
   )
 }
 
@@ -85,7 +110,7 @@ export function PlanFrame({ session, planId, current, children }: Props) {
           {link("review", `#/plan/${planId}/review`, "Review")}
           {link("history", `#/plan/${planId}/history`, "History")}
         </nav>
-        <SyncBadge plan={plan} />
+        <SyncBadge plan={plan} server={session.server} />
       </header>
       {children(plan)}
     </>

@@ -125,9 +125,9 @@ export function usePlan(session: Session, planId: string): PlanLoad {
         if (e instanceof ApiError && e.status === 404 && plan !== undefined) {
           forgetPlan(session, plan)
           setLoad({ state: "missing", message: REVOKED })
-        } else {
+        } else if (current === undefined) {
           setLoad({ state: "missing", message: explain(e) })
-        }
+        } // else: the refresh failed; the plan already open from this phone stays open
       })
     refreshNames()
     return () => {

@@ -1,0 +1,36 @@
+"""A phone whose sign-in ended elsewhere says so, keeps what is written on it, and syncs it
+once the person signs in again."""
+
+from playwright.async_api import expect
+
+from tests.e2e.flows import PhoneFactory, person_with_plan
+from tests.e2e.phone import PASSWORD
+from tests.support.server_process import ServerHandle
+
+
+async def test_an_ended_session_is_explained_and_nothing_written_is_lost(
+    phone: PhoneFactory, server: ServerHandle
+) -> None:
+    person = await person_with_plan(phone)
+    await person.expect_sync("saved")
+    plan_id = person.plan_id()
+
+    ended = await person.context.request.delete("/api/session", headers={"origin": server.base_url})
+    assert ended.status == 204
+    await expect(person.page.get_by_role("alert")).to_contain_text(
+        "The server closed this phone's connection"
+    )
+    await person.add("coping", "Written after the session ended")
+    await person.expect_sync("device-only")
+    await expect(person.page.locator("[data-sync]")).to_contain_text("Not connected")
+
+    page = await person.open(f"/#/plan/{plan_id}")
+    await expect(page.get_by_text("Your sign-in has ended")).to_be_visible()
+    await expect(person.item("coping", "Written after the session ended")).to_be_visible()
+    await page.get_by_role("link", name="Sign in again").click()
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.locator("form").get_by_role("button", name="Sign in").click()
+
+    await expect(person.item("coping", "Written after the session ended")).to_be_visible()
+    await person.expect_sync("saved")
+    await expect(page.get_by_text("Your sign-in has ended")).to_have_count(0)
