@@ -107,3 +107,26 @@ async def test_the_scan_reports_a_violation_when_there_is_one(phone: PhoneFactor
     found = await serious_violations(newcomer.page)
 
     assert any(v.startswith("label ") for v in found), found
+
+
+async def test_an_item_can_be_added_with_the_keyboard_alone(phone: PhoneFactory) -> None:
+    person = await person_with_plan(phone)
+    page = await person.open(f"/#/plan/{person.plan_id()}")
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("button", name="Skip to content")).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(page.locator("main#main")).to_be_focused()
+    assert f"#/plan/{person.plan_id()}" in page.url  # the route is untouched
+    field = person.section("warning-signs").get_by_label("Add to")
+    for _ in range(40):
+        await page.keyboard.press("Tab")
+        if await field.evaluate("el => el === document.activeElement"):
+            break
+    await expect(field).to_be_focused()
+
+    await page.keyboard.type("I stop sleeping")
+    await page.keyboard.press("Tab")
+    await expect(person.section("warning-signs").get_by_role("button", name="Add")).to_be_focused()
+    await page.keyboard.press("Enter")
+
+    await expect(person.item("warning-signs", "I stop sleeping")).to_be_visible()

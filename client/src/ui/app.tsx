@@ -79,9 +79,13 @@ export function App() {
 
   return (
     <>
-      <a class="skip" href="#main">
+      <button
+        type="button"
+        class="skip"
+        onClick={() => document.getElementById("main")?.focus()}
+      >
         Skip to content
-      </a>
+      </button>
       <UpdateBanner />
       {expired && session !== undefined && route[0] !== "signin" ? (
         <p class="banner" role="alert">
