@@ -2,7 +2,7 @@
 
 from playwright.async_api import expect
 
-from tests.e2e.flows import PhoneFactory, carer_joins, person_with_plan
+from tests.e2e.flows import PhoneFactory, carer_joins, member_joins, person_with_plan
 
 
 async def test_carer_sees_shared_sections_but_not_the_person_only_one(
@@ -50,3 +50,23 @@ async def test_a_carers_suggestion_becomes_the_persons_item_only_when_accepted(
     await expect(carer.byline("warning-signs", "Stays in bed all day")).to_contain_text(
         "Added by you"
     )
+
+
+async def test_a_carers_own_notes_reach_the_clinician_but_not_the_person(
+    phone: PhoneFactory,
+) -> None:
+    person = await person_with_plan(phone)
+    carer = await carer_joins(phone, person)
+    clinician = await member_joins(phone, person, "clinician", "Lee")
+
+    await carer.add("carer-notes", "I need a break on Fridays")
+    await carer.expect_sync("saved")
+
+    notes = clinician.page.get_by_role("region", name="Notes from Cat (carer)")
+    await expect(notes).to_contain_text("I need a break on Fridays")
+    await expect(notes).to_contain_text("Added by Cat (carer)")
+    await expect(notes.get_by_label("Add to")).to_have_count(0)
+    await person.page.reload()
+    await expect(person.section("coping")).to_be_visible()
+    await expect(person.page.get_by_text("I need a break on Fridays")).to_have_count(0)
+    await expect(person.page.get_by_role("heading", name="My notes as a carer")).to_have_count(0)
