@@ -23,6 +23,10 @@ import {
 const PERSON = "aa".repeat(16)
 const CARER = "bb".repeat(16)
 
+/**
+ * A new plan by the person. Two calls make two different first changes by the same actor
+ * (their times differ), which cannot be merged: fork one start() for concurrent edits.
+ */
 function start(): A.Doc<PlanDoc> {
   return A.from(newPlanDoc("everyone"), { actor: PERSON })
 }
@@ -183,10 +187,11 @@ describe("items", () => {
 
 describe("proposals", () => {
   function proposed(): A.Doc<PlanDoc> {
-    const carer = A.change(forkAs(start(), CARER), (d) => {
+    const base = start()
+    const carer = A.change(forkAs(base, CARER), (d) => {
       propose(d, "warning-signs", { text: "Stops answering texts" }, 10, "p1")
     })
-    return A.merge(start(), carer)
+    return A.merge(forkAs(base, PERSON), carer)
   }
 
   it("wait for the person and are not items yet", () => {
@@ -257,10 +262,11 @@ describe("reviews", () => {
   const CLINICIAN = "cc".repeat(16)
 
   it("are review-log items whose sign-off names the reviewer's actor", () => {
-    const clinician = A.change(forkAs(start(), CLINICIAN), (d) => {
+    const base = start()
+    const clinician = A.change(forkAs(base, CLINICIAN), (d) => {
       signOff(d, { doc1: ["ab", "cd"] }, "  ", "2027-01-10", 50, "r1")
     })
-    const doc = A.merge(start(), clinician)
+    const doc = A.merge(forkAs(base, PERSON), clinician)
 
     const [review] = reviews(doc)
     expect(review?.reviewer).toBe(CLINICIAN)
