@@ -1,88 +1,28 @@
 """Deleted documents leave the hub at once, and copies hold only what is stored."""
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
-from automerge.core import Document, Message, SyncState
+from automerge.core import Document
 
 from server.auth.attribution import ActorBindings
-from server.auth.policy import Identity, OpenPolicy
+from server.auth.policy import OpenPolicy
 from server.ids import DocumentId, PeerId
 from server.storage.memory import MemoryDocumentStore
 from server.storage.protocol import StoredDocument
 from server.sync.documents import DocumentRegistry
 from server.sync.hub import SyncHub
-from server.sync.messages import JoinMessage, SyncMessage
-from server.sync.peers import Connection
 from tests.support.automerge_docs import document_with, new_document_id, put, read, records_of
-from tests.support.fakes import GatedStore, RecordingTransport
+from tests.support.fakes import GatedStore
+from tests.support.hub_peer import Peer
 
 
-class Writer:
-    """A peer of the hub holding a document it uploads."""
-
-    def __init__(self, hub: SyncHub, doc: Document) -> None:
-        self.hub = hub
-        self.transport = RecordingTransport()
-        self.connection = Connection(
-            self.transport,
-            server_peer_id=hub.server_peer_id,
-            identity=Identity(),
-            messages_per_second=1000,
-            message_burst=1000,
-            max_outbound_bytes=1 << 26,
-        )
-        self.doc = doc
-        self.state = SyncState()
-        self.sender = asyncio.create_task(self.connection.run_sender())
-        hub.join(self.connection, JoinMessage(sender_id=PeerId("writer")))
-
-    async def frame(self, index: int) -> dict[str, object]:
-        return (await self.transport.wait_for(index + 1))[index]
-
-    async def send(self, doc_id: DocumentId) -> None:
-        message = self.doc.generate_sync_message(self.state)
-        assert message is not None
-        await self.hub.handle(
-            self.connection,
-            SyncMessage(sender_id=PeerId("writer"), document_id=doc_id, data=message.encode()),
-        )
-
-    def apply(self, frame: dict[str, object]) -> None:
-        data = frame["data"]
-        assert isinstance(data, bytes)
-        self.doc.receive_sync_message(self.state, Message.decode(data))
-
-    async def close(self) -> None:
-        self.hub.leave(self.connection)
-        self.connection.close()
-        await self.sender
-
-
-@pytest.fixture
-async def gated() -> AsyncIterator[tuple[SyncHub, GatedStore]]:
-    store = GatedStore()
-    registry = DocumentRegistry(store, memory_budget=1 << 30, snapshot_every=1000)
-    hub = SyncHub(
-        registry,
-        OpenPolicy(),
-        actors=ActorBindings({}),
-        server_peer_id=PeerId("server"),
-        storage_id="s1",
-    )
-    yield hub, store
-    store.gate.set()
-    await registry.drain()
-
-
-async def held_upload(hub: SyncHub, store: GatedStore, doc_id: DocumentId) -> Writer:
+async def held_upload(hub: SyncHub, store: GatedStore, doc_id: DocumentId) -> Peer:
     """A writer subscribed to `doc_id` whose upload is applied and its commit held."""
-    writer = Writer(hub, document_with({"a": "1"}))
-    assert (await writer.frame(0))["type"] == "peer"
-    await writer.send(doc_id)
-    writer.apply(await writer.frame(1))  # the server asks for the changes
-    await writer.send(doc_id)
+    writer = Peer(hub, "writer", document_with({"a": "1"}))
+    assert (await writer.next_frame())["type"] == "peer"
+    await writer.send_sync(doc_id)
+    writer.apply(await writer.next_frame())  # the server asks for the changes
+    await writer.send_sync(doc_id)
     await asyncio.wait_for(store.append_started.wait(), 5)
     return writer
 

@@ -1,10 +1,8 @@
 """Durable before acknowledged, late arrival and eviction, on the hub with in-memory ports."""
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
-from automerge.core import Document, Message, SyncState
+from automerge.core import SyncState
 
 from server.auth.attribution import ActorBindings
 from server.auth.policy import Access, Grant, Identity, OpenPolicy
@@ -12,12 +10,10 @@ from server.ids import DocumentId, PeerId
 from server.storage.memory import MemoryDocumentStore
 from server.sync.documents import DocumentRegistry
 from server.sync.hub import SyncHub
-from server.sync.messages import JoinMessage, RequestMessage, SyncMessage
-from server.sync.peers import Connection
+from server.sync.messages import SyncMessage
 from tests.support.automerge_docs import document_with, new_document_id, put
-from tests.support.fakes import GatedStore, RecordingTransport
-
-REQUEST_PAYLOAD = bytes.fromhex("42000001000000020284")
+from tests.support.fakes import GatedStore
+from tests.support.hub_peer import Peer
 
 
 def advertised_heads(data: bytes) -> list[bytes]:
@@ -25,79 +21,6 @@ def advertised_heads(data: bytes) -> list[bytes]:
     count = data[1]
     assert count < 0x80
     return sorted(data[2 + 32 * i : 2 + 32 * (i + 1)] for i in range(count))
-
-
-class Peer:
-    """A connection to the hub with an Automerge document on the client side."""
-
-    def __init__(
-        self, hub: SyncHub, name: str, doc: Document | None = None, account: str | None = None
-    ) -> None:
-        self.hub = hub
-        self.transport = RecordingTransport()
-        self.connection = Connection(
-            self.transport,
-            server_peer_id=hub.server_peer_id,
-            identity=Identity(account_id=account),
-            messages_per_second=1000,
-            message_burst=1000,
-            max_outbound_bytes=1 << 26,
-        )
-        self.name = PeerId(name)
-        self.doc = doc if doc is not None else Document()
-        self.state = SyncState()
-        self.sender = asyncio.create_task(self.connection.run_sender())
-        self.seen = 0
-        hub.join(self.connection, JoinMessage(sender_id=self.name))
-
-    async def next_frame(self) -> dict[str, object]:
-        frames = await self.transport.wait_for(self.seen + 1)
-        self.seen += 1
-        return frames[self.seen - 1]
-
-    async def send_sync(self, doc_id: str, *, request: bool = False) -> None:
-        message = self.doc.generate_sync_message(self.state)
-        data = REQUEST_PAYLOAD if message is None else bytes(message.encode())
-        cls = RequestMessage if request else SyncMessage
-        await self.hub.handle(
-            self.connection, cls(sender_id=self.name, document_id=doc_id, data=data)
-        )
-
-    async def upload(self, doc_id: str) -> None:
-        """Sync until the peer has nothing more to say (the server holds its document)."""
-        while (message := self.doc.generate_sync_message(self.state)) is not None:
-            data = bytes(message.encode())
-            await self.hub.handle(
-                self.connection, SyncMessage(sender_id=self.name, document_id=doc_id, data=data)
-            )
-            self.apply(await self.next_frame())
-
-    def apply(self, frame: dict[str, object]) -> None:
-        assert frame["type"] == "sync"
-        data = frame["data"]
-        assert isinstance(data, bytes)
-        self.doc.receive_sync_message(self.state, Message.decode(data))
-
-    async def close(self) -> None:
-        self.hub.leave(self.connection)
-        self.connection.close()
-        await self.sender
-
-
-@pytest.fixture
-async def gated() -> AsyncIterator[tuple[SyncHub, GatedStore]]:
-    store = GatedStore()
-    registry = DocumentRegistry(store, memory_budget=1 << 30, snapshot_every=1000)
-    hub = SyncHub(
-        registry,
-        OpenPolicy(),
-        actors=ActorBindings({}),
-        server_peer_id=PeerId("server"),
-        storage_id="s1",
-    )
-    yield hub, store
-    store.gate.set()
-    await registry.drain()
 
 
 async def upload_held_at_commit(hub: SyncHub, store: GatedStore, doc_id: str) -> Peer:

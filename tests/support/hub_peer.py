@@ -1,0 +1,72 @@
+"""A client of the sync hub in-process: a Connection with an Automerge document behind it."""
+
+import asyncio
+
+from automerge.core import Document, Message, SyncState
+
+from server.auth.policy import Identity
+from server.ids import PeerId
+from server.sync.hub import SyncHub
+from server.sync.messages import JoinMessage, RequestMessage, SyncMessage
+from server.sync.peers import Connection
+from tests.support.fakes import RecordingTransport
+
+# A request's payload when the peer has nothing: what automerge-repo sends to ask for a document.
+REQUEST_PAYLOAD = bytes.fromhex("42000001000000020284")
+
+
+class Peer:
+    """A connection to the hub with an Automerge document on the client side."""
+
+    def __init__(
+        self, hub: SyncHub, name: str, doc: Document | None = None, account: str | None = None
+    ) -> None:
+        self.hub = hub
+        self.transport = RecordingTransport()
+        self.connection = Connection(
+            self.transport,
+            server_peer_id=hub.server_peer_id,
+            identity=Identity(account_id=account),
+            messages_per_second=1000,
+            message_burst=1000,
+            max_outbound_bytes=1 << 26,
+        )
+        self.name = PeerId(name)
+        self.doc = doc if doc is not None else Document()
+        self.state = SyncState()
+        self.sender = asyncio.create_task(self.connection.run_sender())
+        self.seen = 0
+        hub.join(self.connection, JoinMessage(sender_id=self.name))
+
+    async def next_frame(self) -> dict[str, object]:
+        frames = await self.transport.wait_for(self.seen + 1)
+        self.seen += 1
+        return frames[self.seen - 1]
+
+    async def send_sync(self, doc_id: str, *, request: bool = False) -> None:
+        message = self.doc.generate_sync_message(self.state)
+        data = REQUEST_PAYLOAD if message is None else bytes(message.encode())
+        cls = RequestMessage if request else SyncMessage
+        await self.hub.handle(
+            self.connection, cls(sender_id=self.name, document_id=doc_id, data=data)
+        )
+
+    async def upload(self, doc_id: str) -> None:
+        """Sync until the peer has nothing more to say (the server holds its document)."""
+        while (message := self.doc.generate_sync_message(self.state)) is not None:
+            data = bytes(message.encode())
+            await self.hub.handle(
+                self.connection, SyncMessage(sender_id=self.name, document_id=doc_id, data=data)
+            )
+            self.apply(await self.next_frame())
+
+    def apply(self, frame: dict[str, object]) -> None:
+        assert frame["type"] == "sync"
+        data = frame["data"]
+        assert isinstance(data, bytes)
+        self.doc.receive_sync_message(self.state, Message.decode(data))
+
+    async def close(self) -> None:
+        self.hub.leave(self.connection)
+        self.connection.close()
+        await self.sender
