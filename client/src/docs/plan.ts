@@ -110,18 +110,28 @@ export function editItem(
   fields: Fields,
   now: number
 ): void {
-  const f = clean(fields)
   const items = list(doc, sectionId)
   const i = indexOf(items, itemId)
-  const item = items[i] as Item
-  if (item.text !== f.text) {
-    A.updateText(doc, ["sections", sectionId, i, "text"], f.text)
+  edit(doc, ["sections", sectionId, i], items[i] as Item, fields, now)
+}
+
+type Editable = { text: string; phone?: string; edit: Stamp }
+
+/** Text by splices (concurrent edits merge), the phone whole, and a new `edit` map. */
+function edit(
+  doc: PlanDoc,
+  path: (string | number)[],
+  target: Editable,
+  fields: Fields,
+  now: number
+): void {
+  const f = clean(fields)
+  if (target.text !== f.text) A.updateText(doc, [...path, "text"], f.text)
+  if ((target.phone ?? "") !== (f.phone ?? "")) {
+    if (f.phone) target.phone = f.phone
+    else delete target.phone
   }
-  if ((item.phone ?? "") !== (f.phone ?? "")) {
-    if (f.phone) item.phone = f.phone
-    else delete item.phone
-  }
-  item.edit = { at: now }
+  target.edit = { at: now }
 }
 
 /** Soft removal: the item leaves the plan but stays in its history. */
@@ -182,14 +192,8 @@ export function editProposal(
   fields: Fields,
   now: number
 ): void {
-  const f = clean(fields)
   const [p, i] = pending(doc, proposalId)
-  if (p.text !== f.text) A.updateText(doc, ["proposals", i, "text"], f.text)
-  if ((p.phone ?? "") !== (f.phone ?? "")) {
-    if (f.phone) p.phone = f.phone
-    else delete p.phone
-  }
-  p.edit = { at: now }
+  edit(doc, ["proposals", i], p, fields, now)
 }
 
 /** The person accepts a suggestion, optionally in their own words. */
