@@ -1,4 +1,9 @@
-"""A real server per test: uvicorn on a free loopback port, SQLite in the test's tmp dir."""
+"""A real server per test: uvicorn on a free loopback port, SQLite in the test's tmp dir.
+
+Modules marked `accounts` get a server that requires credentials (the product's default);
+the others get open access on loopback, for protocol tests. A module's `USERS` names the
+accounts the `users` fixture signs up.
+"""
 
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -6,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from server.settings import MIB, Settings
+from tests.support.api import ApiUser
 from tests.support.live_server import LiveServer, live_server
 
 
@@ -21,6 +27,23 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def server(settings: Settings) -> AsyncIterator[LiveServer]:
-    async with live_server(settings) as running:
+async def server(
+    request: pytest.FixtureRequest, settings: Settings, tmp_path: Path
+) -> AsyncIterator[LiveServer]:
+    if request.node.get_closest_marker("accounts") is None:
+        async with live_server(settings) as running:
+            yield running
+        return
+    async with live_server(Settings(data_dir=tmp_path), open_access=False) as running:
         yield running
+
+
+@pytest.fixture
+async def users(
+    request: pytest.FixtureRequest, server: LiveServer
+) -> AsyncIterator[dict[str, ApiUser]]:
+    names: tuple[str, ...] = request.module.USERS
+    created = {name: await ApiUser.sign_up(server.base_url, name) for name in names}
+    yield created
+    for user in created.values():
+        await user.close()

@@ -2,16 +2,13 @@
 contributions to someone else's plan stay, by a former member. Checked in the SQLite file."""
 
 import sqlite3
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from server.settings import Settings
 from tests.support.api import PASSWORD, ApiUser
 from tests.support.automerge_docs import add_item, add_proposal, sign_off
-from tests.support.live_server import LiveServer, live_server
+from tests.support.live_server import LiveServer
 from tests.support.plan_circle import (
     create_plan,
     fetch,
@@ -22,22 +19,10 @@ from tests.support.plan_circle import (
 )
 from tests.support.wire_peer import WirePeer
 
+pytestmark = pytest.mark.accounts  # conftest: the server requires credentials
+USERS = ("person", "carer", "clinician")  # signed up by the `users` fixture
+
 REQUEST_PAYLOAD = bytes.fromhex("42000001000000020284")
-
-
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
-    async with live_server(Settings(data_dir=tmp_path), open_access=False) as running:
-        yield running
-
-
-@pytest.fixture
-async def users(server: LiveServer) -> AsyncIterator[dict[str, ApiUser]]:
-    names = ("person", "carer", "clinician")
-    created = {name: await ApiUser.sign_up(server.base_url, name) for name in names}
-    yield created
-    for user in created.values():
-        await user.close()
 
 
 def query(

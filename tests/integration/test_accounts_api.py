@@ -1,20 +1,14 @@
 """Accounts, sessions and tokens over real HTTP."""
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from server.settings import Settings
 from tests.support.api import PASSWORD, ApiUser
-from tests.support.live_server import LiveServer, live_server
+from tests.support.live_server import LiveServer
 
-
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
-    async with live_server(Settings(data_dir=tmp_path), open_access=False) as running:
-        yield running
+pytestmark = pytest.mark.accounts  # conftest: the server requires credentials
 
 
 @pytest.fixture

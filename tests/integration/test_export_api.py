@@ -1,7 +1,6 @@
 """A plan's export for its person (portability): content, history and attribution."""
 
 import base64
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -23,20 +22,8 @@ from tests.support.plan_circle import (
 )
 from tests.support.wire_peer import WirePeer
 
-
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
-    async with live_server(Settings(data_dir=tmp_path), open_access=False) as running:
-        yield running
-
-
-@pytest.fixture
-async def users(server: LiveServer) -> AsyncIterator[dict[str, ApiUser]]:
-    names = ("person", "carer", "clinician", "stranger")
-    created = {name: await ApiUser.sign_up(server.base_url, name) for name in names}
-    yield created
-    for user in created.values():
-        await user.close()
+pytestmark = pytest.mark.accounts  # conftest: the server requires credentials
+USERS = ("person", "carer", "clinician", "stranger")  # signed up by the `users` fixture
 
 
 def hashes(doc: Document) -> list[str]:

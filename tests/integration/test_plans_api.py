@@ -1,31 +1,21 @@
 """Plans, audiences, invites, members and attribution over real HTTP and real sockets."""
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 from automerge.core import SyncState
 
-from server.settings import Settings
 from tests.support.api import ApiUser
 from tests.support.automerge_docs import add_item, new_document_id, plan_document, put
-from tests.support.live_server import LiveServer, live_server
+from tests.support.live_server import LiveServer
 from tests.support.wire_peer import WirePeer
 
-
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
-    async with live_server(Settings(data_dir=tmp_path), open_access=False) as running:
-        yield running
-
-
-@pytest.fixture
-async def users(server: LiveServer) -> AsyncIterator[dict[str, ApiUser]]:
-    names = ("person", "carer", "clinician", "viewer", "stranger")
-    created = {name: await ApiUser.sign_up(server.base_url, name) for name in names}
-    yield created
-    for user in created.values():
-        await user.close()
+pytestmark = pytest.mark.accounts  # conftest: the server requires credentials
+USERS = (
+    "person",
+    "carer",
+    "clinician",
+    "viewer",
+    "stranger",
+)  # signed up by the `users` fixture
 
 
 async def _plan(person: ApiUser) -> dict[str, str]:

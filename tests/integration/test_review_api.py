@@ -2,16 +2,13 @@
 
 import sqlite3
 import time
-from collections.abc import AsyncIterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from automerge.core import SyncState
 
 from server.plans.template import plan_template
-from server.settings import Settings
 from tests.support.api import ApiUser
 from tests.support.automerge_docs import (
     new_document_id,
@@ -20,25 +17,13 @@ from tests.support.automerge_docs import (
     plan_document,
     sign_off,
 )
-from tests.support.live_server import LiveServer, live_server
+from tests.support.live_server import LiveServer
 from tests.support.wire_peer import WirePeer
 
+pytestmark = pytest.mark.accounts  # conftest: the server requires credentials
+USERS = ("person", "carer", "clinician", "stranger")  # signed up by the `users` fixture
+
 EVERYONE = [s.id for s in plan_template().sections if s.audience == "everyone"]
-
-
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
-    async with live_server(Settings(data_dir=tmp_path), open_access=False) as running:
-        yield running
-
-
-@pytest.fixture
-async def users(server: LiveServer) -> AsyncIterator[dict[str, ApiUser]]:
-    names = ("person", "carer", "clinician", "stranger")
-    created = {name: await ApiUser.sign_up(server.base_url, name) for name in names}
-    yield created
-    for user in created.values():
-        await user.close()
 
 
 def stored_reviews(server: LiveServer) -> list[tuple[str, str, str]]:

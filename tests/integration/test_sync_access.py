@@ -6,33 +6,19 @@ was stored (the SQLite file itself).
 
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from automerge.core import Document
 
-from server.settings import Settings
 from tests.support.api import ApiUser
 from tests.support.automerge_docs import new_document_id, put, read
-from tests.support.live_server import LiveServer, live_server
+from tests.support.live_server import LiveServer
 from tests.support.wire_peer import WirePeer
 
+pytestmark = pytest.mark.accounts  # conftest: the server requires credentials
+USERS = ("person", "carer", "other")  # signed up by the `users` fixture
+
 REQUEST_PAYLOAD = bytes.fromhex("42000001000000020284")
-
-
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
-    async with live_server(Settings(data_dir=tmp_path), open_access=False) as running:
-        yield running
-
-
-@pytest.fixture
-async def users(server: LiveServer) -> AsyncIterator[dict[str, ApiUser]]:
-    created = {n: await ApiUser.sign_up(server.base_url, n) for n in ("person", "carer", "other")}
-    yield created
-    for user in created.values():
-        await user.close()
 
 
 def stored(server: LiveServer, doc_id: str) -> list[tuple[str, bytes]]:

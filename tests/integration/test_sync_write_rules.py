@@ -1,14 +1,11 @@
 """The template's per-section write rules on the sync socket: refused, never stored or relayed."""
 
 import sqlite3
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from automerge.core import SyncState
 
 from server.plans.template import plan_template
-from server.settings import Settings
 from tests.support.api import ApiUser
 from tests.support.automerge_docs import (
     add_item,
@@ -17,16 +14,12 @@ from tests.support.automerge_docs import (
     object_at,
     plan_document,
 )
-from tests.support.live_server import LiveServer, live_server
+from tests.support.live_server import LiveServer
 from tests.support.wire_peer import WirePeer
 
+pytestmark = pytest.mark.accounts  # conftest: the server requires credentials
+
 EVERYONE = [s.id for s in plan_template().sections if s.audience == "everyone"]
-
-
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
-    async with live_server(Settings(data_dir=tmp_path), open_access=False) as running:
-        yield running
 
 
 def stored_by(server: LiveServer, doc_id: str) -> list[str]:
