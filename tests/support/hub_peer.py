@@ -4,12 +4,16 @@ import asyncio
 
 from automerge.core import Document, Message, SyncState
 
-from server.auth.policy import Identity
+from server.auth.attribution import ActorBindings
+from server.auth.policy import DocumentPolicy, Identity, OpenPolicy
 from server.ids import PeerId
+from server.storage.protocol import DocumentStore
+from server.sync.documents import DocumentRegistry
 from server.sync.hub import SyncHub
 from server.sync.messages import JoinMessage, RequestMessage, SyncMessage
 from server.sync.peers import Connection
-from tests.support.fakes import RecordingTransport
+from tests.support.automerge_docs import document_with
+from tests.support.fakes import GatedStore, RecordingTransport
 
 # A request's payload when the peer has nothing: what automerge-repo sends to ask for a document.
 REQUEST_PAYLOAD = bytes.fromhex("42000001000000020284")
@@ -70,3 +74,31 @@ class Peer:
         self.hub.leave(self.connection)
         self.connection.close()
         await self.sender
+
+
+def hub_on(
+    store: DocumentStore,
+    *,
+    memory_budget: int = 1 << 30,
+    policy: DocumentPolicy | None = None,
+) -> SyncHub:
+    """A hub over `store` (open access unless a policy is given), as create_app wires one."""
+    registry = DocumentRegistry(store, memory_budget=memory_budget, snapshot_every=1000)
+    return SyncHub(
+        registry,
+        policy if policy is not None else OpenPolicy(),
+        actors=ActorBindings({}),
+        server_peer_id=PeerId("server"),
+        storage_id="s1",
+    )
+
+
+async def upload_held_at_commit(hub: SyncHub, store: GatedStore, doc_id: str) -> Peer:
+    """A writer whose upload of a new document has been applied, its commit held."""
+    writer = Peer(hub, "writer", document_with({"a": "1"}))
+    assert (await writer.next_frame())["type"] == "peer"
+    await writer.send_sync(doc_id)
+    writer.apply(await writer.next_frame())  # the server asks for the changes
+    await writer.send_sync(doc_id)  # the upload
+    await asyncio.wait_for(store.append_started.wait(), 5)
+    return writer

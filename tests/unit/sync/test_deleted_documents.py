@@ -4,27 +4,14 @@ import asyncio
 
 from automerge.core import Document
 
-from server.auth.attribution import ActorBindings
-from server.auth.policy import OpenPolicy
-from server.ids import DocumentId, PeerId
+from server.ids import DocumentId
 from server.storage.memory import MemoryDocumentStore
 from server.storage.protocol import StoredDocument
 from server.sync.documents import DocumentRegistry
 from server.sync.hub import SyncHub
 from tests.support.automerge_docs import document_with, new_document_id, put, read, records_of
 from tests.support.fakes import GatedStore
-from tests.support.hub_peer import Peer
-
-
-async def held_upload(hub: SyncHub, store: GatedStore, doc_id: DocumentId) -> Peer:
-    """A writer subscribed to `doc_id` whose upload is applied and its commit held."""
-    writer = Peer(hub, "writer", document_with({"a": "1"}))
-    assert (await writer.next_frame())["type"] == "peer"
-    await writer.send_sync(doc_id)
-    writer.apply(await writer.next_frame())  # the server asks for the changes
-    await writer.send_sync(doc_id)
-    await asyncio.wait_for(store.append_started.wait(), 5)
-    return writer
+from tests.support.hub_peer import hub_on, upload_held_at_commit
 
 
 async def test_a_deleted_document_leaves_memory_and_its_commit_in_flight_finishes_first(
@@ -32,7 +19,7 @@ async def test_a_deleted_document_leaves_memory_and_its_commit_in_flight_finishe
 ) -> None:
     hub, store = gated
     doc_id = new_document_id()
-    writer = await held_upload(hub, store, doc_id)
+    writer = await upload_held_at_commit(hub, store, doc_id)
     state = hub.documents.peek(doc_id)
     assert state is not None
 
@@ -65,16 +52,10 @@ class SnapshotRecordingStore(GatedStore):
 async def test_a_dropped_document_is_never_snapshotted() -> None:
     store = SnapshotRecordingStore()
     store.gate.set()
-    registry = DocumentRegistry(store, memory_budget=1 << 30, snapshot_every=1000)
-    hub = SyncHub(
-        registry,
-        OpenPolicy(),
-        actors=ActorBindings({}),
-        server_peer_id=PeerId("server"),
-        storage_id="s1",
-    )
+    hub = hub_on(store)
+    registry = hub.documents
     doc_id = new_document_id()
-    writer = await held_upload(hub, store, doc_id)
+    writer = await upload_held_at_commit(hub, store, doc_id)
     await registry.drain()
     state = registry.peek(doc_id)
     assert state is not None
@@ -124,7 +105,7 @@ async def test_a_copy_waits_for_the_commit_and_holds_what_was_just_received(
 ) -> None:
     hub, store = gated
     doc_id = new_document_id()
-    writer = await held_upload(hub, store, doc_id)
+    writer = await upload_held_at_commit(hub, store, doc_id)
 
     copying = asyncio.create_task(hub.document_copy(doc_id))
     asyncio.get_running_loop().call_soon(store.gate.set)  # after the copy's first step

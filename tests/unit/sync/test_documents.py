@@ -4,16 +4,14 @@ import asyncio
 
 from automerge.core import SyncState
 
-from server.auth.attribution import ActorBindings
-from server.auth.policy import Access, Grant, Identity, OpenPolicy
-from server.ids import DocumentId, PeerId
+from server.auth.policy import Access, Grant, Identity
+from server.ids import DocumentId
 from server.storage.memory import MemoryDocumentStore
-from server.sync.documents import DocumentRegistry
 from server.sync.hub import SyncHub
 from server.sync.messages import SyncMessage
 from tests.support.automerge_docs import document_with, new_document_id, put
 from tests.support.fakes import GatedStore
-from tests.support.hub_peer import Peer
+from tests.support.hub_peer import Peer, hub_on, upload_held_at_commit
 
 
 def advertised_heads(data: bytes) -> list[bytes]:
@@ -21,17 +19,6 @@ def advertised_heads(data: bytes) -> list[bytes]:
     count = data[1]
     assert count < 0x80
     return sorted(data[2 + 32 * i : 2 + 32 * (i + 1)] for i in range(count))
-
-
-async def upload_held_at_commit(hub: SyncHub, store: GatedStore, doc_id: str) -> Peer:
-    """A writer whose upload of a new document has been applied, its commit held."""
-    writer = Peer(hub, "writer", document_with({"a": "1"}))
-    assert (await writer.next_frame())["type"] == "peer"
-    await writer.send_sync(doc_id)
-    writer.apply(await writer.next_frame())  # the server asks for the changes
-    await writer.send_sync(doc_id)  # the upload
-    await asyncio.wait_for(store.append_started.wait(), 5)
-    return writer
 
 
 async def test_no_reply_advertises_a_change_before_it_is_committed(
@@ -76,14 +63,8 @@ async def test_a_peer_told_unavailable_gets_the_document_when_it_appears(
 
 async def test_an_idle_document_is_evicted_and_reloaded_with_the_same_heads() -> None:
     store = MemoryDocumentStore()
-    registry = DocumentRegistry(store, memory_budget=0, snapshot_every=1000)
-    hub = SyncHub(
-        registry,
-        OpenPolicy(),
-        actors=ActorBindings({}),
-        server_peer_id=PeerId("server"),
-        storage_id="s1",
-    )
+    hub = hub_on(store, memory_budget=0)
+    registry = hub.documents
     doc_id = new_document_id()
     writer = Peer(hub, "writer", document_with({"a": "1"}))
     await writer.next_frame()
@@ -102,14 +83,8 @@ async def test_an_idle_document_is_evicted_and_reloaded_with_the_same_heads() ->
 
 async def test_a_document_in_use_is_never_evicted() -> None:
     store = MemoryDocumentStore()
-    registry = DocumentRegistry(store, memory_budget=0, snapshot_every=1000)
-    hub = SyncHub(
-        registry,
-        OpenPolicy(),
-        actors=ActorBindings({}),
-        server_peer_id=PeerId("server"),
-        storage_id="s1",
-    )
+    hub = hub_on(store, memory_budget=0)
+    registry = hub.documents
     doc_id = new_document_id()
     reader = Peer(hub, "reader", document_with({"a": "1"}))
     await reader.next_frame()
@@ -198,10 +173,8 @@ async def test_a_member_revoked_while_its_message_waits_is_not_served() -> None:
     store = GatedStore()
     policy = SwitchablePolicy()
     policy.grants["alice"] = Grant(Access.WRITE, "carer")
-    registry = DocumentRegistry(store, memory_budget=1 << 30, snapshot_every=1000)
-    hub = SyncHub(
-        registry, policy, actors=ActorBindings({}), server_peer_id=PeerId("server"), storage_id="s"
-    )
+    hub = hub_on(store, policy=policy)
+    registry = hub.documents
     doc_id = new_document_id()
     alice = Peer(hub, "alice", document_with({"a": "1"}), account="alice")
     await alice.next_frame()
