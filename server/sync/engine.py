@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 from automerge.core import ROOT, Document, Message, ObjType, ScalarType, SyncState
 
-from server.sync import patches
+from server.sync import leb128, patches
 from server.sync.patches import ObjectRef, Touch
 
 _SYNC_V1 = 0x42
@@ -71,29 +71,18 @@ def carries_changes(data: bytes) -> bool:
     try:
         pos = 1
         for _ in range(2):  # heads, then need: a count and that many 32-byte hashes
-            count, pos = _leb128(data, pos)
+            count, pos = leb128.decode(data, pos)
             pos += 32 * count
-        haves, pos = _leb128(data, pos)
+        haves, pos = leb128.decode(data, pos)
         for _ in range(haves):
-            last_sync, pos = _leb128(data, pos)
+            last_sync, pos = leb128.decode(data, pos)
             pos += 32 * last_sync
-            bloom, pos = _leb128(data, pos)
+            bloom, pos = leb128.decode(data, pos)
             pos += bloom
-        changes, _ = _leb128(data, pos)
+        changes, _ = leb128.decode(data, pos)
     except IndexError:
         return False
     return changes > 0
-
-
-def _leb128(data: bytes, pos: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, pos
-        shift += 7
 
 
 class LiveDocument:
@@ -281,20 +270,6 @@ class LiveDocument:
             todo.append((obj, child))
             return child
         return _json_scalar(value[0], value[1])
-
-
-def object_counter(ref: ObjectRef) -> int:
-    """The counter of the operation that created an object (its id is `counter@actor`).
-
-    The change holding that operation is the actor's change with start_op <= counter <= max_op.
-    """
-    if not ref.actor:
-        return 0
-    # ExId bytes: tag, actor length, actor, actor index, counter (LEB128s; patches.py).
-    _, pos = _leb128(ref.id, 1)
-    _, pos = _leb128(ref.id, pos + len(ref.actor))
-    counter, _ = _leb128(ref.id, pos)
-    return counter
 
 
 def _json_scalar(kind: object, value: object) -> object:

@@ -11,6 +11,8 @@ import re
 
 import msgspec
 
+from server.sync import leb128
+
 _OBJ = r'(?:Root|Id\((\d+), ActorID\("([0-9a-f]*)"\), (\d+)\))'
 _STR = r'"((?:[^"\\]|\\.)*)"'
 _HEAD = re.compile(r"Patch \{ obj: " + _OBJ + r", path: \[")
@@ -97,7 +99,7 @@ def object_ref(raw: bytes) -> ObjectRef:
     """The creator of an object id in the binding's byte form (see `_object`)."""
     if raw == ROOT_ID:
         return ROOT_REF
-    length, start = _read_leb128(raw, 1)
+    length, start = leb128.decode(raw, 1)
     return ObjectRef(raw, raw[start : start + length])
 
 
@@ -108,35 +110,12 @@ def _object(counter: str | None, actor: str | None, index: str | None) -> Object
     # ExId::to_bytes: tag 0x10, actor length, actor, actor index, counter (LEB128s).
     raw = (
         b"\x10"
-        + _leb128(len(actor_bytes))
+        + leb128.encode(len(actor_bytes))
         + actor_bytes
-        + _leb128(int(index))
-        + _leb128(int(counter))
+        + leb128.encode(int(index))
+        + leb128.encode(int(counter))
     )
     return ObjectRef(raw, actor_bytes)
-
-
-def _leb128(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def _read_leb128(data: bytes, pos: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, pos
-        shift += 7
 
 
 def _unescape(text: str) -> str:
@@ -146,3 +125,17 @@ def _unescape(text: str) -> str:
         lambda m: chr(int(m.group(2), 16)) if m.group(2) else _ESCAPES.get(m.group(1), "\ufffd"),
         text,
     )
+
+
+def object_counter(ref: ObjectRef) -> int:
+    """The counter of the operation that created an object (its id is `counter@actor`).
+
+    The change holding that operation is the actor's change with start_op <= counter <= max_op.
+    """
+    if not ref.actor:
+        return 0
+    # The layout written by object_ref: tag, actor length, actor, actor index, counter.
+    _, pos = leb128.decode(ref.id, 1)
+    _, pos = leb128.decode(ref.id, pos + len(ref.actor))
+    counter, _ = leb128.decode(ref.id, pos)
+    return counter
