@@ -1,13 +1,12 @@
 """Accounts, sign-in sessions and device tokens: the rules, on the AccountRecords port."""
 
-import time
 import uuid
-from datetime import UTC, datetime
 
 from server.auth.credentials import hash_password, new_secret, secret_hash, verify_password
 from server.auth.models import Account, AccountCreate, TokenCreate, TokenCreated
 from server.auth.policy import AccessEvents, Identity
 from server.auth.throttle import SignInThrottle
+from server.clock import now_ms, utc
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from server.storage.records import AccountRecords, AccountRow, CredentialRow
 
@@ -16,10 +15,6 @@ MAX_TOKEN_DAYS = 3650
 _DAY_MS = 24 * 3600 * 1000
 MIN_PASSWORD = 8
 MAX_FIELD = 200
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def _public(row: AccountRow) -> Account:
@@ -47,7 +42,7 @@ class AccountService:
             display_name=name,
             password_hash=await hash_password(data.password),
         )
-        if not await self._records.create_account(row, _now_ms()):
+        if not await self._records.create_account(row, now_ms()):
             raise Conflict("an account with this email exists")
         return _public(row)
 
@@ -60,7 +55,7 @@ class AccountService:
             raise Unauthenticated("wrong email or password")
         self._throttle.succeeded(email)
         secret = new_secret("sps")
-        now = _now_ms()
+        now = now_ms()
         session = CredentialRow(
             id=str(uuid.uuid4()),
             account_id=row.id,
@@ -92,7 +87,7 @@ class AccountService:
 
     async def identify(self, secret: str) -> Identity | None:
         """The identity behind a session cookie or device token, if it is live."""
-        credential = await self._records.credential(secret_hash(secret), _now_ms())
+        credential = await self._records.credential(secret_hash(secret), now_ms())
         if credential is None:
             return None
         return Identity(account_id=credential.account_id, credential_id=credential.id)
@@ -110,7 +105,7 @@ class AccountService:
             raise InvalidInput(f"expiresInDays must be between 1 and {MAX_TOKEN_DAYS}")
         if not 0 < len(data.label) <= MAX_FIELD:
             raise InvalidInput("a label of 1 to 200 characters is needed")
-        now = _now_ms()
+        now = now_ms()
         expires = None if days is None else now + days * _DAY_MS
         token = CredentialRow(
             id=str(uuid.uuid4()),
@@ -120,10 +115,10 @@ class AccountService:
         )
         secret = new_secret("spt")
         await self._records.create_credential(token, secret_hash(secret), data.label, now)
-        expires_at = None if expires is None else datetime.fromtimestamp(expires / 1000, UTC)
+        expires_at = None if expires is None else utc(expires)
         return TokenCreated(id=token.id, token=secret, expires_at=expires_at)
 
     async def revoke_token(self, identity: Identity, token_id: str) -> None:
-        if not await self._records.revoke_token(token_id, identity.account_id or "", _now_ms()):
+        if not await self._records.revoke_token(token_id, identity.account_id or "", now_ms()):
             raise NotFound("no such token")
         self._events.credential_revoked(token_id)

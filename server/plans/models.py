@@ -4,6 +4,9 @@ from datetime import datetime
 
 import msgspec
 
+from server.clock import utc
+from server.storage.records import ChangeRow
+
 
 class PlanCreate(msgspec.Struct, kw_only=True, rename="camel"):
     document_id: str
@@ -66,3 +69,17 @@ class Change(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
     change_time: datetime
     """The change's own timestamp: the author's device clock, not verified."""
     received_at: datetime
+
+    @classmethod
+    def of(cls, row: ChangeRow) -> "Change":
+        return cls(
+            hash=row.hash.hex(),
+            document_id=row.document_id,
+            actor_id=row.actor.hex(),
+            seq=row.seq,
+            user_id=row.account_id,
+            display_name=row.display_name,
+            role=row.role,
+            change_time=utc(row.change_time_ms),
+            received_at=utc(row.received_at_ms),
+        )

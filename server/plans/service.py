@@ -4,12 +4,11 @@ Every access change is pushed to the sync side at once (AccessEvents): a registe
 reaches the peers that already asked for it; a revoked member's connections lose the plan.
 """
 
-import time
 import uuid
-from datetime import UTC, datetime
 
 from server.auth.credentials import new_code, secret_hash
 from server.auth.policy import AccessEvents, Identity
+from server.clock import now_ms, utc
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.ids import DocumentId, parse_document_id
 from server.plans.access import CARER_PREFIX, PlanPolicy, can_read, is_audience
@@ -30,14 +29,6 @@ from server.storage.records import DocumentRow, PlanRecords, PlanRow
 INVITE_DAYS = 7
 INVITE_ROLES = ("carer", "clinician", "viewer")
 MAX_TITLE = 200
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def _time(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, UTC)
 
 
 def _document_id(text: str) -> DocumentId:
@@ -79,7 +70,7 @@ class PlanService:
             title=title,
             document_id=document_id,
         )
-        if not await self._records.create_plan(plan, _now_ms()):
+        if not await self._records.create_plan(plan, now_ms()):
             raise Conflict("this document is already registered")
         self._policy.registered(
             DocumentRow(document_id=document_id, plan_id=plan.id, audience="everyone")
@@ -111,9 +102,7 @@ class PlanService:
             if await self._records.role_of(plan_id, carer) != "carer":
                 raise InvalidInput("that user is not a carer in this plan")
         document = DocumentRow(document_id=document_id, plan_id=plan_id, audience=data.audience)
-        if not await self._records.register_document(
-            document, identity.account_id or "", _now_ms()
-        ):
+        if not await self._records.register_document(document, identity.account_id or "", now_ms()):
             raise Conflict("this document is already registered")
         self._policy.registered(document)
         await self._events.document_registered(document_id)
@@ -124,16 +113,16 @@ class PlanService:
         if data.role not in INVITE_ROLES:
             raise InvalidInput('role must be "carer", "clinician" or "viewer"')
         code = new_code()
-        now = _now_ms()
+        now = now_ms()
         expires = now + INVITE_DAYS * 24 * 3600 * 1000
         await self._records.create_invite(
             _invite_hash(code), plan_id, data.role, identity.account_id or "", now, expires
         )
-        return Invite(code=code, role=data.role, expires_at=_time(expires))
+        return Invite(code=code, role=data.role, expires_at=utc(expires))
 
     async def accept_invite(self, identity: Identity, code: str) -> InviteAccepted:
         accepted = await self._records.accept_invite(
-            _invite_hash(code), identity.account_id or "", _now_ms()
+            _invite_hash(code), identity.account_id or "", now_ms()
         )
         if accepted is None:
             raise NotFound("unknown, used or expired invite")
@@ -153,7 +142,7 @@ class PlanService:
     async def revoke_member(self, identity: Identity, plan_id: str, user_id: str) -> None:
         await self._person_only(identity, plan_id)
         if not await self._records.revoke_member(
-            plan_id, user_id, identity.account_id or "", _now_ms()
+            plan_id, user_id, identity.account_id or "", now_ms()
         ):
             raise NotFound("no such member (the person cannot be removed)")
         self._policy.role_changed(plan_id, user_id)
@@ -181,32 +170,17 @@ class PlanService:
 
     async def changes(self, identity: Identity, plan_id: str) -> list[Change]:
         rows = await self._records.changes(await self._readable_documents(identity, plan_id))
+        return [Change.of(r) for r in rows]
+
+    async def contributors(self, identity: Identity, plan_id: str) -> list[Contributor]:
+        """Who each Automerge actor is: the account that delivered its first change."""
+        documents = await self._readable_documents(identity, plan_id)
         return [
-            Change(
-                hash=r.hash.hex(),
-                document_id=r.document_id,
+            Contributor(
                 actor_id=r.actor.hex(),
-                seq=r.seq,
                 user_id=r.account_id,
                 display_name=r.display_name,
                 role=r.role,
-                change_time=_time(r.change_time_ms),
-                received_at=_time(r.received_at_ms),
             )
-            for r in rows
+            for r in await self._records.first_changes_by_actor(documents)
         ]
-
-    async def contributors(self, identity: Identity, plan_id: str) -> list[Contributor]:
-        rows = await self._records.changes(await self._readable_documents(identity, plan_id))
-        seen: dict[bytes, Contributor] = {}
-        for r in rows:
-            seen.setdefault(
-                r.actor,
-                Contributor(
-                    actor_id=r.actor.hex(),
-                    user_id=r.account_id,
-                    display_name=r.display_name,
-                    role=r.role,
-                ),
-            )
-        return list(seen.values())

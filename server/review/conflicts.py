@@ -5,9 +5,9 @@ every version started from (docs/decisions.md, 17). Versions are shown in the or
 changes were stored.
 """
 
-from datetime import UTC, datetime
 from typing import NamedTuple
 
+from server.clock import utc
 from server.plans.template import section
 from server.review.graph import ChangeGraph
 from server.review.models import Conflict, Text, Version
@@ -23,10 +23,6 @@ class Write(NamedTuple):
     edited: bool
     removed: bool
     after: ItemState | None
-
-
-def time_of(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, UTC)
 
 
 def title_of(section_id: str) -> str:
@@ -79,7 +75,7 @@ def _version(write: Write) -> Version:
         role=row.role,
         text=text_of(write.after),
         removed=write.after is None or write.after.removed,
-        change_time=time_of(row.change_time_ms),
-        received_at=time_of(row.received_at_ms),
+        change_time=utc(row.change_time_ms),
+        received_at=utc(row.received_at_ms),
         hash=row.hash.hex(),
     )

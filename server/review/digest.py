@@ -8,7 +8,8 @@ deps and at [its hash] (`PlanReader.effects`). Conflicts: conflicts.py.
 
 from typing import NamedTuple
 
-from server.review.conflicts import Write, conflict, text_of, time_of, title_of
+from server.clock import utc
+from server.review.conflicts import Write, conflict, text_of, title_of
 from server.review.graph import ChangeGraph
 from server.review.models import Conflict, Entry, EntryKind, PersonChanges
 from server.review.plan_state import Effect, ItemState, PlanReader, ProposalState, State
@@ -179,8 +180,8 @@ class _Builder:
                 item_id=subject.id,
                 before=text_of(before),
                 after=text_of(after),
-                change_time=time_of(row.change_time_ms),
-                received_at=time_of(row.received_at_ms),
+                change_time=utc(row.change_time_ms),
+                received_at=utc(row.received_at_ms),
                 hash=row.hash.hex(),
             )
         )

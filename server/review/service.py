@@ -6,11 +6,11 @@ row. Reading Automerge documents is CPU work, done in a worker thread.
 """
 
 import asyncio
-from datetime import UTC, datetime
 
 import msgspec
 
 from server.auth.policy import Identity
+from server.clock import utc
 from server.errors import NotFound
 from server.ids import DocumentId
 from server.plans.access import can_read
@@ -33,10 +33,6 @@ class _Plan(msgspec.Struct, frozen=True):
     rows: list[ChangeRow]
 
 
-def _time(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, UTC)
-
-
 def _review(row: ReviewRow, reviewer_name: str | None) -> Review:
     return Review(
         id=row.id,
@@ -45,8 +41,8 @@ def _review(row: ReviewRow, reviewer_name: str | None) -> Review:
         reviewer_name=reviewer_name,
         note=row.note,
         next_review=row.next_review,
-        reviewed_at=_time(row.reviewed_at_ms),
-        received_at=_time(row.received_at_ms),
+        reviewed_at=utc(row.reviewed_at_ms),
+        received_at=utc(row.received_at_ms),
         heads=row.heads,
     )
 

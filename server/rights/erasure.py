@@ -8,11 +8,10 @@ does; their changes there stay, attributed to a former member (docs/decisions.md
 the account's sessions and tokens are deleted and their sockets closed.
 """
 
-import time
-
 from server.auth.attribution import ActorBindings
 from server.auth.policy import AccessEvents, Identity
 from server.auth.service import AccountService
+from server.clock import now_ms
 from server.errors import Unauthenticated
 from server.ids import DocumentId
 from server.plans.access import PlanPolicy
@@ -49,7 +48,7 @@ class AccountErasure:
         self._policy.deleting(documents)
         try:
             await self._events.documents_deleted(_ids(documents))
-            erased = await self._records.erase_account(account_id, int(time.time() * 1000))
+            erased = await self._records.erase_account(account_id, now_ms())
         finally:
             self._policy.deleted(documents)
         if erased is None:

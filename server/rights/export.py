@@ -7,40 +7,21 @@ first, once durable; storage otherwise); the change rows are the ones in the cop
 """
 
 import base64
-import time
-from datetime import UTC, datetime
 
 from server.auth.policy import Identity
+from server.clock import now_ms, utc
 from server.errors import Forbidden, NotFound
 from server.ids import DocumentId
 from server.plans.access import can_read
-from server.plans.models import Member
+from server.plans.models import Change, Member
 from server.rights.models import (
     EXPORT_FORMAT,
-    ExportedChange,
     ExportedDocument,
     ExportedPlan,
     PlanExport,
 )
 from server.rights.ports import DocumentCopies
-from server.storage.records import AuditEntry, ChangeRow, DocumentRow, PlanRecords
-
-
-def _time(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, UTC)
-
-
-def _change(row: ChangeRow) -> ExportedChange:
-    return ExportedChange(
-        hash=row.hash.hex(),
-        actor_id=row.actor.hex(),
-        seq=row.seq,
-        user_id=row.account_id,
-        display_name=row.display_name,
-        role=row.role,
-        change_time=_time(row.change_time_ms),
-        received_at=_time(row.received_at_ms),
-    )
+from server.storage.records import AuditEntry, DocumentRow, PlanRecords
 
 
 class ExportService:
@@ -69,7 +50,7 @@ class ExportService:
             Member(user_id=m.account_id, display_name=m.display_name, role=m.role)
             for m in await self._records.members(plan_id)
         ]
-        now_ms = int(time.time() * 1000)
+        at = now_ms()
         await self._records.audit(
             AuditEntry(
                 plan_id=plan_id,
@@ -77,11 +58,11 @@ class ExportService:
                 action="export",
                 detail=f"documents={len(documents)}",
             ),
-            now_ms,
+            at,
         )
         return PlanExport(
             format=EXPORT_FORMAT,
-            exported_at=_time(now_ms),
+            exported_at=utc(at),
             plan=ExportedPlan(id=plan.id, title=plan.title),
             members=members,
             documents=documents,
@@ -108,5 +89,5 @@ class ExportService:
             heads=[h.hex() for h in copy.heads],
             content=copy.to_json(),
             automerge=base64.b64encode(copy.save()).decode("ascii"),
-            changes=[_change(r) for r in rows if r.hash in in_copy],
+            changes=[Change.of(r) for r in rows if r.hash in in_copy],
         )

@@ -5,7 +5,7 @@ from typing import Any
 
 import msgspec
 
-from server.plans.models import Member
+from server.plans.models import Change, Member
 
 EXPORT_FORMAT = "safety-plan-export/1"
 
@@ -13,21 +13,6 @@ EXPORT_FORMAT = "safety-plan-export/1"
 class ExportedPlan(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
     id: str
     title: str
-
-
-class ExportedChange(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
-    hash: str
-    actor_id: str
-    seq: int
-    user_id: str | None
-    """The account whose connection delivered the change (kept after it was deleted)."""
-    display_name: str | None
-    """None once that account was deleted: a former member."""
-    role: str | None
-    """The account's role in the plan when the change arrived."""
-    change_time: datetime
-    """The change's own timestamp: the author's device clock, not verified."""
-    received_at: datetime
 
 
 class ExportedDocument(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
@@ -40,7 +25,7 @@ class ExportedDocument(msgspec.Struct, kw_only=True, rename="camel", frozen=True
     automerge: str | None
     """Base64 of the document's full Automerge save(): its whole history, loadable by any
     Automerge implementation."""
-    changes: list[ExportedChange]
+    changes: list[Change]
     """Every change in `automerge`, oldest first, with who sent it."""
 
 

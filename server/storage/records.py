@@ -143,6 +143,10 @@ class PlanRecords(Protocol):
         """Every logged change of these documents, oldest first, with who sent it."""
         ...
 
+    async def first_changes_by_actor(self, document_ids: list[str]) -> list[ChangeRow]:
+        """Each actor's first logged change in these documents: who the actor is."""
+        ...
+
     async def audit(self, entry: AuditEntry, now_ms: int) -> None: ...
 
 

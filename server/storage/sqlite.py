@@ -10,7 +10,6 @@ per batch, not per change. Feature records (sqlite_records.py) share the same da
 import asyncio
 import logging
 import sqlite3
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any, TypeVar
 import aiosqlite
 import msgspec
 
+from server.clock import now_ms
 from server.errors import StorageError
 from server.ids import DocumentId
 from server.storage.protocol import ChangeRecord, LoggedChange, StoredDocument
@@ -234,7 +234,7 @@ class SqliteDocumentStore:
         return await self._db.insert_many([(_INSERT_CHANGE, rows), (_BIND_ACTOR, bindings)])
 
     async def save_snapshot(self, document_id: DocumentId, data: bytes, log_position: int) -> None:
-        now = int(time.time() * 1000)
+        now = now_ms()
 
         async def write(db: aiosqlite.Connection) -> None:
             await db.execute(_UPSERT_SNAPSHOT, (document_id, data, log_position, now))

@@ -355,16 +355,27 @@ class SqliteRecords:
         return await self._db.transact(work)
 
     async def changes(self, document_ids: list[str]) -> list[ChangeRow]:
+        return await self._change_rows("c.doc_id IN ({marks})", document_ids)
+
+    async def first_changes_by_actor(self, document_ids: list[str]) -> list[ChangeRow]:
+        return await self._change_rows(
+            "c.log_id IN (SELECT MIN(log_id) FROM changes WHERE doc_id IN ({marks})"
+            " GROUP BY actor)",
+            document_ids,
+        )
+
+    async def _change_rows(self, where: str, document_ids: list[str]) -> list[ChangeRow]:
         if not document_ids:
             return []
         marks = ",".join("?" * len(document_ids))
-        # The f-string below adds only "?" marks; every value is a parameter. A deleted
-        # account (a former member) keeps its id on its changes, and has no name.
+        # `where` is one of the constant conditions above; the f-string adds only "?" marks
+        # and every value is a parameter. A deleted account (a former member) keeps its id
+        # on its changes, and has no name.
         rows = await self._db.fetch(
             "SELECT c.hash, c.doc_id, c.actor, c.seq, c.account_id, a.display_name, c.role,"  # noqa: S608
             " c.change_time_ms, c.received_at_ms FROM changes c"
             " LEFT JOIN accounts a ON a.id = c.account_id AND a.deleted_at_ms IS NULL"
-            f" WHERE c.doc_id IN ({marks}) ORDER BY c.log_id",
+            f" WHERE {where.format(marks=marks)} ORDER BY c.log_id",
             document_ids,
         )
         return [

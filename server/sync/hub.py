@@ -10,11 +10,11 @@ the moment the document is registered or access is granted.
 """
 
 import logging
-import time
 from collections import OrderedDict
 
 from server.auth.attribution import ActorBindings
 from server.auth.policy import Access, DocumentPolicy, Grant
+from server.clock import now_ms
 from server.errors import ProtocolError
 from server.ids import DocumentId, PeerId, parse_document_id
 from server.plans import write_rules
@@ -308,7 +308,7 @@ class SyncHub:
     def _records(
         self, connection: Connection, grant: Grant, changes: list[ReceivedChange]
     ) -> list[ChangeRecord]:
-        received_at = int(time.time() * 1000)
+        received_at = now_ms()
         return [
             ChangeRecord(
                 hash=c.hash,

@@ -160,18 +160,23 @@ async def test_changes_are_attributed_to_the_verified_account(
     await carer_peer.receive_until(doc_id, lambda d: d.get_heads() != [], request=True)
     add_item(carer_peer.doc(doc_id), "safer", "a walk together")  # carers write this section
     await carer_peer.sync(doc_id)
+    add_item(carer_peer.doc(doc_id), "safer", "a call on Sundays")
+    await carer_peer.sync(doc_id)
     changes = await person.ok("GET", f"/api/plans/{plan['id']}/changes")
     contributors = await carer.ok("GET", f"/api/plans/{plan['id']}/contributors")
 
     assert [(c["displayName"], c["role"], c["seq"]) for c in changes] == [
         ("person", "person", 1),
         ("carer", "carer", 1),
+        ("carer", "carer", 2),
     ]
     assert changes[0]["actorId"] == person_peer.doc(doc_id).get_actor().hex()
-    assert {(c["userId"], c["role"]) for c in contributors} == {
-        (person.id, "person"),
-        (carer.id, "carer"),
-    }
+    assert sorted((c["actorId"], c["userId"], c["role"]) for c in contributors) == sorted(
+        [
+            (person_peer.doc(doc_id).get_actor().hex(), person.id, "person"),
+            (carer_peer.doc(doc_id).get_actor().hex(), carer.id, "carer"),
+        ]
+    )
     await person_peer.close()
     await carer_peer.close()
 

@@ -392,24 +392,11 @@ export interface components {
             sectionId: string;
             sectionTitle: string;
         };
-        /** ExportedChange */
-        ExportedChange: {
-            actorId: string;
-            /** Format: date-time */
-            changeTime: string;
-            displayName: string | null;
-            hash: string;
-            /** Format: date-time */
-            receivedAt: string;
-            role: string | null;
-            seq: number;
-            userId: string | null;
-        };
         /** ExportedDocument */
         ExportedDocument: {
             audience: string;
             automerge: string | null;
-            changes: components["schemas"]["ExportedChange"][];
+            changes: components["schemas"]["Change"][];
             content: {
                 [key: string]: unknown;
             } | null;
