@@ -32,7 +32,7 @@ export function combine(connected: boolean, saved: boolean[]): SyncState {
 /** Watches a set of document handles and reports the status of all of them. */
 export class SyncMonitor extends EventTarget {
   private readonly stops: (() => void)[] = []
-  status: SyncStatus = { state: "offline", lastSynced: undefined }
+  status: SyncStatus
 
   constructor(
     private readonly repo: Repo,
@@ -42,20 +42,15 @@ export class SyncMonitor extends EventTarget {
     private readonly handles: DocHandle<unknown>[]
   ) {
     super()
+    this.status = { state: "offline", lastSynced: store.lastSynced(key) }
     const update = () => this.update()
     server.addEventListener("change", update)
     this.stops.push(() => server.removeEventListener("change", update))
     for (const handle of handles) {
-      const remember = ({ storageId, heads, timestamp }: RemoteHeads) => {
-        if (storageId === this.serverStorageId()) {
-          store.setServerHeads(handle.documentId, { heads, at: timestamp })
-        }
-        this.update()
-      }
-      handle.on("remote-heads", remember)
+      handle.on("remote-heads", update)
       handle.on("heads-changed", update)
       this.stops.push(() => {
-        handle.off("remote-heads", remember)
+        handle.off("remote-heads", update)
         handle.off("heads-changed", update)
       })
     }
@@ -67,37 +62,42 @@ export class SyncMonitor extends EventTarget {
     return peer === undefined ? undefined : this.repo.getStorageIdOfPeer(peer)
   }
 
+  /** The server's last heads for a document: live while connected, else remembered. */
+  private serverHeads(
+    handle: DocHandle<unknown>,
+    server: StorageId | undefined
+  ) {
+    const live = server === undefined ? undefined : handle.getSyncInfo(server)
+    const known = this.store.serverHeads(handle.documentId)
+    if (live === undefined) return known?.heads ?? []
+    if (known?.at !== live.lastSyncTimestamp) {
+      this.store.setServerHeads(handle.documentId, {
+        heads: live.lastHeads,
+        at: live.lastSyncTimestamp,
+      })
+    }
+    return live.lastHeads
+  }
+
   private update(): void {
     const server = this.serverStorageId()
-    const saved = this.handles.map((handle) => {
-      const live = server === undefined ? undefined : handle.getSyncInfo(server)
-      if (live !== undefined) {
-        this.store.setServerHeads(handle.documentId, {
-          heads: live.lastHeads,
-          at: live.lastSyncTimestamp,
-        })
-      }
-      const known = this.store.serverHeads(handle.documentId)
-      return (
-        !handle.isReady() || includesAll(known?.heads ?? [], handle.heads())
-      )
-    })
+    const saved = this.handles.map(
+      (handle) =>
+        !handle.isReady() ||
+        includesAll(this.serverHeads(handle, server), handle.heads())
+    )
     const state = combine(this.server.connected, saved)
+    if (state === this.status.state) return
     // "Last synced" is the last moment everything was known to be on the
-    // server: now while saved, or the moment a saved connection ended.
+    // server: when it became so, and again when that ended.
     if (state === "saved" || this.status.state === "saved") {
       this.store.setLastSynced(this.key, Date.now())
     }
-    const lastSynced = this.store.lastSynced(this.key)
-    if (state !== this.status.state || lastSynced !== this.status.lastSynced) {
-      this.status = { state, lastSynced }
-      this.dispatchEvent(new Event("change"))
-    }
+    this.status = { state, lastSynced: this.store.lastSynced(this.key) }
+    this.dispatchEvent(new Event("change"))
   }
 
   close(): void {
     for (const stop of this.stops) stop()
   }
 }
-
-type RemoteHeads = { storageId: string; heads: string[]; timestamp: number }

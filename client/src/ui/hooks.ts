@@ -73,3 +73,19 @@ export function useOnline(): boolean {
   }, [])
   return online
 }
+
+/** The current heads of all `handles`, as one string that changes when any of them does. */
+export function useHeads(handles: DocHandle<unknown>[]): string {
+  const read = () =>
+    handles.map((h) => (h.isReady() ? h.heads().join(",") : "")).join(";")
+  const [heads, setHeads] = useState(read)
+  useEffect(() => {
+    const update = () => setHeads(read())
+    update()
+    for (const h of handles) h.on("heads-changed", update)
+    return () => {
+      for (const h of handles) h.off("heads-changed", update)
+    }
+  }, [handles])
+  return heads
+}

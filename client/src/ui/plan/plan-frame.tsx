@@ -62,10 +62,13 @@ export function SyncBadge({
       >
         <span class="dot" aria-hidden="true" />
         {label(status.state, online)}
-        {status.lastSynced !== undefined ? (
-          <span class="muted"> · synced {formatSynced(status.lastSynced)}</span>
+        {status.state === "saved" ? null : status.lastSynced !== undefined ? (
+          <span class="muted">
+            {" "}
+            · last synced {formatSynced(status.lastSynced)}
+          </span>
         ) : (
-          <span class="muted"> · Not synced yet</span>
+          <span class="muted"> · not synced yet</span>
         )}
       </p>
     </>

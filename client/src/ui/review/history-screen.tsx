@@ -1,12 +1,12 @@
 /** Past versions of the plan (at any review, or after any moment) and the timeline. */
-import { useEffect, useState } from "preact/hooks"
+import { useEffect, useMemo, useState } from "preact/hooks"
 import { type ChangeRecord, reviewApi } from "../../api/review"
 import { type PlanDoc, reviews } from "../../docs/plan"
 import { type Role, sections } from "../../docs/template"
 import type { Session } from "../../plans/session"
 import { formatTime, roleName } from "../format"
 import { explain } from "../home"
-import { useDoc } from "../hooks"
+import { useDoc, useHeads } from "../hooks"
 import { PlanFrame } from "../plan/plan-frame"
 import { SectionView } from "../plan/section-view"
 import type { LoadedPlan } from "../plan/use-plan"
@@ -62,12 +62,25 @@ function PastVersion({
   plan: LoadedPlan
   moment: Moment
 }) {
-  const views = plan.open.documents.map((d) => {
-    const hashes = moment.heads[d.handle.documentId]
-    const doc =
-      d.handle.isReady() && hashes ? viewAt(d.handle.doc(), hashes) : undefined
-    return { d, doc }
-  })
+  // Decoding every change to find the heads is the costly part: once per moment
+  // (and again only if a document moved, e.g. a missing change arrived: heads).
+  const handles = useMemo(
+    () => plan.open.documents.map((d) => d.handle),
+    [plan.open]
+  )
+  const heads = useHeads(handles)
+  const views = useMemo(
+    () =>
+      plan.open.documents.map((d) => {
+        const hashes = moment.heads[d.handle.documentId]
+        const doc =
+          d.handle.isReady() && hashes
+            ? viewAt(d.handle.doc(), hashes)
+            : undefined
+        return { d, doc }
+      }),
+    [plan.open, moment, heads]
+  )
   return (
     <section aria-labelledby="past-title" class="past">
       <h2 id="past-title">The plan after: {moment.label}</h2>

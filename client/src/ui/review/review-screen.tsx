@@ -3,13 +3,13 @@
  * whom, conflicts first; a clinician marks it reviewed (in the plan document,
  * so it also works offline), and the next digest starts from there.
  */
-import { useEffect, useState } from "preact/hooks"
+import { useEffect, useMemo, useState } from "preact/hooks"
 import { type Digest, reviewApi } from "../../api/review"
 import { signOff } from "../../docs/plan"
 import { change } from "../../plans/plans"
 import type { Session } from "../../plans/session"
 import { explain } from "../home"
-import { useDoc, useEventValue } from "../hooks"
+import { useDoc, useEventValue, useHeads } from "../hooks"
 import { PlanFrame } from "../plan/plan-frame"
 import type { LoadedPlan } from "../plan/use-plan"
 import { DigestView } from "./digest-view"
@@ -75,10 +75,16 @@ function ReviewPage({ session, plan }: { session: Session; plan: LoadedPlan }) {
     "change",
     () => plan.monitor.status
   )
+  const handles = useMemo(
+    () => plan.open.documents.map((d) => d.handle),
+    [plan.open]
+  )
+  // The digest follows the documents: asked again whenever one of them moves
+  // and everything is on the server (our own sign-off included).
+  const heads = useHeads(handles)
   const [load, setLoad] = useState<Load>({ state: "loading" })
   const [signed, setSigned] = useState(false)
 
-  // Asked again whenever everything is on the server: after our sign-off too.
   useEffect(() => {
     if (status.state === "syncing") return // asked once everything is there
     if (status.state !== "saved") {
@@ -93,7 +99,7 @@ function ReviewPage({ session, plan }: { session: Session; plan: LoadedPlan }) {
       (digest) => setLoad({ state: "ready", digest }),
       (e: unknown) => setLoad({ state: "failed", message: explain(e) })
     )
-  }, [planId, status.state, status.lastSynced, signed])
+  }, [planId, status.state, heads])
 
   const sign = (note: string, nextReview: string | undefined) => {
     if (root === undefined || load.state !== "ready") return
