@@ -388,6 +388,30 @@ const commands = {
     return { has: Object.fromEntries(hashes.map(h => [h, A.hasHeads(doc, [h])])) }
   },
 
+  serverProof({ url }) {
+    // Changes this client can prove the server had (the server is its only peer):
+    //   acked    - the heads the server last advertised to us and their whole history;
+    //              the server advertises nothing before it is durable, so these must
+    //              survive any crash. Heads we do not hold ourselves count too.
+    //   received - every change not made by this client's own actor: it came through
+    //              the server, which relays only what it has committed.
+    const handle = handleOf(url)
+    const doc = handle.doc()
+    const own = A.getActorId(doc)
+    const changes = A.getAllChanges(doc).map(c => A.decodeChange(c))
+    const byHash = new Map(changes.map(c => [c.hash, c]))
+    const acked = new Set()
+    const stack = [...(serverHeads.get(handle.documentId) ?? [])]
+    while (stack.length) {
+      const h = stack.pop()
+      if (acked.has(h)) continue
+      acked.add(h)
+      for (const dep of byHash.get(h)?.deps ?? []) stack.push(dep)
+    }
+    const received = changes.filter(c => c.actor !== own).map(c => c.hash)
+    return { acked: [...acked].sort(), received: received.sort(), changes: changes.length }
+  },
+
   randomUrl() {
     return { url: generateAutomergeUrl() }
   },
