@@ -75,6 +75,7 @@ class HostileFrames:
             "random-cbor": (self.random_cbor, 8),
             "cbor-tag": (self.cbor_tag, 8),
             "huge-length": (self.huge_length, 5),
+            "many-items": (self.many_items, 1),
             "deep-nesting": (self.deep_nesting, 4),
             "text": (self.text, 4),
             "big-text": (self.big_text, 1),
@@ -97,7 +98,9 @@ class HostileFrames:
         self.kinds = {k: v for k, v in self.kinds.items() if k in names}
 
     def draw(self) -> tuple[str, Frame]:
-        names = [n for n in self.kinds if self.budget.get(n, 1) > 0] or ["replay"]
+        names = [n for n in self.kinds if self.budget.get(n, 1) > 0]
+        if not names:  # only kinds with a budget were asked for, and it is spent
+            return "text", self.text()
         name = self.rng.choices(names, [self.kinds[n][1] for n in names])[0]
         if name in self.budget:
             self.budget[name] -= 1
@@ -218,9 +221,14 @@ class HostileFrames:
 
     def _tagged(self) -> cbor2.CBORTag:
         big = self.rng.choice([10**6, 10**9, 2**63, 10**18])
+        n = self.rng.choice([1_000, 20_000, 200_000])
         tags = [
             cbor2.CBORTag(30, [self.rng.randint(1, 2**64) ** 8, self.rng.randint(1, 2**64) ** 8]),
             cbor2.CBORTag(30, [1, 0]),
+            # Bignums of up to 200 KB as a fraction's terms (a gcd of such numbers is slow)
+            # and as a decimal's mantissa.
+            cbor2.CBORTag(30, [cbor2.CBORTag(2, self._bytes(n)), cbor2.CBORTag(2, self._bytes(n))]),
+            cbor2.CBORTag(4, [-2, cbor2.CBORTag(2, self._bytes(n))]),
             cbor2.CBORTag(35, self.rng.choice(["(a+)+$", "(?:a{1000}){1000}", "(", "\\"])),
             cbor2.CBORTag(35, "x" * self.rng.randint(1, 100_000)),
             cbor2.CBORTag(36, "Content-Type: multipart/mixed; boundary=b\n\n" + "--b\n" * 5000),
@@ -266,6 +274,16 @@ class HostileFrames:
             b"\x5f" + b"\x41\x00" * self.rng.randint(1, 20_000),  # endless byte-string chunks
         ]
         return self.rng.choice(shapes)
+
+    def many_items(self) -> Frame:
+        """Real, not just declared, counts: millions of tiny items in an unknown field."""
+        count = self.rng.choice([100_000, 1_000_000, 8_000_000])
+        head = cbor2.dumps(self._message("sync", data=b"\x42\x00\x00\x01\x00\x00\x00"))
+        head = bytes([head[0] + 1]) + head[1:]  # one more entry in the map: "pad"
+        if self.rng.random() < 0.5:
+            return head + b"\x63pad\x9a" + count.to_bytes(4, "big") + b"\x00" * count
+        keys = b"".join(b"\x1a" + i.to_bytes(4, "big") + b"\x00" for i in range(count // 8))
+        return head + b"\x63pad\xba" + (count // 8).to_bytes(4, "big") + keys
 
     def deep_nesting(self) -> Frame:
         depth = self.rng.choice([50, 1_000, 100_000, 1_000_000])
@@ -324,7 +342,8 @@ class HostileFrames:
 
     def ephemeral(self) -> Frame:
         """Presence-like broadcasts, relayed to the official clients: valid CBOR inside."""
-        payload = {"cursor": self.rng.randint(0, 10**6), "pad": self._text(self.rng.randint(0, 4096))}
+        pad = self._text(self.rng.randint(0, 4096))
+        payload = {"cursor": self.rng.randint(0, 10**6), "pad": pad}
         return cbor2.dumps(
             self._message(
                 "ephemeral",
