@@ -54,6 +54,9 @@ WRITE_EVERY_MS = 100  # each official client makes one edit this often
 # most this many times the RSS before it. Memory the attack made the server take must be
 # given back, or a patient attacker grows it without bound.
 RSS_FACTOR = 1.5
+# The worst latency of a tiny HTTP request during the attack: the event loop may be busy for
+# a moment with a large frame, never for seconds (ordinary runs here: 0.1-0.4 s).
+MAX_STALL_S = 2.0
 SAFER = ["sections", "safer"]
 
 log = logging.getLogger("fuzz")
@@ -175,7 +178,7 @@ async def attack(
                 await peer.send(
                     {
                         "type": "join",
-                        "senderId": rng.choice([target.peer_id, *target.victims]),
+                        "senderId": frames.join_sender(),
                         "peerMetadata": {"isEphemeral": True},
                         "supportedProtocolVersions": ["1"],
                     }
@@ -219,8 +222,12 @@ def watch_server(server: ServerHandle, stop: threading.Event, tally: Tally) -> N
 # --------------------------------------------------------------------------- the test
 
 
-async def converge(a: NodeClient, b: NodeClient, url: str) -> dict[str, Any]:
-    """Stop both writers; wait until each holds the other's last heads; the common state."""
+async def converge(a: NodeClient, b: NodeClient, url: str) -> tuple[dict[str, Any], list[str]]:
+    """Stop both writers and wait until each holds the other's last heads.
+
+    Returns A's state and what is wrong with it: the clients differ, an edit is missing, or
+    the document holds anything besides the two clients' edits.
+    """
     done_a, done_b = await asyncio.gather(
         a.call("stopWriter", url=url), b.call("stopWriter", url=url)
     )
@@ -228,17 +235,21 @@ async def converge(a: NodeClient, b: NodeClient, url: str) -> dict[str, Any]:
         a.call("waitHeads", url=url, heads=done_b["heads"], timeoutMs=30_000),
         b.call("waitHeads", url=url, heads=done_a["heads"], timeoutMs=30_000),
     )
-    assert on_a["heads"] == on_b["heads"], f"seed {FUZZ_SEED}: the clients' heads differ"
-    assert on_a["doc"] == on_b["doc"], f"seed {FUZZ_SEED}: the clients' documents differ"
-    expected = [f"A:{i}" for i in range(done_a["written"])]
-    expected += [f"B:{i}" for i in range(done_b["written"])]
+    problems = []
+    if (on_a["heads"], on_a["doc"]) != (on_b["heads"], on_b["doc"]):
+        problems.append("the two clients did not converge to the same document")
+    expected = {f"A:{i}" for i in range(done_a["written"])}
+    expected |= {f"B:{i}" for i in range(done_b["written"])}
     entries = on_a["doc"]["sections"]["safer"]
-    assert sorted(entries) == sorted(expected), (
-        f"seed {FUZZ_SEED}: lost {sorted(set(expected) - set(entries))[:20]}, "
-        f"unexpected {sorted(set(entries) - set(expected))[:20]}"
-    )
-    assert on_a["doc"] == {"sections": {"safer": entries}}, f"seed {FUZZ_SEED}: {on_a['doc']}"
-    return on_a
+    if sorted(entries) != sorted(expected):
+        problems.append(
+            f"edits lost {sorted(expected - set(entries))[:10]}, "
+            f"unexpected {sorted(set(entries) - expected)[:10]}"
+        )
+    extra = {k: v for k, v in on_a["doc"].items() if k != "sections"}
+    if extra or list(on_a["doc"]["sections"]) != ["safer"]:
+        problems.append(f"the plan holds what neither client wrote: {extra}")
+    return on_a, problems
 
 
 @pytest.mark.timeout(FUZZ_SECONDS + 120)
@@ -267,7 +278,7 @@ async def test_hostile_frames_leave_the_official_clients_and_the_server_unharmed
             server.sync_url(viewer), f"intruder-{n}", document_id, [a.peer_id, b.peer_id]
         )
         frames = HostileFrames(random.Random(rng.randrange(2**32)), target)  # noqa: S311
-        frames.limit(oversized=2, big_text=10)
+        frames.limit(oversized=1, big_text=10, many_items=10)
         if FUZZ_KINDS:
             frames.only(FUZZ_KINDS)
         attackers.append(frames)
@@ -285,16 +296,29 @@ async def test_hostile_frames_leave_the_official_clients_and_the_server_unharmed
         stop.set()
         await watcher
 
-    final = await converge(a, b, url)
+    final, problems = await converge(a, b, url)
     rss_after = rss_bytes(server.proc.pid)
-    # Everything stored came from the person and the carer, in the one plan document.
     rows = stored_changes(server.db_path)
-    assert {r["doc_id"] for r in rows} == {document_id}, f"seed {FUZZ_SEED}: {rows[:5]}"
-    assert {r["account_id"] for r in rows} == {person.id, carer.id}, f"seed {FUZZ_SEED}"
+    if {r["doc_id"] for r in rows} != {document_id}:
+        problems.append(f"documents stored besides the plan: {rows[:3]}")
+    if {r["account_id"] for r in rows} != {person.id, carer.id}:
+        problems.append("changes stored from an account other than the person's and carer's")
     assert await server.kill(signal.SIGTERM) == 0
     await server.restart()
     fresh = await clients.new("F", server.sync_url(carer))
     reloaded = await fresh.find(url)
+    if (reloaded.get("heads"), reloaded.get("doc")) != (final["heads"], final["doc"]):
+        problems.append(f"after a restart the server serves another plan: {reloaded}")
+    bad_lines = unexpected_log_lines(server.log_text())
+    if bad_lines:
+        problems.append(
+            f"the server log has {len(bad_lines)} lines that are not ordinary records:\n"
+            + "\n".join(line[:300] for line in bad_lines[:40])
+        )
+    if rss_after > RSS_FACTOR * rss_before:
+        problems.append(f"RSS after the attack is over {RSS_FACTOR} times what it was before")
+    if max(tally.stalls) > MAX_STALL_S:
+        problems.append(f"a health request took over {MAX_STALL_S} s: the event loop stalled")
 
     summary = (
         f"seed {FUZZ_SEED}: {sum(tally.frames.values())} frames in {tally.connections} "
@@ -306,10 +330,4 @@ async def test_hostile_frames_leave_the_official_clients_and_the_server_unharmed
         f"converged; frames by kind {dict(sorted(tally.frames.items()))}"
     )
     log.warning("%s", summary)
-    assert reloaded["found"], f"{summary}\nafter a restart the plan is gone: {reloaded}"
-    assert (reloaded["heads"], reloaded["doc"]) == (final["heads"], final["doc"]), summary
-    bad_lines = unexpected_log_lines(server.log_text())
-    assert not bad_lines, f"{summary}\nserver log has {len(bad_lines)} unexpected lines:\n" + (
-        "\n".join(bad_lines[:60])
-    )
-    assert rss_after <= RSS_FACTOR * rss_before, summary
+    assert not problems, summary + "\n" + "\n".join(f"- {p}" for p in problems)

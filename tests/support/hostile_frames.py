@@ -329,10 +329,17 @@ class HostileFrames:
             | {"sessionId": "s", "count": 1}
         )
 
+    def join_sender(self) -> str:
+        """The PeerId to join with: mostly our own, sometimes a victim's or a strange one."""
+        roll = self.rng.random()
+        if roll < 0.8:
+            return self.t.peer_id
+        if roll < 0.95:
+            return self.rng.choice(self.t.victims)
+        return self.rng.choice(STRANGE_PEER_IDS)
+
     def forged_sender(self) -> Frame:
-        sender = self.rng.choice(
-            [*self.t.victims, self.t.server_id, "", "x" * 10_000, "peer\nERROR: forged line"]
-        )
+        sender = self.rng.choice([*self.t.victims, self.t.server_id, *STRANGE_PEER_IDS])
         message_type = self.rng.choice(["join", "sync", "request", "ephemeral"])
         message = self._message(message_type, senderId=sender, sessionId="s", count=1)
         message["data"] = self.rng.choice(self._sync_payloads())
@@ -360,4 +367,6 @@ class HostileFrames:
         return self._captured()
 
 
+# PeerIds are the client's choice: empty, huge, or carrying a line break and a fake log line.
+STRANGE_PEER_IDS = ["", "x" * 10_000, "peer\nERROR: a line forged by a client"]
 _FIELDS = ["senderId", "targetId", "documentId", "data", "sessionId", "count", "peerMetadata"]
