@@ -122,6 +122,7 @@ class RecordingPeer(WirePeer):
 async def capture_target(url: str, peer_id: str, document_id: str, victims: list[str]) -> Target:
     """Fetch the plan as a read-only member, recording the frames; make changes to refuse."""
     peer = await RecordingPeer.connect(url, peer_id)
+    assert isinstance(peer, RecordingPeer)
     doc = await fetch(peer, document_id)
     await peer.close()
     base = Document.load(doc.save())
