@@ -21,6 +21,12 @@ class ActorBindings:
         for actor in actors:
             self._owners.pop(actor, None)
 
+    def claimable(self, account_id: str | None, actors: Iterable[bytes]) -> bool:
+        """True if no actor is bound to another account (binds nothing)."""
+        if account_id is None:
+            return True
+        return all(self._owners.get(a, account_id) == account_id for a in actors)
+
     def claim(self, account_id: str | None, actors: Iterable[bytes]) -> bool:
         """Bind unbound actors to the account; False (binding nothing) if any is another's."""
         if account_id is None:  # no accounts (OpenPolicy): nothing to verify against

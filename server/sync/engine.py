@@ -44,6 +44,17 @@ class ChangeInfo(msgspec.Struct, frozen=True, kw_only=True):
     time_ms: int
 
 
+class Received(msgspec.Struct, frozen=True):
+    """A peer's sync message applied to a copy of a live document (`LiveDocument.receive`)."""
+
+    document: "LiveDocument"
+    """The copy with the message applied: becomes the live document if the changes pass."""
+    changes: list[ReceivedChange]
+    """The changes the message added, in causal order (empty: nothing new)."""
+    heads_before: list[bytes]
+    """The live document's heads before the message."""
+
+
 class PeerSyncState:
     """The sync state of one (connection, document) pair. Never reused across connections."""
 
@@ -98,7 +109,8 @@ class LiveDocument:
         """Load from a snapshot and/or concatenated change chunks, in any order."""
         try:
             return cls(Document.load(data))
-        except Exception as e:
+        except BaseException as e:  # a Rust panic is a BaseException
+            _reraise_if_fatal(e)
             raise SyncDataError(f"stored document does not load: {e}") from e
 
     @property
@@ -109,35 +121,37 @@ class LiveDocument:
     def is_empty(self) -> bool:
         return not self._doc.get_heads()
 
-    def receive(self, state: PeerSyncState, data: bytes) -> list[ReceivedChange]:
-        """Apply a peer's sync message; return the changes it added, in causal order.
+    def receive(self, state: PeerSyncState, data: bytes) -> "Received":
+        """Apply a peer's sync message to a copy of this document; this one never changes.
 
-        On failure the document is put back exactly as it was and SyncDataError is raised.
+        The caller vets the copy's new changes and, only if it accepts them, makes the copy
+        the live document (`Received.document`). Refusing is then simply dropping the copy:
+        no undo (the binding's `fork_at` panics on ordinary multi-author histories, so
+        nothing here depends on it). `state` is advanced as if the message was applied, so
+        a refused peer's sync state must be discarded with its connection.
+
+        Raises SyncDataError for anything the binding raises, Rust panics included.
         """
         before = self._doc.get_heads()
         try:
-            self._doc.receive_sync_message(state._state, Message.decode(data))
-        except Exception as e:
-            self.restore(before)
+            copy = self._doc.fork()
+            copy.receive_sync_message(state._state, Message.decode(data))
+            heads = copy.get_heads()
+            changes = [] if heads == before else copy.get_changes(before)
+            received = [
+                ReceivedChange(
+                    hash=bytes(c.hash),
+                    actor=bytes(c.actor_id),
+                    seq=c.seq,
+                    data=bytes(c.raw_bytes),
+                    change_time_ms=_to_ms(c.timestamp),
+                )
+                for c in changes
+            ]
+        except BaseException as e:  # a Rust panic is a BaseException
+            _reraise_if_fatal(e)
             raise SyncDataError(f"bad sync message: {e}") from e
-        if self._doc.get_heads() == before:
-            return []
-        return [
-            ReceivedChange(
-                hash=bytes(c.hash),
-                actor=bytes(c.actor_id),
-                seq=c.seq,
-                data=bytes(c.raw_bytes),
-                change_time_ms=_to_ms(c.timestamp),
-            )
-            for c in self._doc.get_changes(before)
-        ]
-
-    def restore(self, heads: list[bytes]) -> None:
-        """Drop every change not reachable from `heads` (used to refuse what a message added)."""
-        if self._doc.get_heads() != heads:
-            # fork_at is missing from the binding's stubs
-            self._doc = self._doc.fork_at(heads)  # type: ignore[attr-defined]
+        return Received(LiveDocument(copy), received, before)
 
     def touched(self, since: list[bytes]) -> list[Touch]:
         """Where the changes after `since` wrote, as paths in the document now (patches.py).
@@ -147,8 +161,17 @@ class LiveDocument:
         return self.diff(since, self._doc.get_heads())
 
     def diff(self, before: list[bytes], after: list[bytes]) -> list[Touch]:
-        """Where going from heads `before` to heads `after` wrote, as paths at `after`."""
-        return [patches.parse(repr(p)) for p in self._doc.diff(before, after)]
+        """Where going from heads `before` to heads `after` wrote, as paths at `after`.
+
+        Raises patches.PatchFormatError for text it cannot parse and SyncDataError for
+        anything the binding raises (a panic included).
+        """
+        try:
+            found = self._doc.diff(before, after)
+        except BaseException as e:  # a Rust panic is a BaseException
+            _reraise_if_fatal(e)
+            raise SyncDataError(f"could not diff the document: {e}") from e
+        return [patches.parse(repr(p)) for p in found]
 
     def history(self) -> list[ChangeInfo]:
         """Every change of the document, dependencies first."""
@@ -228,9 +251,16 @@ class LiveDocument:
         return found
 
     def generate(self, state: PeerSyncState) -> bytes | None:
-        """The next sync message for a peer, or None when it is up to date."""
-        message = self._doc.generate_sync_message(state._state)
-        return None if message is None else bytes(message.encode())
+        """The next sync message for a peer, or None when it is up to date.
+
+        Raises SyncDataError for anything the binding raises (a panic included).
+        """
+        try:
+            message = self._doc.generate_sync_message(state._state)
+            return None if message is None else bytes(message.encode())
+        except BaseException as e:  # a Rust panic is a BaseException
+            _reraise_if_fatal(e)
+            raise SyncDataError(f"could not generate a sync message: {e}") from e
 
     def save(self) -> bytes:
         return bytes(self._doc.save())
@@ -282,6 +312,16 @@ def _json_scalar(kind: object, value: object) -> object:
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     return None  # ScalarType.Unknown: a type from a newer Automerge
+
+
+def _reraise_if_fatal(error: BaseException) -> None:
+    """Let through what must stop the process; everything else the binding raised is data.
+
+    pyo3 turns a Rust panic into `PanicException`, a BaseException, so `except Exception`
+    alone lets a malformed message escape every handler.
+    """
+    if isinstance(error, KeyboardInterrupt | SystemExit | GeneratorExit):
+        raise error
 
 
 def _to_ms(timestamp: datetime) -> int:

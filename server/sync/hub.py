@@ -1,10 +1,11 @@
 """The sync hub: routes each peer message to its document, through the access policy.
 
 Order for every message that names a document (architecture.md 3): validate the id, ask the
-policy for this account's grant, load the document, apply, refuse (and restore the document)
-if the message wrote without write access, with an actor bound to another account, or where
-the plan template does not let the writer's role write (plans/write_rules.py), queue the
-commit, and reply/fan out only once durable (documents.py). No access gets
+policy for this account's grant, load the document, apply the message to a copy of it, refuse
+(dropping the copy: the live document never held the changes) if the message wrote without
+write access, with an actor bound to another account, or where the plan template does not let
+the writer's role write (plans/write_rules.py); otherwise the copy becomes the live document,
+the commit is queued, and replies/fan-out go only once durable (documents.py). No access gets
 `doc-unavailable`, exactly like a missing document; the peer is remembered, so it is synced
 the moment the document is registered or access is granted.
 """
@@ -20,7 +21,14 @@ from server.ids import DocumentId, PeerId, parse_document_id
 from server.plans import write_rules
 from server.storage.protocol import ChangeRecord
 from server.sync.documents import DocState, DocumentRegistry
-from server.sync.engine import LiveDocument, ReceivedChange, SyncDataError, has_empty_heads
+from server.sync.engine import (
+    LiveDocument,
+    Received,
+    ReceivedChange,
+    SyncDataError,
+    carries_changes,
+    has_empty_heads,
+)
 from server.sync.messages import (
     PROTOCOL_VERSION,
     DocUnavailableMessage,
@@ -43,6 +51,7 @@ log = logging.getLogger(__name__)
 
 _EPHEMERAL_MEMORY = 10_000  # (sender, session) pairs remembered for de-duplication
 _MAX_WAITING_PER_CONNECTION = 10_000  # documents a peer may wait for access to
+_READ_ONLY = "read-only: changes to this document are not accepted from you"
 
 
 class SyncHub:
@@ -185,8 +194,8 @@ class SyncHub:
         if admitted is None:
             return
         grant, state = admitted
-        # From here to reply_to nothing awaits: no other message can see this document
-        # half-applied, and access cannot change underneath us.
+        # From here to reply_to nothing awaits: access cannot change underneath us, and the
+        # live document changes only by one assignment, after its new changes are vetted.
         if not state.has_changes and has_empty_heads(message.data):
             # Neither side has anything. The peer stays subscribed, so it gets the document
             # the moment someone uploads it (late arrival, spec 4.2).
@@ -194,42 +203,48 @@ class SyncHub:
             return
         if state.doc is None:
             state.doc = LiveDocument()
-        heads_before = state.doc.heads
+        if grant.access is not Access.WRITE and carries_changes(message.data):
+            raise ProtocolError(_READ_ONLY)  # refused before the binding sees the changes
         try:
-            changes = state.doc.receive(connection.sync_state(document_id), message.data)
+            received = state.doc.receive(connection.sync_state(document_id), message.data)
         except SyncDataError as e:
             raise ProtocolError(f"invalid sync message for {document_id}") from e
-        if changes:
-            refusal = self._refusal(connection, grant, changes, state.doc, heads_before)
+        if received.changes:
+            refusal = self._vet(connection, grant, received)
             if refusal is not None:
-                state.doc.restore(heads_before)
+                # The live document never held these changes: dropping the copy refuses them.
                 raise ProtocolError(refusal)
-            state.log_changes(self._records(connection, grant, changes))
+            self.actors.claim(connection.identity.account_id, (c.actor for c in received.changes))
+            state.doc = received.document
+            state.log_changes(self._records(connection, grant, received.changes))
+        else:
+            state.doc = received.document  # nothing new, but the binding may queue changes
         state.reply_to(connection)
 
-    def _refusal(
-        self,
-        connection: Connection,
-        grant: Grant,
-        changes: list[ReceivedChange],
-        doc: LiveDocument,
-        heads_before: list[bytes],
-    ) -> str | None:
+    def _vet(self, connection: Connection, grant: Grant, received: Received) -> str | None:
+        """Why a message's changes are refused, or None. Never raises: a failure refuses."""
+        try:
+            return self._refusal(connection, grant, received)
+        except Exception:
+            log.exception("vetting a change from %s failed; refusing it", connection.peer_id)
+            return "the server could not check this change"
+
+    def _refusal(self, connection: Connection, grant: Grant, received: Received) -> str | None:
         account_id = connection.identity.account_id
         if grant.access is not Access.WRITE:
-            return "read-only: changes to this document are not accepted from you"
-        if not self.actors.claim(account_id, (c.actor for c in changes)):
+            return _READ_ONLY
+        actors = {c.actor for c in received.changes}
+        if not self.actors.claimable(account_id, actors):
             return "a change is signed by an actor id that belongs to another account"
         if grant.audience is None or grant.role == "person":
             return None  # no plans (OpenPolicy), or the person, who writes anything
-        # After claim: the message's own actors are bound to this account too.
         return write_rules.refusal(
             grant.audience,
             grant.role,
             account_id,
-            doc,
-            heads_before,
-            owns=lambda actor: self.actors.owner(actor) == account_id,
+            received.document,
+            received.heads_before,
+            owns=lambda actor: actor in actors or self.actors.owner(actor) == account_id,
         )
 
     def _wait_for_access(self, connection: Connection, document_id: DocumentId) -> None:

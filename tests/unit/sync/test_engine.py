@@ -3,49 +3,72 @@
 import pytest
 from automerge.core import Document, Message, SyncState
 
-from server.sync.engine import LiveDocument, PeerSyncState, SyncDataError, has_empty_heads
+from server.sync.engine import (
+    LiveDocument,
+    PeerSyncState,
+    ReceivedChange,
+    SyncDataError,
+    has_empty_heads,
+)
 from tests.support.automerge_docs import document_with, put, read
 
 REQUEST_PAYLOAD = bytes.fromhex("42000001000000020284")  # what find() sends (spec 4.1)
 
 
-def upload(client: Document, server: LiveDocument, state: PeerSyncState) -> list[object]:
-    """Run the sync protocol until quiet; return every change the server received."""
+def upload(
+    client: Document, server: LiveDocument, state: PeerSyncState
+) -> tuple[LiveDocument, list[ReceivedChange]]:
+    """Run the sync protocol until quiet, accepting everything as the hub does (the copy
+    becomes the live document); return the live document and every change it received."""
     client_state = SyncState()
-    received: list[object] = []
+    received: list[ReceivedChange] = []
     for _ in range(10):
         outgoing = client.generate_sync_message(client_state)
         if outgoing is not None:
-            received += server.receive(state, bytes(outgoing.encode()))
+            result = server.receive(state, bytes(outgoing.encode()))
+            server = result.document
+            received += result.changes
         reply = server.generate(state)
         if reply is not None:
             client.receive_sync_message(client_state, Message.decode(reply))
         if outgoing is None and reply is None:
             break
-    return received
+    return server, received
+
+
+def download(server: LiveDocument) -> Document:
+    """A fresh peer's copy of the server's document, through the sync protocol."""
+    viewer, viewer_state, state = Document(), SyncState(), PeerSyncState()
+    for _ in range(10):
+        reply = server.generate(state)
+        if reply is not None:
+            viewer.receive_sync_message(viewer_state, Message.decode(reply))
+        outgoing = viewer.generate_sync_message(viewer_state)
+        if outgoing is not None:
+            assert server.receive(state, bytes(outgoing.encode())).changes == []
+        if reply is None and outgoing is None:
+            break
+    return viewer
 
 
 def test_receive_returns_each_new_change_with_its_author() -> None:
     client = document_with({"a": "1", "b": "2"}, actor=b"\x07" * 16)
-    server = LiveDocument()
 
-    changes = upload(client, server, PeerSyncState())
+    server, changes = upload(client, LiveDocument(), PeerSyncState())
 
     assert server.heads == list(client.get_heads())
-    assert [(c.actor, c.seq) for c in changes] == [(b"\x07" * 16, 1), (b"\x07" * 16, 2)]  # type: ignore[attr-defined]
+    assert [(c.actor, c.seq) for c in changes] == [(b"\x07" * 16, 1), (b"\x07" * 16, 2)]
 
 
 def test_a_second_upload_of_the_same_changes_adds_nothing() -> None:
     client = document_with({"a": "1"})
-    server = LiveDocument()
-    upload(client, server, PeerSyncState())
+    server, _ = upload(client, LiveDocument(), PeerSyncState())
 
-    assert upload(client, server, PeerSyncState()) == []
+    assert upload(client, server, PeerSyncState())[1] == []
 
 
 def test_garbage_sync_bytes_are_refused_and_change_nothing() -> None:
-    server = LiveDocument()
-    upload(document_with({"a": "1"}), server, PeerSyncState())
+    server, _ = upload(document_with({"a": "1"}), LiveDocument(), PeerSyncState())
     heads = server.heads
 
     with pytest.raises(SyncDataError):
@@ -54,18 +77,64 @@ def test_garbage_sync_bytes_are_refused_and_change_nothing() -> None:
     assert server.heads == heads
 
 
-def test_restore_drops_what_a_message_added() -> None:
+def test_a_received_message_changes_only_the_copy_until_the_copy_is_taken() -> None:
     client = document_with({"a": "1"})
-    server = LiveDocument()
-    upload(client, server, PeerSyncState())
+    server, _ = upload(client, LiveDocument(), PeerSyncState())
     heads = server.heads
     put(client, "a", "2")
-    upload(client, server, PeerSyncState())
+    state = PeerSyncState()
+    client_state = SyncState()
+    server.receive(state, bytes(client.generate_sync_message(client_state).encode()))
+    reply = server.generate(state)
+    assert reply is not None
+    client.receive_sync_message(client_state, Message.decode(reply))
 
-    server.restore(heads)
+    received = server.receive(state, bytes(client.generate_sync_message(client_state).encode()))
 
+    assert [c.seq for c in received.changes] == [2]
+    assert received.heads_before == heads
+    assert received.document.heads == list(client.get_heads())
     assert server.heads == heads
     assert read(Document.load(server.save()), "a") == "1"
+
+
+def test_refusing_after_two_authors_took_turns_leaves_the_live_document_whole() -> None:
+    # The history on which the binding's fork_at panicked (MissingOps): two actors taking
+    # turns on one document, then a third change by one of them to be refused.
+    person = document_with({"start": "1"}, actor=b"\x01" * 16)
+    carer = Document(actor_id=b"\x02" * 16)
+    server = LiveDocument()
+    for turn in range(4):
+        put(person, f"p{turn}", "x")
+        server, _ = upload(person, server, PeerSyncState())
+        carer.merge(person)
+        put(carer, f"c{turn}", "y")
+        server, _ = upload(carer, server, PeerSyncState())
+        person.merge(carer)
+    heads = server.heads
+    put(carer, "forbidden", "z")
+    carer_state = SyncState()
+    state = PeerSyncState()
+    received = None
+    for _ in range(5):
+        outgoing = carer.generate_sync_message(carer_state)
+        if outgoing is None:
+            break
+        received = server.receive(state, bytes(outgoing.encode()))
+        if received.changes:
+            break
+        reply = server.generate(state)
+        if reply is not None:
+            carer.receive_sync_message(carer_state, Message.decode(reply))
+
+    assert received is not None and [c.actor for c in received.changes] == [b"\x02" * 16]
+    assert server.heads == heads  # refusing is not taking the copy
+    reloaded = Document.load(server.save())
+    assert read(reloaded, "forbidden") is None
+    assert read(reloaded, "c3") == "y"
+    viewer = download(server)
+    assert list(viewer.get_heads()) == heads
+    assert read(viewer, "forbidden") is None
 
 
 def test_a_document_survives_save_and_load() -> None:
