@@ -184,8 +184,7 @@ async def attack(
                         "supportedProtocolVersions": ["1"],
                     }
                 )
-            for _ in range(rng.randint(1, 40)):
-                kind, frame = frames.draw()
+            for kind, frame in frames.burst():
                 await peer.ws.send(frame)
                 tally.frames[kind] += 1
         except websockets.ConnectionClosed:

@@ -9,7 +9,7 @@ server must refuse. Every choice is drawn from one `random.Random`: a seed gives
 
 import random
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,6 +96,15 @@ class HostileFrames:
         unknown = names - set(self.kinds)
         assert not unknown, f"unknown frame kinds {unknown}; known: {sorted(self.kinds)}"
         self.kinds = {k: v for k, v in self.kinds.items() if k in names}
+
+    def burst(self) -> Iterator[tuple[str, Frame]]:
+        """One connection's frames: a few of any kind, or now and then a flood of ephemerals."""
+        if "ephemeral" in self.kinds and self.rng.random() < 0.05:
+            for _ in range(self.rng.randint(500, 3000)):
+                yield "ephemeral", self.ephemeral()
+            return
+        for _ in range(self.rng.randint(1, 40)):
+            yield self.draw()
 
     def draw(self) -> tuple[str, Frame]:
         names = [n for n in self.kinds if self.budget.get(n, 1) > 0]
@@ -348,13 +357,18 @@ class HostileFrames:
         return cbor2.dumps(message)
 
     def ephemeral(self) -> Frame:
-        """Presence-like broadcasts, relayed to the official clients: valid CBOR inside."""
-        pad = self._text(self.rng.randint(0, 4096))
+        """Presence-like broadcasts, relayed to the official clients: valid CBOR inside.
+
+        Session ids are new each time and now and then 16 KiB long: a server remembers
+        (sender, session) pairs to drop duplicates.
+        """
+        pad = self._bytes(self.rng.choice([0, 100, 4096, 65536]) // 2).hex()
         payload = {"cursor": self.rng.randint(0, 10**6), "pad": pad}
+        session = self._bytes(self.rng.choice([4, 12, 12, 8192])).hex()
         return cbor2.dumps(
             self._message(
                 "ephemeral",
-                sessionId=self._text(self.rng.randint(1, 24)),
+                sessionId=session,
                 count=self.rng.randint(0, 2**31),
                 data=cbor2.dumps(payload),
             )
