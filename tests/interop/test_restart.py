@@ -1,7 +1,7 @@
 """Server restarts: clients reconnect on their own, and what was relayed survives a crash.
 
 The official client retries every 5 s after its socket closes, so every reconnect here
-costs about 5 s; there is no way around it without changing the client's behaviour.
+costs about 5 s, except in the crash test, which sets the clients' retry timer to 200 ms.
 """
 
 from __future__ import annotations
@@ -117,23 +117,25 @@ async def test_no_acknowledged_or_relayed_change_is_lost_across_sigkills(
             f"not in the database after SIGKILL: {sorted(lost)[:10]}"
         )
         proven |= claimed
+        if kill == SIGKILLS:
+            break
         await server.restart()
         await asyncio.gather(a.call("waitPeer", count=kill + 1), b.call("waitPeer", count=kill + 1))
 
+    # The writers die like crashed apps before the last restart: nothing can be re-sent.
     await a.kill()
     await b.kill()
-    assert await server.kill(signal.SIGKILL) == -signal.SIGKILL
     await server.restart()
     fresh = await clients.new("F", server.sync_url(carer))
     found = await fresh.find(url)
-    assert found["found"], f"the plan is gone after {SIGKILLS + 1} SIGKILLs: {found}"
+    assert found["found"], f"the plan is gone after {SIGKILLS} SIGKILLs: {found}"
     has = await fresh.has_changes(url, sorted(proven))
     lost_at_end = sorted(h for h, present in has.items() if not present)
     entries = found["doc"]["sections"]["safer"]
     log.warning(
         "%d SIGKILLs while 2 clients wrote: %d acknowledged or relayed changes, %d lost; "
         "%d edits in the plan",
-        SIGKILLS + 1,
+        SIGKILLS,
         len(proven),
         len(lost_at_end),
         len(entries),
