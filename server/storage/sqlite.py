@@ -166,12 +166,24 @@ class SqliteDatabase:
                 await self._commit(batch)
 
     async def _commit(self, batch: list[_Pending]) -> None:
+        """Commit a batch and settle every caller in it, whatever the writes raise.
+
+        The committer task outlives any failure: a write that raises anything (a bug, a
+        panic from a native library, which is a BaseException) fails only its own caller,
+        never the loop, so no later caller can wait for ever.
+        """
         try:
             position = await self._transaction(batch)
-        except (sqlite3.Error, StorageError) as e:
+        except asyncio.CancelledError:
+            for pending in batch:
+                _settle(pending, error=StorageError("the database was closed mid-commit"))
+            raise
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as e:  # a native panic is a BaseException too
             if len(batch) == 1:
                 if not isinstance(e, StorageError):
-                    log.exception("storage write failed")
+                    log.error("storage write failed", exc_info=e)
                 _settle(batch[0], error=e if isinstance(e, StorageError) else StorageError(str(e)))
                 return
             # One bad write must not fail the others it was batched with: retry one by one.

@@ -146,7 +146,13 @@ class DocState:
         for connection in dirty - self._unanswered:
             if connection.closing or connection.peer_id is None:
                 continue
-            data = self.doc.generate(connection.sync_state(self.document_id))
+            try:
+                data = self.doc.generate(connection.sync_state(self.document_id))
+            except SyncDataError:
+                # The binding failed for this peer's sync state: only this peer is cut off.
+                log.exception("could not generate a sync message for %s", connection.peer_id)
+                connection.fail("the server could not sync this document", CLOSE_INTERNAL_ERROR)
+                continue
             if data is not None and carries_changes(data):
                 self._unanswered.add(connection)
             if data is not None:

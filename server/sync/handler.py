@@ -136,6 +136,11 @@ async def _receive(frame: bytes, connection: Connection, hub: SyncHub, settings:
     except StorageError:
         log.exception("storage failed while serving %s", connection.peer_id)
         connection.fail("the server could not read a document; please retry", CLOSE_INTERNAL_ERROR)
+    except Exception:
+        # A bug must cost this connection only. Documents stay consistent whatever was
+        # raised: a message's changes reach the live document only after they are vetted.
+        log.exception("unexpected error while serving %s", connection.peer_id)
+        connection.fail("internal server error", CLOSE_INTERNAL_ERROR)
 
 
 async def _finish(sender: asyncio.Task[None]) -> None:

@@ -81,9 +81,10 @@ def hub_on(
     *,
     memory_budget: int = 1 << 30,
     policy: DocumentPolicy | None = None,
+    snapshot_every: int = 1000,
 ) -> SyncHub:
     """A hub over `store` (open access unless a policy is given), as create_app wires one."""
-    registry = DocumentRegistry(store, memory_budget=memory_budget, snapshot_every=1000)
+    registry = DocumentRegistry(store, memory_budget=memory_budget, snapshot_every=snapshot_every)
     return SyncHub(
         registry,
         policy if policy is not None else OpenPolicy(),
