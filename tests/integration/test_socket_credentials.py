@@ -178,7 +178,7 @@ async def test_deleting_the_account_closes_its_sockets_joined_or_not(
     assert_closed_unauthenticated(*waiting_close, "credential revoked")
 
 
-@pytest.mark.accounts(session_lifetime_s=1.0)
+@pytest.mark.accounts(session_lifetime_s=2.0)
 async def test_a_session_expiring_while_connected_closes_its_socket(
     server: LiveServer, users: dict[str, ApiUser]
 ) -> None:
@@ -198,11 +198,11 @@ async def test_a_token_expiring_while_connected_closes_its_socket(
     person = users["person"]
     doc_id = await plan_with_content(server, person)
     token = await person.ok("POST", "/api/tokens", 201, json={"label": "x", "expiresInDays": 1})
-    # A token's lifetime is counted in days: bring this one's end to a second from now.
+    # A token's lifetime is counted in days: bring this one's end to two seconds from now.
     with contextlib.closing(sqlite3.connect(server.settings.database_path)) as db, db:
         db.execute(
             "UPDATE tokens SET expires_at_ms = ? WHERE id = ?",
-            (int(time.time() * 1000) + 1000, token["id"]),
+            (int(time.time() * 1000) + 2000, token["id"]),
         )
     peer = await WirePeer.connect(f"{server.url}?token={token['token']}", "script")
     await peer.receive_until(doc_id, lambda d: read(d, "a") == "1", request=True)
