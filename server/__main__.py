@@ -48,6 +48,12 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
     parser.add_argument("--snapshot-every", type=int, default=defaults.snapshot_every)
     parser.add_argument("--messages-per-second", type=float, default=defaults.messages_per_second)
     parser.add_argument("--message-burst", type=int, default=defaults.message_burst)
+    parser.add_argument(
+        "--sign-ups-per-address",
+        type=int,
+        default=defaults.sign_ups_per_address,
+        help="sign-up attempts allowed per client address in an hour",
+    )
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
     settings = Settings(
@@ -61,6 +67,7 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
         snapshot_every=args.snapshot_every,
         messages_per_second=args.messages_per_second,
         message_burst=args.message_burst,
+        sign_ups_per_address=args.sign_ups_per_address,
     )
     return settings, args.log_level
 

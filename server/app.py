@@ -11,9 +11,11 @@ from litestar.exceptions import ImproperlyConfiguredException
 
 from server.auth.attribution import ActorBindings
 from server.auth.controller import AccountController, provide_identity
+from server.auth.credentials import PasswordHashing
 from server.auth.policy import DocumentPolicy, OpenPolicy
 from server.auth.service import AccountService
 from server.errors import (
+    Busy,
     Conflict,
     DomainError,
     Forbidden,
@@ -49,6 +51,7 @@ _STATUS = {
     NotFound: 404,
     Conflict: 409,
     TooManyAttempts: 429,
+    Busy: 503,
 }
 
 
@@ -60,7 +63,7 @@ def health() -> dict[str, str]:
 def _domain_error(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, str]]:
     status = next((code for kind, code in _STATUS.items() if isinstance(error, kind)), 500)
     headers = {}
-    if isinstance(error, TooManyAttempts):
+    if isinstance(error, TooManyAttempts | Busy):
         headers["Retry-After"] = str(error.retry_after_s)
     detail = str(error) if status != 500 else "internal error"
     return Response({"detail": detail}, status_code=status, headers=headers)
@@ -83,6 +86,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         database = await SqliteDatabase.open(settings.database_path)
+        hashing = PasswordHashing(max_waiting=settings.password_hash_queue)
         try:
             store = SqliteDocumentStore(database)
             records = SqliteRecords(database)
@@ -101,7 +105,13 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
             )
             app.state.hub = hub
             app.state.settings = settings
-            app.state.accounts = AccountService(records, hub)
+            app.state.accounts = AccountService(
+                records,
+                hub,
+                hashing=hashing,
+                session_lifetime_s=settings.session_lifetime_s,
+                sign_ups_per_address=settings.sign_ups_per_address,
+            )
             plan_policy = policy if isinstance(policy, PlanPolicy) else PlanPolicy(records)
             app.state.plans = PlanService(records, plan_policy, hub)
             app.state.reviews = ReviewService(records, SqliteReviews(database), store)
@@ -119,6 +129,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
             finally:
                 await hub.close()
         finally:
+            hashing.close()
             await database.close()
 
     def state(name: str) -> Provide:

@@ -36,6 +36,13 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     allowed_origins: tuple[str, ...] = ()
     # The built PWA, served at / (index.html, sw.js, assets/...).
     client_dir: Path = CLIENT_DIST
+    # A sign-in session (the cookie) ends this long after sign-in; its sockets close then.
+    session_lifetime_s: float = 14 * 24 * 3600.0
+    # Sign-up attempts allowed per client address in an hour.
+    sign_ups_per_address: int = 20
+    # Password hashes (sign-up, sign-in, account deletion) waiting for one of the two hashing
+    # threads; beyond this a request gets 503 at once rather than waiting in an endless line.
+    password_hash_queue: int = 16
 
     @property
     def database_path(self) -> Path:

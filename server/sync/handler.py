@@ -91,15 +91,19 @@ async def _authenticated(
     """
     if not hub.policy.enforced:
         return True
-    identity = await identify_socket(socket, socket.app.state.accounts, settings.allowed_origins)
-    if identity is None:
-        connection.fail(
-            "authentication required: a valid ?token= or session cookie from an allowed Origin",
-            CLOSE_UNAUTHORIZED,
-        )
-        return False
-    connection.identity = identity
-    return True
+    accounts = socket.app.state.accounts
+    while True:  # again if a credential was revoked while this one was being read
+        epoch = hub.credential_epoch
+        identity = await identify_socket(socket, accounts, settings.allowed_origins)
+        if identity is None:
+            connection.fail(
+                "authentication required: a valid ?token= or session cookie from an allowed Origin",
+                CLOSE_UNAUTHORIZED,
+            )
+            return False
+        connection.identity = identity
+        if hub.authenticated(connection, epoch):
+            return True
 
 
 async def _serve(

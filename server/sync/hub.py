@@ -10,6 +10,7 @@ the commit is queued, and replies/fan-out go only once durable (documents.py). N
 the moment the document is registered or access is granted.
 """
 
+import asyncio
 import logging
 from collections import OrderedDict
 
@@ -75,6 +76,11 @@ class SyncHub:
         # be able to displace another's connection by reusing its PeerId.
         self.peers: dict[tuple[str | None, PeerId], Connection] = {}
         self._ephemeral_seen: OrderedDict[tuple[str | None, str, str], int] = OrderedDict()
+        # Every authenticated connection by its credential, joined or not: a revocation must
+        # reach a socket that authenticated before it and joins after it.
+        self._by_credential: dict[str, set[Connection]] = {}
+        self._expiries: dict[Connection, asyncio.TimerHandle] = {}
+        self.credential_epoch = 0  # bumped by every credential revocation (see authenticated)
 
     def join(self, connection: Connection, message: JoinMessage) -> None:
         """Register the peer (replacing an older socket of the same PeerId) and answer `peer`."""
@@ -105,8 +111,29 @@ class SyncHub:
             )
         )
 
+    def authenticated(self, connection: Connection, epoch: int) -> bool:
+        """Track a connection whose identity was just read, until it leaves; False if stale.
+
+        `epoch` is `credential_epoch` from before the credential was read: if a revocation
+        happened since, the read may predate it, and the caller must read the credential
+        again. From here on `credential_revoked` and the credential's expiry close it.
+        """
+        if epoch != self.credential_epoch:
+            return False
+        identity = connection.identity
+        if identity.credential_id is None:
+            return True
+        self._by_credential.setdefault(identity.credential_id, set()).add(connection)
+        if identity.expires_at_ms is not None:
+            delay_s = max(0.0, (identity.expires_at_ms - now_ms()) / 1000)
+            self._expiries[connection] = asyncio.get_running_loop().call_later(
+                delay_s, connection.fail, "credential expired", CLOSE_UNAUTHORIZED
+            )
+        return True
+
     def leave(self, connection: Connection) -> None:
         """Forget a connection: its sync states and interests. Safe to call twice."""
+        self._forget_credential(connection)
         key = (connection.identity.account_id, connection.peer_id or PeerId(""))
         if self.peers.get(key) is connection:
             del self.peers[key]
@@ -307,10 +334,26 @@ class SyncHub:
         return await self.documents.copy(document_id)
 
     def credential_revoked(self, credential_id: str) -> None:
-        """Close every connection opened with this session or token (AccessEvents)."""
-        for connection in list(self.peers.values()):
-            if connection.identity.credential_id == credential_id:
-                connection.fail("credential revoked", CLOSE_UNAUTHORIZED)
+        """Close every connection opened with this session or token (AccessEvents).
+
+        Joined or not: a socket authenticated before the revocation and joining after it
+        must never be served.
+        """
+        self.credential_epoch += 1
+        for connection in list(self._by_credential.get(credential_id, ())):
+            connection.fail("credential revoked", CLOSE_UNAUTHORIZED)
+            self._forget_credential(connection)
+
+    def _forget_credential(self, connection: Connection) -> None:
+        expiry = self._expiries.pop(connection, None)
+        if expiry is not None:
+            expiry.cancel()
+        credential_id = connection.identity.credential_id
+        connections = self._by_credential.get(credential_id or "")
+        if connections is not None:
+            connections.discard(connection)
+            if not connections:
+                del self._by_credential[credential_id or ""]
 
     def _stop_waiting(self, connection: Connection, document_id: DocumentId) -> None:
         connection.waiting.discard(document_id)
