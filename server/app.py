@@ -39,6 +39,7 @@ from server.storage.sqlite import SqliteDatabase, SqliteDocumentStore
 from server.storage.sqlite_erasure import SqliteErasure
 from server.storage.sqlite_records import SqliteRecords
 from server.storage.sqlite_reviews import SqliteReviews
+from server.sync import repair
 from server.sync.documents import DocumentRegistry
 from server.sync.handler import sync_socket
 from server.sync.hub import SyncHub
@@ -91,6 +92,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
             store = SqliteDocumentStore(database)
             records = SqliteRecords(database)
             storage_id = await _storage_id(store)
+            await repair.scan_snapshots(store)
             policy: DocumentPolicy = OpenPolicy() if open_access else PlanPolicy(records)
             hub = SyncHub(
                 DocumentRegistry(

@@ -60,6 +60,10 @@ SELECT bytes, log_id FROM (
     ORDER BY log_id
 )
 """
+_QUARANTINE = """
+INSERT OR IGNORE INTO quarantined_changes (doc_id, hash, bytes, reason, quarantined_at_ms)
+VALUES (?, ?, ?, ?, ?)
+"""
 _LIST_CHANGES = """
 SELECT hash, actor, seq, change_time_ms, received_at_ms, peer_id, account_id, role
 FROM changes WHERE doc_id = ? ORDER BY log_id
@@ -285,6 +289,17 @@ class SqliteDocumentStore:
     async def actor_bindings(self) -> dict[bytes, str]:
         rows = await self._db.fetch("SELECT actor, account_id FROM actors")
         return {bytes(r[0]): str(r[1]) for r in rows}
+
+    async def snapshotted_documents(self) -> list[DocumentId]:
+        rows = await self._db.fetch("SELECT doc_id FROM snapshots ORDER BY doc_id")
+        return [DocumentId(str(r[0])) for r in rows]
+
+    async def quarantine(
+        self, document_id: DocumentId, changes: list[tuple[bytes, bytes]], reason: str
+    ) -> None:
+        now = now_ms()
+        rows = [(document_id, h, data, reason, now) for h, data in changes]
+        await self._db.insert_many([(_QUARANTINE, rows)])
 
     async def get_meta(self, key: str) -> str | None:
         rows = await self._db.fetch("SELECT value FROM meta WHERE key = ?", (key,))

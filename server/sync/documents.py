@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from server.errors import StorageError
 from server.ids import DocumentId
 from server.storage.protocol import ChangeRecord, DocumentStore
+from server.sync import repair
 from server.sync.engine import LiveDocument, SyncDataError, carries_changes
 from server.sync.messages import SyncMessage
 from server.sync.peers import CLOSE_INTERNAL_ERROR, Connection
@@ -231,10 +232,7 @@ class DocumentRegistry:
         stored = await self.store.load(document_id)
         state = DocState(self, document_id)
         if stored is not None:
-            try:
-                state.doc = LiveDocument.load(stored.data)
-            except SyncDataError as e:
-                raise StorageError(f"stored document {document_id} does not load") from e
+            state.doc = await repair.load_stored(self.store, document_id, stored)
             state.size = len(stored.data)
             state.log_position = stored.log_position
         self.evict_idle()

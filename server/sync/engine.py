@@ -265,6 +265,24 @@ class LiveDocument:
     def save(self) -> bytes:
         return bytes(self._doc.save())
 
+    def without(self, hashes: set[bytes]) -> tuple["LiveDocument", list[tuple[bytes, bytes]]]:
+        """This document rebuilt without the changes `hashes` and every change after them.
+
+        Returns the rebuilt document and the (hash, bytes) of every change left out. Costs a
+        load of the whole history: for repairs, never on a hot path.
+        """
+        left_out: set[bytes] = set()
+        kept: list[bytes] = []
+        removed: list[tuple[bytes, bytes]] = []
+        for change in self._doc.get_changes([]):  # dependencies first
+            hash_ = bytes(change.hash)
+            if hash_ in hashes or any(bytes(d) in left_out for d in change.deps):
+                left_out.add(hash_)
+                removed.append((hash_, bytes(change.raw_bytes)))
+            else:
+                kept.append(bytes(change.raw_bytes))
+        return (LiveDocument.load(b"".join(kept)) if kept else LiveDocument()), removed
+
     def change_hashes(self) -> set[bytes]:
         """The hash of every change in the document (its whole history)."""
         return {bytes(c.hash) for c in self._doc.get_changes([])}
