@@ -7,6 +7,7 @@ from automerge.core import Document, Message, SyncState
 from server.auth.attribution import ActorBindings
 from server.auth.policy import DocumentPolicy, Identity, OpenPolicy
 from server.ids import PeerId
+from server.settings import Settings
 from server.storage.protocol import DocumentStore
 from server.sync.documents import DocumentRegistry
 from server.sync.hub import SyncHub
@@ -90,6 +91,7 @@ def hub_on(
         actors=ActorBindings({}),
         server_peer_id=PeerId("server"),
         storage_id="s1",
+        max_document_bytes=Settings().max_document_bytes,
     )
 
 

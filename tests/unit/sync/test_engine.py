@@ -127,7 +127,8 @@ def test_refusing_after_two_authors_took_turns_leaves_the_live_document_whole() 
         if reply is not None:
             carer.receive_sync_message(carer_state, Message.decode(reply))
 
-    assert received is not None and [c.actor for c in received.changes] == [b"\x02" * 16]
+    assert received is not None
+    assert [c.actor for c in received.changes] == [b"\x02" * 16]
     assert server.heads == heads  # refusing is not taking the copy
     reloaded = Document.load(server.save())
     assert read(reloaded, "forbidden") is None
