@@ -82,6 +82,7 @@ def hub_on(
     *,
     memory_budget: int = 1 << 30,
     policy: DocumentPolicy | None = None,
+    max_document_bytes: int = Settings().max_document_bytes,
 ) -> SyncHub:
     """A hub over `store` (open access unless a policy is given), as create_app wires one."""
     registry = DocumentRegistry(store, memory_budget=memory_budget, snapshot_every=1000)
@@ -91,7 +92,7 @@ def hub_on(
         actors=ActorBindings({}),
         server_peer_id=PeerId("server"),
         storage_id="s1",
-        max_document_bytes=Settings().max_document_bytes,
+        max_document_bytes=max_document_bytes,
     )
 
 
