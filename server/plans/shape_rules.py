@@ -118,6 +118,14 @@ class _Shape:
         self.sections = _sections_of(kind)
         self._new: dict[bytes, frozenset[bytes] | None] = {}  # list id -> new maps' ids
         self._checked: set[tuple[bytes, str | None]] = set()
+        self._fields: dict[bytes, dict[str, Value]] = {}
+
+    def fields(self, obj: bytes) -> dict[str, Value]:
+        """The entries of map `obj` as the writer left them (read once per message)."""
+        found = self._fields.get(obj)
+        if found is None:
+            found = self._fields[obj] = self.doc.typed_fields(obj, self.written)
+        return found
 
     def check(self, touch: Touch) -> str | None:
         if touch.action in ("mark", "increment"):
@@ -139,7 +147,7 @@ class _Shape:
         if key not in _ROOT_KEYS or touch.action not in ("put", "conflict"):
             return f"a plan document holds only schema, audience, sections and proposals ({key!r})"
         assert isinstance(key, str)  # noqa: S101 - _ROOT_KEYS holds only strings
-        value = self.doc.typed_fields(touch.objects[0].id, self.written).get(key)
+        value = self.fields(touch.objects[0].id).get(key)
         if value is None:
             return None
         if key == "schema" and not (value.kind in ("int", "uint") and value.content == 1):
@@ -160,7 +168,7 @@ class _Shape:
             return self._entries(touch, ("sections", sid), rules)
         if self.before or touch.action not in ("put", "conflict"):
             return f"the list of section {sid} is written only when the document is created"
-        value = self.doc.typed_fields(touch.objects[1].id, self.written).get(str(sid))
+        value = self.fields(touch.objects[1].id).get(str(sid))
         if value is not None and value.kind != "list":
             return f"section {sid} is a list of items"
         return None
@@ -176,9 +184,10 @@ class _Shape:
                 return f"{rules.plural} are never deleted (removal is soft)"
             return f"{rules.plural} are added, never replaced"
         entry = touch.objects[depth + 1]
-        new = self._new_elements(listed)
-        if new is None or entry.id in new:
-            return self._new_entries(listed, rules)
+        if self.doc.length(entry.id, self.before) == 0:  # not stored before: maybe new
+            new = self._new_elements(listed)
+            if new is None or entry.id in new:
+                return self._new_entries(listed, rules)
         key = touch.path[depth + 1]
         if (entry.id, None) in self._checked:
             return None
@@ -200,7 +209,7 @@ class _Shape:
         check = rules.fields.get(key)
         if check is None:
             return f"{rules.article} has no field {key!r}"
-        value = self.doc.typed_fields(entry.id, self.written).get(key)
+        value = self.fields(entry.id).get(key)
         if value is None:
             return None if key not in rules.required else f"{rules.article} keeps its {key}"
         return check(value, self)
@@ -252,7 +261,7 @@ def _map(
     """A whole map: only known fields, every required one, each of the right shape."""
     if value.kind != "map" or not isinstance(value.content, ObjectRef):
         return f"{article} is a map"
-    found = shape.doc.typed_fields(value.content.id, shape.written)
+    found = shape.fields(value.content.id)
     for key, field in found.items():
         check = fields.get(key)
         if check is None:
@@ -346,7 +355,7 @@ def _reviewed_heads(value: Value, shape: _Shape) -> str | None:
         return "a sign-off's heads are a map of document ids to hashes"
     if shape.doc.length(value.content.id, shape.written) > MAX_REVIEWED_DOCUMENTS:
         return f"a sign-off reviews at most {MAX_REVIEWED_DOCUMENTS} documents"
-    for document_id, hashes in shape.doc.typed_fields(value.content.id, shape.written).items():
+    for document_id, hashes in shape.fields(value.content.id).items():
         if _ID.fullmatch(document_id) is None:
             return "a sign-off's heads are keyed by document id"
         if hashes.kind != "list" or not isinstance(hashes.content, ObjectRef):
