@@ -132,7 +132,7 @@ class _Shape:
             return f"a plan document holds no {touch.action}s"
         path = touch.path
         head = path[0] if path else None
-        if len(path) == 1:
+        if len(path) == 1 or head == "audience":  # the app writes `audience` as text
             return self._root(touch)
         if head == "sections":
             return self._section(touch)
@@ -144,7 +144,7 @@ class _Shape:
         key = touch.path[0]
         if self.before:
             return f"the document's root is written only when it is created ({key!r})"
-        if key not in _ROOT_KEYS or touch.action not in ("put", "conflict"):
+        if key not in _ROOT_KEYS or touch.action not in ("put", "conflict", "splice"):
             return f"a plan document holds only schema, audience, sections and proposals ({key!r})"
         assert isinstance(key, str)  # noqa: S101 - _ROOT_KEYS holds only strings
         value = self.fields(touch.objects[0].id).get(key)

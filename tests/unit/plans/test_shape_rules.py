@@ -279,6 +279,21 @@ def test_the_root_is_written_only_when_the_document_is_created() -> None:
     assert check(Document(), wrong_audience) == "this document's audience is 'everyone'"
 
 
+def test_a_new_document_as_the_javascript_library_writes_it_passes() -> None:
+    made = Document()
+    with made.transaction() as tx:  # every string is text, the audience too
+        tx.put(ROOT, "schema", ScalarType.Int, 1)
+        put_text(tx, ROOT, "audience", "everyone")
+        tx.put_object(tx.put_object(ROOT, "sections", ObjType.Map), "coping", ObjType.List)
+        tx.put_object(ROOT, "proposals", ObjType.List)
+    wrong = Document()
+    with wrong.transaction() as tx:
+        put_text(tx, ROOT, "audience", "person")
+
+    assert check(Document(), made) is None
+    assert check(Document(), wrong) == "this document's audience is 'everyone'"
+
+
 def test_a_section_of_another_audience_is_refused() -> None:
     plan = everyone_plan()
     person = copy(plan)
