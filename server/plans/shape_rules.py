@@ -9,10 +9,11 @@ plan unreadable for everyone. Only the objects a message's changes touched are r
   section of this audience) and `proposals` (a list) are written only in a new document;
 - items and proposals are maps, inserted and then changed inside, never deleted or replaced
   (removal is soft); a new one has all its required fields, and no field it may not have;
-- field types and bounds: text at most `MAX_TEXT` characters (the app's limit), a phone
-  number at most `MAX_PHONE` characters on one line, ids at most `MAX_ID` characters of
-  [A-Za-z0-9_-], times numbers, `edit`/`removed` maps holding only `at`, decisions and
-  sign-offs as the app writes them; `id`, `made`, `section` and `fromProposal` never change;
+- field types and bounds (`plans/plan_fields.py`): text at most `MAX_TEXT` characters (the
+  app's limit), a phone number at most `MAX_PHONE` characters on one line, ids at most
+  `MAX_ID` characters of [A-Za-z0-9_-], times numbers, `edit`/`removed` maps holding only
+  `at`, decisions and sign-offs as the app writes them; `id`, `made`, `section` and
+  `fromProposal` never change;
 - a sign-off (a review-log item carrying `signoff`) is written with its own new item and,
   once stored, nothing in that item changes (no edit, no removal).
 
@@ -23,34 +24,15 @@ for that (a refused change is refused again on every reconnect).
 """
 
 import functools
-import math
-import re
-import unicodedata
-from collections.abc import Callable
 from typing import Protocol
 
+from server.plans import plan_fields
 from server.plans.template import plan_template
 from server.sync.engine import Value
 from server.sync.patches import ObjectRef, Touch
 
-MAX_TEXT = 2000
-"""Characters (code points) in an item's or proposal's text: client/src/docs/plan.ts MAX_TEXT."""
-MAX_PHONE = 40
-"""Characters in a phone number: the client's field and `clean()` keep 40."""
-MAX_ID = 64
-MAX_REVIEWED_DOCUMENTS = 100
-MAX_REVIEWED_HEADS = 100
-REVIEW_LOG = "review-log"
-
-_ID = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_ID}}}")
-_HASH = re.compile(r"[0-9a-f]{64}")
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_NOT_ON_A_PHONE = frozenset({"Cc", "Zl", "Zp"})  # control characters, line breaks
-_STATES = frozenset({"accepted", "declined", "withdrawn"})
 _ROOT_KEYS = frozenset({"schema", "audience", "sections", "proposals"})
 _WRITTEN_ONCE = frozenset({"id", "made", "section", "fromProposal"})
-_NUMBERS = frozenset({"int", "uint", "f64"})
-_STRINGS = frozenset({"text", "str"})
 
 
 class DocumentView(Protocol):
@@ -61,29 +43,6 @@ class DocumentView(Protocol):
     def typed_elements(self, obj: bytes, heads: list[bytes]) -> list[Value]: ...
 
     def length(self, obj: bytes, heads: list[bytes]) -> int: ...
-
-
-Check = Callable[[Value, "_Shape"], str | None]
-
-
-class _Entry:
-    """What an item (or a proposal) may hold."""
-
-    def __init__(
-        self,
-        article: str,
-        plural: str,
-        fields: dict[str, Check],
-        required: frozenset[str],
-        *,
-        immutable: bool = False,
-    ) -> None:
-        self.article = article
-        self.plural = plural
-        self.fields = fields
-        self.required = required
-        self.immutable = immutable
-        """An entry holding a sign-off never changes once stored."""
 
 
 def refusal(
@@ -127,6 +86,12 @@ class _Shape:
             found = self._fields[obj] = self.doc.typed_fields(obj, self.written)
         return found
 
+    def elements(self, obj: bytes) -> list[Value]:
+        return self.doc.typed_elements(obj, self.written)
+
+    def length(self, obj: bytes) -> int:
+        return self.doc.length(obj, self.written)
+
     def check(self, touch: Touch) -> str | None:
         if touch.action in ("mark", "increment"):
             return f"a plan document holds no {touch.action}s"
@@ -137,7 +102,7 @@ class _Shape:
         if head == "sections":
             return self._section(touch)
         if head == "proposals":
-            return self._entries(touch, ("proposals",), _PROPOSAL)
+            return self._entries(touch, ("proposals",), plan_fields.PROPOSAL)
         return f"a plan document holds only schema, audience, sections and proposals ({head!r})"
 
     def _root(self, touch: Touch) -> str | None:
@@ -152,7 +117,7 @@ class _Shape:
             return None
         if key == "schema" and not (value.kind in ("int", "uint") and value.content == 1):
             return "a plan document's schema is 1"
-        if key == "audience" and not (value.kind in _STRINGS and value.content == self.kind):
+        if key == "audience" and not (value.kind in ("text", "str") and value.content == self.kind):
             return f"this document's audience is {self.kind!r}"
         wanted = {"sections": "map", "proposals": "list"}.get(key, value.kind)
         if value.kind != wanted:
@@ -164,7 +129,7 @@ class _Shape:
         if sid not in self.sections:
             return f"section {sid} is not part of this document"
         if len(touch.path) > 2:  # sections.<sid>.<index>...
-            rules = _REVIEW_ITEM if sid == REVIEW_LOG else _ITEM
+            rules = plan_fields.REVIEW_ITEM if sid == plan_fields.REVIEW_LOG else plan_fields.ITEM
             return self._entries(touch, ("sections", sid), rules)
         if self.before or touch.action not in ("put", "conflict"):
             return f"the list of section {sid} is written only when the document is created"
@@ -173,7 +138,9 @@ class _Shape:
             return f"section {sid} is a list of items"
         return None
 
-    def _entries(self, touch: Touch, where: tuple[str, ...], rules: _Entry) -> str | None:
+    def _entries(
+        self, touch: Touch, where: tuple[str, ...], rules: plan_fields.Entry
+    ) -> str | None:
         """A touch inside the list of items (or proposals) at `where`."""
         depth = len(where)
         listed = touch.objects[depth]
@@ -189,18 +156,15 @@ class _Shape:
             if new is None or entry.id in new:
                 return self._new_entries(listed, rules)
         key = touch.path[depth + 1]
-        if (entry.id, None) in self._checked:
-            return None
-        stored = self.doc.typed_fields(entry.id, self.before) if rules.immutable else {}
-        if "signoff" in stored:
-            self._checked.add((entry.id, None))  # every later touch of it is refused too
-            return "a sign-off is never changed or removed once stored"
         if (entry.id, str(key)) in self._checked:
             return None
         self._checked.add((entry.id, str(key)))
+        stored = self.doc.typed_fields(entry.id, self.before) if rules.immutable else {}
+        if "signoff" in stored:
+            return "a sign-off is never changed or removed once stored"
         return self._field(entry, str(key), rules)
 
-    def _field(self, entry: ObjectRef, key: str, rules: _Entry) -> str | None:
+    def _field(self, entry: ObjectRef, key: str, rules: plan_fields.Entry) -> str | None:
         """One field of an entry that was already stored."""
         if key in _WRITTEN_ONCE:
             return f"{rules.article}'s {key} never changes"
@@ -214,7 +178,7 @@ class _Shape:
             return None if key not in rules.required else f"{rules.article} keeps its {key}"
         return check(value, self)
 
-    def _new_entries(self, listed: ObjectRef, rules: _Entry) -> str | None:
+    def _new_entries(self, listed: ObjectRef, rules: plan_fields.Entry) -> str | None:
         """Every element the changes added to the list: complete, and nothing else."""
         if (listed.id, None) in self._checked:
             return None
@@ -224,7 +188,9 @@ class _Shape:
             return f"{rules.plural} are maps"
         for element in self.doc.typed_elements(listed.id, self.written):
             if _map_id(element) in new:
-                broken = _map(element, rules.fields, rules.required, rules.article, self)
+                broken = plan_fields.check_map(
+                    element, rules.fields, rules.required, rules.article, self
+                )
                 if broken is not None:
                     return broken
         return None
@@ -249,156 +215,6 @@ def _map_id(value: Value) -> bytes | None:
     if value.kind == "map" and isinstance(value.content, ObjectRef):
         return value.content.id
     return None
-
-
-def _map(
-    value: Value,
-    fields: dict[str, Check],
-    required: frozenset[str],
-    article: str,
-    shape: _Shape,
-) -> str | None:
-    """A whole map: only known fields, every required one, each of the right shape."""
-    if value.kind != "map" or not isinstance(value.content, ObjectRef):
-        return f"{article} is a map"
-    found = shape.fields(value.content.id)
-    for key, field in found.items():
-        check = fields.get(key)
-        if check is None:
-            return f"{article} has no field {key!r}"
-        broken = check(field, shape)
-        if broken is not None:
-            return broken
-    missing = sorted(required - found.keys())
-    if missing:
-        return f"{article} needs {', '.join(missing)}"
-    return None
-
-
-def _text(value: Value, _: _Shape) -> str | None:
-    if value.kind not in _STRINGS or not isinstance(value.content, str):
-        return "text is a string"
-    if len(value.content) > MAX_TEXT:
-        return f"text is at most {MAX_TEXT:,} characters"
-    return None
-
-
-def _phone(value: Value, _: _Shape) -> str | None:
-    """Short and on one line.
-
-    Letters stay allowed: people write "ext. 12" or "ask for Jo" there, and the app has always
-    stored them (only digits and + are ever dialled).
-    """
-    if value.kind not in _STRINGS or not isinstance(value.content, str):
-        return "a phone number is a string"
-    if len(value.content) > MAX_PHONE:
-        return f"a phone number is at most {MAX_PHONE} characters"
-    if any(unicodedata.category(c) in _NOT_ON_A_PHONE for c in value.content):
-        return "a phone number is one line with no control characters"
-    return None
-
-
-def _id(value: Value, _: _Shape) -> str | None:
-    if value.kind not in _STRINGS or not isinstance(value.content, str):
-        return "an id is a string"
-    if _ID.fullmatch(value.content) is None:
-        return f"an id is 1 to {MAX_ID} letters, digits, - or _"
-    return None
-
-
-def _time(value: Value, _: _Shape) -> str | None:
-    number = value.content
-    if value.kind not in _NUMBERS or not isinstance(number, int | float):
-        return "a time is a number (ms since 1970)"
-    if isinstance(number, float) and not math.isfinite(number):
-        return "a time is a finite number"
-    return None
-
-
-def _section_id(value: Value, shape: _Shape) -> str | None:
-    if value.kind not in _STRINGS or value.content not in shape.sections:
-        return "a proposal is for a section of this document"
-    return None
-
-
-def _state(value: Value, _: _Shape) -> str | None:
-    if value.kind not in _STRINGS or value.content not in _STATES:
-        return "a decision is accepted, declined or withdrawn"
-    return None
-
-
-def _day(value: Value, _: _Shape) -> str | None:
-    if value.kind not in _STRINGS or not isinstance(value.content, str):
-        return "a date is a string"
-    if _DAY.fullmatch(value.content) is None:
-        return "a date is written YYYY-MM-DD"
-    return None
-
-
-def _stamp(value: Value, shape: _Shape) -> str | None:
-    return _map(value, {"at": _time}, frozenset({"at"}), "a time stamp", shape)
-
-
-def _decision(value: Value, shape: _Shape) -> str | None:
-    fields: dict[str, Check] = {"state": _state, "at": _time, "itemId": _id}
-    return _map(value, fields, frozenset({"state", "at"}), "a decision", shape)
-
-
-def _signoff(value: Value, shape: _Shape) -> str | None:
-    fields: dict[str, Check] = {"heads": _reviewed_heads, "nextReview": _day, "at": _time}
-    return _map(value, fields, frozenset({"heads", "at"}), "a sign-off", shape)
-
-
-def _reviewed_heads(value: Value, shape: _Shape) -> str | None:
-    """Per document id, the hex hashes of the changes reviewed: bounded both ways."""
-    if value.kind != "map" or not isinstance(value.content, ObjectRef):
-        return "a sign-off's heads are a map of document ids to hashes"
-    if shape.doc.length(value.content.id, shape.written) > MAX_REVIEWED_DOCUMENTS:
-        return f"a sign-off reviews at most {MAX_REVIEWED_DOCUMENTS} documents"
-    for document_id, hashes in shape.fields(value.content.id).items():
-        if _ID.fullmatch(document_id) is None:
-            return "a sign-off's heads are keyed by document id"
-        if hashes.kind != "list" or not isinstance(hashes.content, ObjectRef):
-            return "a sign-off's heads are lists of change hashes"
-        if shape.doc.length(hashes.content.id, shape.written) > MAX_REVIEWED_HEADS:
-            return f"a sign-off names at most {MAX_REVIEWED_HEADS} heads per document"
-        for head in shape.doc.typed_elements(hashes.content.id, shape.written):
-            if not isinstance(head.content, str) or _HASH.fullmatch(head.content) is None:
-                return "a change hash is 64 hexadecimal digits"
-    return None
-
-
-_ITEM_FIELDS: dict[str, Check] = {
-    "id": _id,
-    "text": _text,
-    "phone": _phone,
-    "made": _time,
-    "edit": _stamp,
-    "removed": _stamp,
-    "fromProposal": _id,
-}
-_ITEM = _Entry("an item", "items", _ITEM_FIELDS, frozenset({"id", "text", "made", "edit"}))
-_REVIEW_ITEM = _Entry(
-    "an item",
-    "items",
-    {**_ITEM_FIELDS, "signoff": _signoff},
-    _ITEM.required,
-    immutable=True,
-)
-_PROPOSAL = _Entry(
-    "a proposal",
-    "proposals",
-    {
-        "id": _id,
-        "section": _section_id,
-        "text": _text,
-        "phone": _phone,
-        "made": _time,
-        "edit": _stamp,
-        "decision": _decision,
-    },
-    frozenset({"id", "section", "text", "made", "edit"}),
-)
 
 
 @functools.cache

@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 from automerge.core import SyncState
 
-from server.plans.shape_rules import MAX_TEXT
+from server.plans.plan_fields import MAX_TEXT
 from server.plans.template import plan_template
 from tests.support.api import ApiUser
 from tests.support.automerge_docs import (

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from automerge.core import ROOT, Document, ObjType, ScalarType
 
-from server.plans.shape_rules import MAX_PHONE, MAX_TEXT, refusal
+from server.plans.plan_fields import MAX_PHONE, MAX_TEXT
+from server.plans.shape_rules import refusal
 from server.sync.engine import LiveDocument
 from tests.support.automerge_docs import (
     decide_proposal,
