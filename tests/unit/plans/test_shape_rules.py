@@ -8,7 +8,7 @@ about exactly what the writer's changes added, as the hub does.
 from typing import Any
 
 import pytest
-from automerge.core import ROOT, Document, ObjType, ScalarType
+from automerge.core import ROOT, Document, ExpandMark, ObjType, ScalarType
 
 from server.plans.plan_fields import MAX_PHONE, MAX_TEXT
 from server.plans.shape_rules import refusal
@@ -194,10 +194,13 @@ def test_times_are_numbers() -> None:
     raw_item(as_text, "coping", id="a1", text="t", made="yesterday", edit=STAMP)
     raw_item(as_bool, "coping", id="a1", text="t", made=(ScalarType.Boolean, True), edit=STAMP)
     raw_item(as_float, "coping", id="a1", text="t", made=(ScalarType.F64, 1.5e12), edit=STAMP)
+    endless = copy(plan)
+    raw_item(endless, "coping", id="a1", text="t", made=(ScalarType.F64, float("inf")), edit=STAMP)
 
     assert check(plan, as_text) == "a time is a number (ms since 1970)"
     assert check(plan, as_bool) == "a time is a number (ms since 1970)"
     assert check(plan, as_float) is None
+    assert check(plan, endless) == "a time is a finite number"
 
 
 def test_an_item_needs_its_fields_and_holds_no_others() -> None:
@@ -263,6 +266,13 @@ def test_items_are_neither_deleted_nor_replaced_by_anyone() -> None:
 def test_the_root_is_written_only_when_the_document_is_created() -> None:
     plan = everyone_plan()
     later, new_key, wrong_audience = copy(plan), Document(), Document()
+    schema, proposals, section = Document(), Document(), Document()
+    with schema.transaction() as tx:
+        tx.put(ROOT, "schema", ScalarType.Int, 2)
+    with proposals.transaction() as tx:
+        tx.put_object(ROOT, "proposals", ObjType.Map)
+    with section.transaction() as tx:
+        tx.put_object(tx.put_object(ROOT, "sections", ObjType.Map), "coping", ObjType.Map)
 
     with later.transaction() as tx:
         tx.put_object(ROOT, "sections", ObjType.Map)
@@ -278,6 +288,9 @@ def test_the_root_is_written_only_when_the_document_is_created() -> None:
         "a plan document holds only schema, audience, sections and proposals ('title')"
     )
     assert check(Document(), wrong_audience) == "this document's audience is 'everyone'"
+    assert check(Document(), schema) == "a plan document's schema is 1"
+    assert check(Document(), proposals) == "a plan document's proposals is a list"
+    assert check(Document(), section) == "section coping is a list of items"
 
 
 def test_a_new_document_as_the_javascript_library_writes_it_passes() -> None:
@@ -293,6 +306,31 @@ def test_a_new_document_as_the_javascript_library_writes_it_passes() -> None:
 
     assert check(Document(), made) is None
     assert check(Document(), wrong) == "this document's audience is 'everyone'"
+
+
+def test_a_sections_list_is_never_replaced() -> None:
+    plan = everyone_plan()
+    new_item(plan, "coping", "a bath")
+    person = copy(plan)
+
+    with person.transaction() as tx:
+        tx.put_object(object_at(person, ("sections",)), "coping", ObjType.List)
+
+    assert check(plan, person) == (
+        "the list of section coping is written only when the document is created"
+    )
+
+
+def test_text_marks_are_refused() -> None:
+    plan = everyone_plan()
+    new_item(plan, "coping", "a bath")
+    person = copy(plan)
+
+    with person.transaction() as tx:
+        text = object_at(person, ("sections", "coping", 0, "text"))
+        tx.mark(text, 0, 1, "bold", ScalarType.Boolean, True, ExpandMark.Neither)
+
+    assert check(plan, person) == "a plan document holds no marks"
 
 
 def test_a_section_of_another_audience_is_refused() -> None:
