@@ -40,6 +40,12 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
         "--max-message-size", type=int, default=defaults.max_message_bytes, help="bytes per frame"
     )
     parser.add_argument(
+        "--max-document-size",
+        type=int,
+        default=defaults.max_document_bytes,
+        help="stored bytes of one document beyond which its changes are refused",
+    )
+    parser.add_argument(
         "--memory-budget",
         type=int,
         default=defaults.document_memory_budget,
@@ -63,6 +69,7 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
         client_dir=args.client_dir,
         allowed_origins=tuple(args.allowed_origin),
         max_message_bytes=args.max_message_size,
+        max_document_bytes=args.max_document_size,
         document_memory_budget=args.memory_budget,
         snapshot_every=args.snapshot_every,
         messages_per_second=args.messages_per_second,

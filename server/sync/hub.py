@@ -19,7 +19,7 @@ from server.auth.policy import Access, DocumentPolicy, Grant
 from server.clock import now_ms
 from server.errors import ProtocolError
 from server.ids import DocumentId, PeerId, parse_document_id
-from server.plans import write_rules
+from server.plans import shape_rules, write_rules
 from server.storage.protocol import ChangeRecord
 from server.sync.documents import DocState, DocumentRegistry
 from server.sync.engine import (
@@ -46,6 +46,7 @@ from server.sync.messages import (
     SyncMessage,
     UnknownMessage,
 )
+from server.sync.patches import PatchFormatError
 from server.sync.peers import CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_UNAUTHORIZED, Connection
 
 log = logging.getLogger(__name__)
@@ -64,8 +65,10 @@ class SyncHub:
         actors: ActorBindings,
         server_peer_id: PeerId,
         storage_id: str,
+        max_document_bytes: int,
     ) -> None:
         self.documents = documents
+        self.max_document_bytes = max_document_bytes
         self.policy = policy
         self.actors = actors
         self._waiting: dict[DocumentId, set[Connection]] = {}
@@ -237,7 +240,7 @@ class SyncHub:
         except SyncDataError as e:
             raise ProtocolError(f"invalid sync message for {document_id}") from e
         if received.changes:
-            refusal = self._vet(connection, grant, received)
+            refusal = self._vet(connection, grant, received, state.size)
             if refusal is not None:
                 # The live document never held these changes: dropping the copy refuses them.
                 raise ProtocolError(refusal)
@@ -248,30 +251,58 @@ class SyncHub:
             state.doc = received.document  # nothing new, but the binding may queue changes
         state.reply_to(connection)
 
-    def _vet(self, connection: Connection, grant: Grant, received: Received) -> str | None:
-        """Why a message's changes are refused, or None. Never raises: a failure refuses."""
+    def _vet(
+        self, connection: Connection, grant: Grant, received: Received, size: int
+    ) -> str | None:
+        """Why a message's changes are refused, or None. Never raises: a failure refuses.
+
+        `size`: the document's stored size before them (DocState.size).
+        """
         try:
-            return self._refusal(connection, grant, received)
+            return self._refusal(connection, grant, received, size)
         except Exception:
             log.exception("vetting a change from %s failed; refusing it", connection.peer_id)
             return "the server could not check this change"
 
-    def _refusal(self, connection: Connection, grant: Grant, received: Received) -> str | None:
+    def _refusal(
+        self, connection: Connection, grant: Grant, received: Received, size: int
+    ) -> str | None:
         account_id = connection.identity.account_id
         if grant.access is not Access.WRITE:
             return _READ_ONLY
         actors = {c.actor for c in received.changes}
         if not self.actors.claimable(account_id, actors):
             return "a change is signed by an actor id that belongs to another account"
-        if grant.audience is None or grant.role == "person":
-            return None  # no plans (OpenPolicy), or the person, who writes anything
-        return write_rules.refusal(
+        # The stored size (last snapshot + changes logged since) plus these changes: known
+        # without serialising the document, and what a new reader will have to download.
+        if size + sum(len(c.data) for c in received.changes) > self.max_document_bytes:
+            return (
+                f"this document has reached the server's limit of {self.max_document_bytes:,} bytes"
+            )
+        if grant.audience is None:
+            return None  # no plans (OpenPolicy): documents of any shape
+        doc, before = received.document, received.heads_before
+        try:
+            touches = doc.touched(before)  # one diff, read by both rule sets
+        except PatchFormatError:
+            return "the server could not read where this change writes"
+        refusal = write_rules.refusal(
             grant.audience,
             grant.role,
             account_id,
-            received.document,
-            received.heads_before,
+            doc,
+            touches,
             owns=lambda actor: actor in actors or self.actors.owner(actor) == account_id,
+            new_document=not before,
+        )
+        if refusal is not None:
+            return refusal
+        return shape_rules.refusal(
+            write_rules.audience_kind(grant.audience),
+            doc,
+            touches,
+            before=before,
+            written=received.written,
         )
 
     def _wait_for_access(self, connection: Connection, document_id: DocumentId) -> None:

@@ -11,12 +11,14 @@ import signal
 from typing import TYPE_CHECKING
 
 import pytest
+from plan_docs import add, plan_doc, texts
 
 if TYPE_CHECKING:
     from api_client import Api
     from conftest import ClientFactory, ServerHandle
 
-SAFER = ["sections", "safer"]
+SAFER = "safer"
+LOG = "coping"  # the section the person's devices append to
 
 
 @pytest.mark.timeout(90)
@@ -29,7 +31,7 @@ async def test_clients_resync_after_restart(
     a = await clients.new("A", server.sync_url(alice))
     b = await clients.new("B", server.sync_url(bob))
     # The carer writes too: into sections.safer, which the plan template lets carers write.
-    created, plan = await api.new_plan(alice, a, {"sections": {"safer": ["before"]}})
+    created, plan = await api.new_plan(alice, a, plan_doc(sections={SAFER: ["before"]}))
     await api.grant(alice, plan["id"], bob, "carer")
     url = created["url"]
     await a.server_ack(url)
@@ -40,7 +42,7 @@ async def test_clients_resync_after_restart(
         assert rc == 0, f"server exited with {rc} on SIGTERM (a clean exit is required)"
     # Edit only once A knows the server is gone, so this edit cannot have reached it.
     await asyncio.gather(a.call("waitDisconnect", count=1), b.call("waitDisconnect", count=1))
-    offline = await a.change(url, {"op": "push", "path": SAFER, "value": "while down"})
+    offline = await a.change(url, add(SAFER, "while down"))
 
     await server.restart()
     # Nobody tells the clients: they must reconnect by themselves (5 s retry timer).
@@ -48,12 +50,12 @@ async def test_clients_resync_after_restart(
     on_b = await b.wait_heads(url, offline["heads"])
     on_a = await a.state(url)
     assert on_b["heads"] == on_a["heads"]
-    assert on_b["doc"] == {"sections": {"safer": ["before", "while down"]}}
+    assert texts(on_b["doc"], SAFER) == ["before", "while down"]
 
     # And the other direction over the new connections.
-    after = await b.change(url, {"op": "push", "path": SAFER, "value": "after restart"})
+    after = await b.change(url, add(SAFER, "after restart"))
     on_a = await a.wait_heads(url, after["heads"])
-    assert on_a["doc"] == {"sections": {"safer": ["before", "while down", "after restart"]}}
+    assert texts(on_a["doc"], SAFER) == ["before", "while down", "after restart"]
 
 
 ROUNDS = 5
@@ -77,7 +79,7 @@ async def test_relayed_changes_survive_sigkill(
         writer = await clients.new(f"W{rnd}", server.sync_url(person))
         reader = await clients.new(f"R{rnd}", server.sync_url(carer))
         if rnd == 0:
-            created, plan = await api.new_plan(person, writer, {"log": []})
+            created, plan = await api.new_plan(person, writer, plan_doc(sections={LOG: []}))
             await api.grant(person, plan["id"], carer, "carer")
             url = created["url"]
             await writer.server_ack(url)
@@ -85,8 +87,12 @@ async def test_relayed_changes_survive_sigkill(
             assert (await writer.find(url))["found"]
         assert (await reader.find(url))["found"]
 
-        await writer.call("startWriter", url=url, path=["log"], tag=f"r{rnd}", every=2)
-        await reader.call("waitLength", url=url, path=["log"], min=len(known) + SEEN_PER_ROUND)
+        await writer.call(
+            "startWriter", url=url, path=["sections", LOG], tag=f"r{rnd}", every=2, asItems=True
+        )
+        await reader.call(
+            "waitLength", url=url, path=["sections", LOG], min=len(known) + SEEN_PER_ROUND
+        )
         # Crash the server while the writer keeps editing (changes are in flight).
         rc = await server.kill(signal.SIGKILL)
         assert rc == -signal.SIGKILL
@@ -107,11 +113,12 @@ async def test_relayed_changes_survive_sigkill(
             raise AssertionError(
                 f"round {rnd}: after SIGKILL + restart the server lacks changes that reader "
                 f"{reader.peer_id} had received through it (reader saw "
-                f"{len(seen['doc']['log'])} entries, the server now serves "
-                f"{len((await fresh.state(url))['doc']['log'])}): {e}"
+                f"{len(texts(seen['doc'], LOG))} entries, the server now serves "
+                f"{len(texts((await fresh.state(url))['doc'], LOG))}): {e}"
             ) from None
-        log_now: list[str] = now["doc"]["log"]
-        assert log_now[: len(seen["doc"]["log"])] == seen["doc"]["log"]
+        log_now = texts(now["doc"], LOG)
+        seen_log = texts(seen["doc"], LOG)
+        assert log_now[: len(seen_log)] == seen_log
         assert len(log_now) >= len(known) + SEEN_PER_ROUND
         known = log_now
         await fresh.close()
