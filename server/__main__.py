@@ -40,6 +40,12 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
         "--max-message-size", type=int, default=defaults.max_message_bytes, help="bytes per frame"
     )
     parser.add_argument(
+        "--max-document-size",
+        type=int,
+        default=defaults.max_document_bytes,
+        help="stored bytes of one document beyond which its changes are refused",
+    )
+    parser.add_argument(
         "--memory-budget",
         type=int,
         default=defaults.document_memory_budget,
@@ -48,6 +54,12 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
     parser.add_argument("--snapshot-every", type=int, default=defaults.snapshot_every)
     parser.add_argument("--messages-per-second", type=float, default=defaults.messages_per_second)
     parser.add_argument("--message-burst", type=int, default=defaults.message_burst)
+    parser.add_argument(
+        "--sign-ups-per-address",
+        type=int,
+        default=defaults.sign_ups_per_address,
+        help="sign-up attempts allowed per client address in an hour",
+    )
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
     settings = Settings(
@@ -57,10 +69,12 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
         client_dir=args.client_dir,
         allowed_origins=tuple(args.allowed_origin),
         max_message_bytes=args.max_message_size,
+        max_document_bytes=args.max_document_size,
         document_memory_budget=args.memory_budget,
         snapshot_every=args.snapshot_every,
         messages_per_second=args.messages_per_second,
         message_burst=args.message_burst,
+        sign_ups_per_address=args.sign_ups_per_address,
     )
     return settings, args.log_level
 

@@ -11,9 +11,11 @@ from litestar.exceptions import ImproperlyConfiguredException
 
 from server.auth.attribution import ActorBindings
 from server.auth.controller import AccountController, provide_identity
+from server.auth.credentials import PasswordHashing
 from server.auth.policy import DocumentPolicy, OpenPolicy
 from server.auth.service import AccountService
 from server.errors import (
+    Busy,
     Conflict,
     DomainError,
     Forbidden,
@@ -37,6 +39,7 @@ from server.storage.sqlite import SqliteDatabase, SqliteDocumentStore
 from server.storage.sqlite_erasure import SqliteErasure
 from server.storage.sqlite_records import SqliteRecords
 from server.storage.sqlite_reviews import SqliteReviews
+from server.sync import repair
 from server.sync.documents import DocumentRegistry
 from server.sync.handler import sync_socket
 from server.sync.hub import SyncHub
@@ -49,6 +52,7 @@ _STATUS = {
     NotFound: 404,
     Conflict: 409,
     TooManyAttempts: 429,
+    Busy: 503,
 }
 
 
@@ -60,7 +64,7 @@ def health() -> dict[str, str]:
 def _domain_error(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, str]]:
     status = next((code for kind, code in _STATUS.items() if isinstance(error, kind)), 500)
     headers = {}
-    if isinstance(error, TooManyAttempts):
+    if isinstance(error, TooManyAttempts | Busy):
         headers["Retry-After"] = str(error.retry_after_s)
     detail = str(error) if status != 500 else "internal error"
     return Response({"detail": detail}, status_code=status, headers=headers)
@@ -83,10 +87,12 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         database = await SqliteDatabase.open(settings.database_path)
+        hashing = PasswordHashing(max_waiting=settings.password_hash_queue)
         try:
             store = SqliteDocumentStore(database)
             records = SqliteRecords(database)
             storage_id = await _storage_id(store)
+            await repair.scan_snapshots(store)
             policy: DocumentPolicy = OpenPolicy() if open_access else PlanPolicy(records)
             hub = SyncHub(
                 DocumentRegistry(
@@ -98,10 +104,17 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
                 actors=ActorBindings(await store.actor_bindings()),
                 server_peer_id=PeerId(settings.server_peer_id or f"sync-server-{storage_id[:8]}"),
                 storage_id=storage_id,
+                max_document_bytes=settings.max_document_bytes,
             )
             app.state.hub = hub
             app.state.settings = settings
-            app.state.accounts = AccountService(records, hub)
+            app.state.accounts = AccountService(
+                records,
+                hub,
+                hashing=hashing,
+                session_lifetime_s=settings.session_lifetime_s,
+                sign_ups_per_address=settings.sign_ups_per_address,
+            )
             plan_policy = policy if isinstance(policy, PlanPolicy) else PlanPolicy(records)
             app.state.plans = PlanService(records, plan_policy, hub)
             app.state.reviews = ReviewService(records, SqliteReviews(database), store)
@@ -119,6 +132,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
             finally:
                 await hub.close()
         finally:
+            hashing.close()
             await database.close()
 
     def state(name: str) -> Provide:

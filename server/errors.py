@@ -39,3 +39,11 @@ class TooManyAttempts(DomainError):
     def __init__(self, message: str, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class Busy(DomainError):
+    """Too much of this work is waiting already; the caller should retry shortly (503)."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -17,6 +17,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # Whole documents travel in one frame (sync-protocol.md 1, 5.3): keep this far above the
     # largest plan, or an upload loops forever through 5 s reconnects.
     max_message_bytes: int = 64 * MIB
+    # Changes that would take one document's stored size (its last snapshot plus the changes
+    # logged since) past this are refused: one phone cannot grow a plan until nobody can load
+    # it. A whole plan must still fit one frame as changes (less compressed than a snapshot),
+    # hence a quarter of the frame limit; a plan of 100 items with years of edits is < 1 MiB.
+    max_document_bytes: int = 16 * MIB
     # Idle documents (nobody syncing them) are dropped from memory, least recently used first,
     # once the estimated size of all loaded documents passes this budget.
     document_memory_budget: int = 256 * MIB
@@ -36,6 +41,13 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     allowed_origins: tuple[str, ...] = ()
     # The built PWA, served at / (index.html, sw.js, assets/...).
     client_dir: Path = CLIENT_DIST
+    # A sign-in session (the cookie) ends this long after sign-in; its sockets close then.
+    session_lifetime_s: float = 14 * 24 * 3600.0
+    # Sign-up attempts allowed per client address in an hour.
+    sign_ups_per_address: int = 20
+    # Password hashes (sign-up, sign-in, account deletion) waiting for one of the two hashing
+    # threads; beyond this a request gets 503 at once rather than waiting in an endless line.
+    password_hash_queue: int = 16
 
     @property
     def database_path(self) -> Path:

@@ -11,7 +11,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from server.auth.guards import SESSION_COOKIE, identify_request, origin_allowed
 from server.auth.models import Account, AccountCreate, SessionCreate, TokenCreate, TokenCreated
 from server.auth.policy import Identity
-from server.auth.service import SESSION_DAYS, AccountService
+from server.auth.service import AccountService
 from server.errors import Forbidden
 from server.settings import Settings
 
@@ -22,6 +22,11 @@ async def provide_identity(
     settings: NamedDependency[Settings],
 ) -> Identity:
     return await identify_request(request, accounts, settings.allowed_origins)
+
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """The caller's address, as throttles count it (a proxy's X-Forwarded-For via uvicorn)."""
+    return request.client.host if request.client else "unknown"
 
 
 def _session_cookie(request: Request[Any, Any, Any], value: str, max_age: int) -> Cookie:
@@ -42,9 +47,12 @@ class AccountController(Controller):
 
     @post("/accounts", status_code=HTTP_201_CREATED)
     async def create_account(
-        self, data: JSONBody[AccountCreate], accounts: NamedDependency[AccountService]
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[AccountCreate],
+        accounts: NamedDependency[AccountService],
     ) -> Account:
-        return await accounts.sign_up(data)
+        return await accounts.sign_up(data, client_address(request))
 
     @post("/session", status_code=HTTP_200_OK)
     async def create_session(
@@ -53,10 +61,9 @@ class AccountController(Controller):
         data: JSONBody[SessionCreate],
         accounts: NamedDependency[AccountService],
     ) -> Response[Account]:
-        address = request.client.host if request.client else "unknown"
-        account, secret = await accounts.sign_in(data.email, data.password, address)
+        account, secret = await accounts.sign_in(data.email, data.password, client_address(request))
         return Response(
-            account, cookies=[_session_cookie(request, secret, SESSION_DAYS * 24 * 3600)]
+            account, cookies=[_session_cookie(request, secret, accounts.session_lifetime_s)]
         )
 
     @delete("/session")

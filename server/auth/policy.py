@@ -25,6 +25,8 @@ class Identity(msgspec.Struct, frozen=True):
     account_id: str | None = None
     credential_id: str | None = None
     """The session or device token it used: revoking that closes the connection."""
+    expires_at_ms: int | None = None
+    """When that credential ends (None: never); the connection is closed then."""
 
 
 class Grant(msgspec.Struct, frozen=True):

@@ -2,18 +2,18 @@
 
 import uuid
 
-from server.auth.credentials import hash_password, new_secret, secret_hash, verify_password
+from server.auth.credentials import PasswordHashing, new_secret, secret_hash
 from server.auth.models import Account, AccountCreate, TokenCreate, TokenCreated
 from server.auth.policy import AccessEvents, Identity
-from server.auth.throttle import SignInThrottle
+from server.auth.throttle import SignInThrottle, SignUpThrottle
 from server.clock import now_ms, utc
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from server.storage.records import AccountRecords, AccountRow, CredentialRow
 
-SESSION_DAYS = 14
 MAX_TOKEN_DAYS = 3650
 _DAY_MS = 24 * 3600 * 1000
 MIN_PASSWORD = 8
+MAX_PASSWORD = 1024
 MAX_FIELD = 200
 
 
@@ -21,26 +21,47 @@ def _public(row: AccountRow) -> Account:
     return Account(id=row.id, email=row.email, display_name=row.display_name)
 
 
+def _check_lengths(email: str, password: str) -> None:
+    """Refuse what no account can have, before any lookup or hash (so it reveals nothing)."""
+    if len(email) > MAX_FIELD:
+        raise InvalidInput(f"an email address has at most {MAX_FIELD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise InvalidInput(f"a password has at most {MAX_PASSWORD} characters")
+
+
 class AccountService:
-    def __init__(self, records: AccountRecords, events: AccessEvents) -> None:
+    def __init__(
+        self,
+        records: AccountRecords,
+        events: AccessEvents,
+        *,
+        hashing: PasswordHashing,
+        session_lifetime_s: float,
+        sign_ups_per_address: int,
+    ) -> None:
         self._records = records
         self._events = events
+        self._hashing = hashing
+        self._session_lifetime_ms = int(session_lifetime_s * 1000)
         self._throttle = SignInThrottle()
+        self._sign_ups = SignUpThrottle(sign_ups_per_address)
 
-    async def sign_up(self, data: AccountCreate) -> Account:
+    async def sign_up(self, data: AccountCreate, address: str) -> Account:
         email = data.email.strip()
         name = data.display_name.strip()
         if "@" not in email or not 3 <= len(email) <= MAX_FIELD:
             raise InvalidInput("a valid email address is needed")
         if not 0 < len(name) <= MAX_FIELD:
             raise InvalidInput("a display name of 1 to 200 characters is needed")
-        if not MIN_PASSWORD <= len(data.password) <= 1024:
+        if len(data.password) < MIN_PASSWORD:
             raise InvalidInput(f"the password needs at least {MIN_PASSWORD} characters")
+        _check_lengths(email, data.password)
+        self._sign_ups.attempt(address)
         row = AccountRow(
             id=str(uuid.uuid4()),
             email=email,
             display_name=name,
-            password_hash=await hash_password(data.password),
+            password_hash=await self._hashing.hash(data.password),
         )
         if not await self._records.create_account(row, now_ms()):
             raise Conflict("an account with this email exists")
@@ -48,9 +69,12 @@ class AccountService:
 
     async def sign_in(self, email: str, password: str, address: str) -> tuple[Account, str]:
         """Check the password; return the account and a new session secret (the cookie)."""
+        email = email.strip()
+        _check_lengths(email, password)
         self._throttle.check(email, address)
-        row = await self._records.account_by_email(email.strip())
-        if not await verify_password(row.password_hash if row else None, password) or row is None:
+        row = await self._records.account_by_email(email)
+        password_hash = row.password_hash if row else None
+        if not await self._hashing.verify(password_hash, password) or row is None:
             self._throttle.failed(email, address)
             raise Unauthenticated("wrong email or password")
         self._throttle.succeeded(email)
@@ -60,7 +84,7 @@ class AccountService:
             id=str(uuid.uuid4()),
             account_id=row.id,
             kind="session",
-            expires_at_ms=now + SESSION_DAYS * _DAY_MS,
+            expires_at_ms=now + self._session_lifetime_ms,
         )
         await self._records.create_credential(session, secret_hash(secret), "session", now)
         return _public(row), secret
@@ -74,11 +98,17 @@ class AccountService:
         row = await self._records.account(identity.account_id or "")
         if row is None:
             raise Unauthenticated("the account no longer exists")
+        _check_lengths("", password)
         self._throttle.check(row.email, address)
-        if not await verify_password(row.password_hash, password):
+        if not await self._hashing.verify(row.password_hash, password):
             self._throttle.failed(row.email, address)
             raise Forbidden("wrong password")
         self._throttle.succeeded(row.email)
+
+    @property
+    def session_lifetime_s(self) -> int:
+        """How long a session lasts (and so its cookie)."""
+        return self._session_lifetime_ms // 1000
 
     async def sign_out(self, session_secret: str) -> None:
         session_id = await self._records.end_session(secret_hash(session_secret))
@@ -90,7 +120,11 @@ class AccountService:
         credential = await self._records.credential(secret_hash(secret), now_ms())
         if credential is None:
             return None
-        return Identity(account_id=credential.account_id, credential_id=credential.id)
+        return Identity(
+            account_id=credential.account_id,
+            credential_id=credential.id,
+            expires_at_ms=credential.expires_at_ms,
+        )
 
     async def account(self, identity: Identity) -> Account:
         row = await self._records.account(identity.account_id or "")

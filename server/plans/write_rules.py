@@ -13,12 +13,12 @@ document before and after them), in a document of audience kind k:
 - the root: `schema`, `audience`, `sections`, `proposals` are put only in a new (empty)
   document; nothing else at the root.
 
-A carer writes anything in their own notes document ("carer:<their id>").
+A carer writes anything in their own notes document ("carer:<their id>"), within the shape
+every plan document keeps (`plans/shape_rules.py`: types, fields, sizes, for every writer).
 
-Not checked: the shape of what is written (types, fields, sizes), whether a proposal is still
-pending (a decision made concurrently would make a legitimate offline edit unacceptable
-forever), and operations with no visible effect when they arrive (e.g. a value that lost a
-conflict: its content cannot be read).
+Not checked: whether a proposal is still pending (a decision made concurrently would make a
+legitimate offline edit unacceptable forever), and operations with no visible effect when
+they arrive (e.g. a value that lost a conflict: its content cannot be read).
 """
 
 import functools
@@ -27,7 +27,7 @@ from typing import Protocol
 
 from server.plans.access import CARER_PREFIX
 from server.plans.template import plan_template, section
-from server.sync.patches import ObjectRef, PatchFormatError, Touch
+from server.sync.patches import ObjectRef, Touch
 
 ROOT_KEYS = frozenset({"schema", "audience", "sections", "proposals"})
 WITHDRAWN = "withdrawn"
@@ -35,8 +35,6 @@ WITHDRAWN = "withdrawn"
 
 class DocumentView(Protocol):
     """The document after the changes (implemented by `LiveDocument`)."""
-
-    def touched(self, since: list[bytes]) -> list[Touch]: ...
 
     def scalar(self, obj: bytes, key: str) -> object: ...
 
@@ -48,17 +46,19 @@ def refusal(
     role: str | None,
     account_id: str | None,
     doc: DocumentView,
-    since: list[bytes],
+    touches: list[Touch],
     owns: Callable[[bytes], bool],
+    *,
+    new_document: bool,
 ) -> str | None:
-    """Why the changes after `since` break the rules, or None. `owns(actor)`: the writer's?"""
+    """Why the changes break the rules, or None.
+
+    `touches`: where they wrote (`LiveDocument.touched(heads before them)`); `owns(actor)`:
+    is that actor the writer's? `new_document`: the document was empty before them.
+    """
     if role == "person" or audience == CARER_PREFIX + (account_id or ""):
         return None
-    try:
-        touches = doc.touched(since)
-    except PatchFormatError:
-        return "the server could not read where this change writes"
-    rules = _Rules(audience_kind(audience), role or "nobody", doc, owns, new_document=not since)
+    rules = _Rules(audience_kind(audience), role or "nobody", doc, owns, new_document=new_document)
     for touch in touches:
         broken = rules.check(touch)
         if broken is not None:

@@ -21,6 +21,7 @@ class MemoryDocumentStore:
         self._meta: dict[str, str] = {}
         self._actors: dict[bytes, str] = {}
         self._closed = False
+        self.quarantined: dict[DocumentId, dict[bytes, tuple[bytes, str]]] = {}
 
     async def append_changes(self, document_id: DocumentId, changes: list[ChangeRecord]) -> int:
         self._check_open()
@@ -73,6 +74,18 @@ class MemoryDocumentStore:
     async def actor_bindings(self) -> dict[bytes, str]:
         self._check_open()
         return dict(self._actors)
+
+    async def snapshotted_documents(self) -> list[DocumentId]:
+        self._check_open()
+        return sorted(self._snapshots)
+
+    async def quarantine(
+        self, document_id: DocumentId, changes: list[tuple[bytes, bytes]], reason: str
+    ) -> None:
+        self._check_open()
+        kept = self.quarantined.setdefault(document_id, {})
+        for hash_, data in changes:
+            kept.setdefault(hash_, (data, reason))
 
     async def get_meta(self, key: str) -> str | None:
         self._check_open()

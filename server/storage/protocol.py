@@ -80,6 +80,16 @@ class DocumentStore(Protocol):
         """Every Automerge actor id seen with an account, and that account."""
         ...
 
+    async def snapshotted_documents(self) -> list[DocumentId]:
+        """Every document that has a snapshot."""
+        ...
+
+    async def quarantine(
+        self, document_id: DocumentId, changes: list[tuple[bytes, bytes]], reason: str
+    ) -> None:
+        """Keep (hash, bytes) of changes taken out of the document, with why, durably."""
+        ...
+
     async def get_meta(self, key: str) -> str | None: ...
 
     async def set_meta(self, key: str, value: str) -> None: ...

@@ -60,6 +60,10 @@ SELECT bytes, log_id FROM (
     ORDER BY log_id
 )
 """
+_QUARANTINE = """
+INSERT OR IGNORE INTO quarantined_changes (doc_id, hash, bytes, reason, quarantined_at_ms)
+VALUES (?, ?, ?, ?, ?)
+"""
 _LIST_CHANGES = """
 SELECT hash, actor, seq, change_time_ms, received_at_ms, peer_id, account_id, role
 FROM changes WHERE doc_id = ? ORDER BY log_id
@@ -166,12 +170,24 @@ class SqliteDatabase:
                 await self._commit(batch)
 
     async def _commit(self, batch: list[_Pending]) -> None:
+        """Commit a batch and settle every caller in it, whatever the writes raise.
+
+        The committer task outlives any failure: a write that raises anything (a bug, a
+        panic from a native library, which is a BaseException) fails only its own caller,
+        never the loop, so no later caller can wait for ever.
+        """
         try:
             position = await self._transaction(batch)
-        except (sqlite3.Error, StorageError) as e:
+        except asyncio.CancelledError:
+            for pending in batch:
+                _settle(pending, error=StorageError("the database was closed mid-commit"))
+            raise
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as e:  # a native panic is a BaseException too
             if len(batch) == 1:
                 if not isinstance(e, StorageError):
-                    log.exception("storage write failed")
+                    log.error("storage write failed", exc_info=e)
                 _settle(batch[0], error=e if isinstance(e, StorageError) else StorageError(str(e)))
                 return
             # One bad write must not fail the others it was batched with: retry one by one.
@@ -273,6 +289,17 @@ class SqliteDocumentStore:
     async def actor_bindings(self) -> dict[bytes, str]:
         rows = await self._db.fetch("SELECT actor, account_id FROM actors")
         return {bytes(r[0]): str(r[1]) for r in rows}
+
+    async def snapshotted_documents(self) -> list[DocumentId]:
+        rows = await self._db.fetch("SELECT doc_id FROM snapshots ORDER BY doc_id")
+        return [DocumentId(str(r[0])) for r in rows]
+
+    async def quarantine(
+        self, document_id: DocumentId, changes: list[tuple[bytes, bytes]], reason: str
+    ) -> None:
+        now = now_ms()
+        rows = [(document_id, h, data, reason, now) for h, data in changes]
+        await self._db.insert_many([(_QUARANTINE, rows)])
 
     async def get_meta(self, key: str) -> str | None:
         rows = await self._db.fetch("SELECT value FROM meta WHERE key = ?", (key,))

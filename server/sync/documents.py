@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from server.errors import StorageError
 from server.ids import DocumentId
 from server.storage.protocol import ChangeRecord, DocumentStore
+from server.sync import repair
 from server.sync.engine import LiveDocument, SyncDataError, carries_changes
 from server.sync.messages import SyncMessage
 from server.sync.peers import CLOSE_INTERNAL_ERROR, Connection
@@ -146,7 +147,13 @@ class DocState:
         for connection in dirty - self._unanswered:
             if connection.closing or connection.peer_id is None:
                 continue
-            data = self.doc.generate(connection.sync_state(self.document_id))
+            try:
+                data = self.doc.generate(connection.sync_state(self.document_id))
+            except SyncDataError:
+                # The binding failed for this peer's sync state: only this peer is cut off.
+                log.exception("could not generate a sync message for %s", connection.peer_id)
+                connection.fail("the server could not sync this document", CLOSE_INTERNAL_ERROR)
+                continue
             if data is not None and carries_changes(data):
                 self._unanswered.add(connection)
             if data is not None:
@@ -225,10 +232,7 @@ class DocumentRegistry:
         stored = await self.store.load(document_id)
         state = DocState(self, document_id)
         if stored is not None:
-            try:
-                state.doc = LiveDocument.load(stored.data)
-            except SyncDataError as e:
-                raise StorageError(f"stored document {document_id} does not load") from e
+            state.doc = await repair.load_stored(self.store, document_id, stored)
             state.size = len(stored.data)
             state.log_position = stored.log_position
         self.evict_idle()

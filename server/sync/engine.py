@@ -53,6 +53,19 @@ class Received(msgspec.Struct, frozen=True):
     """The changes the message added, in causal order (empty: nothing new)."""
     heads_before: list[bytes]
     """The live document's heads before the message."""
+    written: list[bytes] = []
+    """The heads of the new changes alone: the document as their writer left it, without
+    the changes others made concurrently (empty: nothing new)."""
+
+
+class Value(msgspec.Struct, frozen=True):
+    """A value of a document with its Automerge type (`LiveDocument.typed_fields`)."""
+
+    kind: str
+    """"map", "list", "text", or the scalar's type in lower case: "str", "int", "uint",
+    "f64", "boolean", "null", "bytes", "timestamp", "counter", "unknown"."""
+    content: object
+    """The text (for "text" and "str"), an ObjectRef (map, list), or the scalar."""
 
 
 class PeerSyncState:
@@ -138,6 +151,8 @@ class LiveDocument:
             copy.receive_sync_message(state._state, Message.decode(data))
             heads = copy.get_heads()
             changes = [] if heads == before else copy.get_changes(before)
+            deps = {bytes(d) for c in changes for d in c.deps}
+            written = [h for c in changes if (h := bytes(c.hash)) not in deps]
             received = [
                 ReceivedChange(
                     hash=bytes(c.hash),
@@ -151,7 +166,7 @@ class LiveDocument:
         except BaseException as e:  # a Rust panic is a BaseException
             _reraise_if_fatal(e)
             raise SyncDataError(f"bad sync message: {e}") from e
-        return Received(LiveDocument(copy), received, before)
+        return Received(LiveDocument(copy), received, before, written)
 
     def touched(self, since: list[bytes]) -> list[Touch]:
         """Where the changes after `since` wrote, as paths in the document now (patches.py).
@@ -210,6 +225,40 @@ class LiveDocument:
             return []
         return [self._value(v, heads) for v in values]
 
+    def typed_fields(self, obj: bytes, heads: list[bytes]) -> dict[str, Value]:
+        """The entries of map `obj` at `heads`, with their types; empty if no such map."""
+        try:
+            keys: list[str] = self._doc.keys(obj, heads)
+            values: list[tuple[Any, bytes]] = self._doc.values(obj, heads)
+        except Exception:  # noqa: BLE001 - the binding raises bare Exception for an unknown id
+            return {}
+        return {k: self._typed(v, heads) for k, v in zip(keys, values, strict=True)}
+
+    def typed_elements(self, obj: bytes, heads: list[bytes]) -> list[Value]:
+        """The elements of list `obj` at `heads`, with their types; empty if no such list."""
+        try:
+            values: list[tuple[Any, bytes]] = self._doc.values(obj, heads)
+        except Exception:  # noqa: BLE001 - the binding raises bare Exception for an unknown id
+            return []
+        return [self._typed(v, heads) for v in values]
+
+    def length(self, obj: bytes, heads: list[bytes]) -> int:
+        """How many entries map or list `obj` has at `heads` (0 if no such object)."""
+        try:
+            found: int = self._doc.length(obj, heads)
+        except Exception:  # noqa: BLE001 - the binding raises bare Exception for an unknown id
+            return 0
+        return found
+
+    def _typed(self, found: tuple[Any, bytes], heads: list[bytes]) -> Value:
+        kind, obj = found
+        if kind == ObjType.Text:
+            return Value("text", self._doc.text(obj, heads))
+        if isinstance(kind, ObjType):
+            name = "map" if kind == ObjType.Map else "list"
+            return Value(name, patches.object_ref(bytes(obj)))
+        return Value(str(kind[0]).rsplit(".", 1)[-1].lower(), kind[1])
+
     def _value(self, found: tuple[Any, bytes], heads: list[bytes] | None) -> object:
         if found[0] == ObjType.Text:
             text: str = self._doc.text(found[1], heads)
@@ -264,6 +313,24 @@ class LiveDocument:
 
     def save(self) -> bytes:
         return bytes(self._doc.save())
+
+    def without(self, hashes: set[bytes]) -> tuple["LiveDocument", list[tuple[bytes, bytes]]]:
+        """This document rebuilt without the changes `hashes` and every change after them.
+
+        Returns the rebuilt document and the (hash, bytes) of every change left out. Costs a
+        load of the whole history: for repairs, never on a hot path.
+        """
+        left_out: set[bytes] = set()
+        kept: list[bytes] = []
+        removed: list[tuple[bytes, bytes]] = []
+        for change in self._doc.get_changes([]):  # dependencies first
+            hash_ = bytes(change.hash)
+            if hash_ in hashes or any(bytes(d) in left_out for d in change.deps):
+                left_out.add(hash_)
+                removed.append((hash_, bytes(change.raw_bytes)))
+            else:
+                kept.append(bytes(change.raw_bytes))
+        return (LiveDocument.load(b"".join(kept)) if kept else LiveDocument()), removed
 
     def change_hashes(self) -> set[bytes]:
         """The hash of every change in the document (its whole history)."""

@@ -91,15 +91,19 @@ async def _authenticated(
     """
     if not hub.policy.enforced:
         return True
-    identity = await identify_socket(socket, socket.app.state.accounts, settings.allowed_origins)
-    if identity is None:
-        connection.fail(
-            "authentication required: a valid ?token= or session cookie from an allowed Origin",
-            CLOSE_UNAUTHORIZED,
-        )
-        return False
-    connection.identity = identity
-    return True
+    accounts = socket.app.state.accounts
+    while True:  # again if a credential was revoked while this one was being read
+        epoch = hub.credential_epoch
+        identity = await identify_socket(socket, accounts, settings.allowed_origins)
+        if identity is None:
+            connection.fail(
+                "authentication required: a valid ?token= or session cookie from an allowed Origin",
+                CLOSE_UNAUTHORIZED,
+            )
+            return False
+        connection.identity = identity
+        if hub.authenticated(connection, epoch):
+            return True
 
 
 async def _serve(
@@ -136,6 +140,11 @@ async def _receive(frame: bytes, connection: Connection, hub: SyncHub, settings:
     except StorageError:
         log.exception("storage failed while serving %s", connection.peer_id)
         connection.fail("the server could not read a document; please retry", CLOSE_INTERNAL_ERROR)
+    except Exception:
+        # A bug must cost this connection only. Documents stay consistent whatever was
+        # raised: a message's changes reach the live document only after they are vetted.
+        log.exception("unexpected error while serving %s", connection.peer_id)
+        connection.fail("internal server error", CLOSE_INTERNAL_ERROR)
 
 
 async def _finish(sender: asyncio.Task[None]) -> None:

@@ -10,6 +10,7 @@ the commit is queued, and replies/fan-out go only once durable (documents.py). N
 the moment the document is registered or access is granted.
 """
 
+import asyncio
 import logging
 from collections import OrderedDict
 
@@ -18,7 +19,7 @@ from server.auth.policy import Access, DocumentPolicy, Grant
 from server.clock import now_ms
 from server.errors import ProtocolError
 from server.ids import DocumentId, PeerId, parse_document_id
-from server.plans import write_rules
+from server.plans import shape_rules, write_rules
 from server.storage.protocol import ChangeRecord
 from server.sync.documents import DocState, DocumentRegistry
 from server.sync.engine import (
@@ -45,6 +46,7 @@ from server.sync.messages import (
     SyncMessage,
     UnknownMessage,
 )
+from server.sync.patches import PatchFormatError
 from server.sync.peers import CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_UNAUTHORIZED, Connection
 
 log = logging.getLogger(__name__)
@@ -63,8 +65,10 @@ class SyncHub:
         actors: ActorBindings,
         server_peer_id: PeerId,
         storage_id: str,
+        max_document_bytes: int,
     ) -> None:
         self.documents = documents
+        self.max_document_bytes = max_document_bytes
         self.policy = policy
         self.actors = actors
         self._waiting: dict[DocumentId, set[Connection]] = {}
@@ -75,6 +79,11 @@ class SyncHub:
         # be able to displace another's connection by reusing its PeerId.
         self.peers: dict[tuple[str | None, PeerId], Connection] = {}
         self._ephemeral_seen: OrderedDict[tuple[str | None, str, str], int] = OrderedDict()
+        # Every authenticated connection by its credential, joined or not: a revocation must
+        # reach a socket that authenticated before it and joins after it.
+        self._by_credential: dict[str, set[Connection]] = {}
+        self._expiries: dict[Connection, asyncio.TimerHandle] = {}
+        self.credential_epoch = 0  # bumped by every credential revocation (see authenticated)
 
     def join(self, connection: Connection, message: JoinMessage) -> None:
         """Register the peer (replacing an older socket of the same PeerId) and answer `peer`."""
@@ -105,8 +114,29 @@ class SyncHub:
             )
         )
 
+    def authenticated(self, connection: Connection, epoch: int) -> bool:
+        """Track a connection whose identity was just read, until it leaves; False if stale.
+
+        `epoch` is `credential_epoch` from before the credential was read: if a revocation
+        happened since, the read may predate it, and the caller must read the credential
+        again. From here on `credential_revoked` and the credential's expiry close it.
+        """
+        if epoch != self.credential_epoch:
+            return False
+        identity = connection.identity
+        if identity.credential_id is None:
+            return True
+        self._by_credential.setdefault(identity.credential_id, set()).add(connection)
+        if identity.expires_at_ms is not None:
+            delay_s = max(0.0, (identity.expires_at_ms - now_ms()) / 1000)
+            self._expiries[connection] = asyncio.get_running_loop().call_later(
+                delay_s, connection.fail, "credential expired", CLOSE_UNAUTHORIZED
+            )
+        return True
+
     def leave(self, connection: Connection) -> None:
         """Forget a connection: its sync states and interests. Safe to call twice."""
+        self._forget_credential(connection)
         key = (connection.identity.account_id, connection.peer_id or PeerId(""))
         if self.peers.get(key) is connection:
             del self.peers[key]
@@ -210,7 +240,7 @@ class SyncHub:
         except SyncDataError as e:
             raise ProtocolError(f"invalid sync message for {document_id}") from e
         if received.changes:
-            refusal = self._vet(connection, grant, received)
+            refusal = self._vet(connection, grant, received, state.size)
             if refusal is not None:
                 # The live document never held these changes: dropping the copy refuses them.
                 raise ProtocolError(refusal)
@@ -221,30 +251,58 @@ class SyncHub:
             state.doc = received.document  # nothing new, but the binding may queue changes
         state.reply_to(connection)
 
-    def _vet(self, connection: Connection, grant: Grant, received: Received) -> str | None:
-        """Why a message's changes are refused, or None. Never raises: a failure refuses."""
+    def _vet(
+        self, connection: Connection, grant: Grant, received: Received, size: int
+    ) -> str | None:
+        """Why a message's changes are refused, or None. Never raises: a failure refuses.
+
+        `size`: the document's stored size before them (DocState.size).
+        """
         try:
-            return self._refusal(connection, grant, received)
+            return self._refusal(connection, grant, received, size)
         except Exception:
             log.exception("vetting a change from %s failed; refusing it", connection.peer_id)
             return "the server could not check this change"
 
-    def _refusal(self, connection: Connection, grant: Grant, received: Received) -> str | None:
+    def _refusal(
+        self, connection: Connection, grant: Grant, received: Received, size: int
+    ) -> str | None:
         account_id = connection.identity.account_id
         if grant.access is not Access.WRITE:
             return _READ_ONLY
         actors = {c.actor for c in received.changes}
         if not self.actors.claimable(account_id, actors):
             return "a change is signed by an actor id that belongs to another account"
-        if grant.audience is None or grant.role == "person":
-            return None  # no plans (OpenPolicy), or the person, who writes anything
-        return write_rules.refusal(
+        # The stored size (last snapshot + changes logged since) plus these changes: known
+        # without serialising the document, and what a new reader will have to download.
+        if size + sum(len(c.data) for c in received.changes) > self.max_document_bytes:
+            return (
+                f"this document has reached the server's limit of {self.max_document_bytes:,} bytes"
+            )
+        if grant.audience is None:
+            return None  # no plans (OpenPolicy): documents of any shape
+        doc, before = received.document, received.heads_before
+        try:
+            touches = doc.touched(before)  # one diff, read by both rule sets
+        except PatchFormatError:
+            return "the server could not read where this change writes"
+        refusal = write_rules.refusal(
             grant.audience,
             grant.role,
             account_id,
-            received.document,
-            received.heads_before,
+            doc,
+            touches,
             owns=lambda actor: actor in actors or self.actors.owner(actor) == account_id,
+            new_document=not before,
+        )
+        if refusal is not None:
+            return refusal
+        return shape_rules.refusal(
+            write_rules.audience_kind(grant.audience),
+            doc,
+            touches,
+            before=before,
+            written=received.written,
         )
 
     def _wait_for_access(self, connection: Connection, document_id: DocumentId) -> None:
@@ -307,10 +365,26 @@ class SyncHub:
         return await self.documents.copy(document_id)
 
     def credential_revoked(self, credential_id: str) -> None:
-        """Close every connection opened with this session or token (AccessEvents)."""
-        for connection in list(self.peers.values()):
-            if connection.identity.credential_id == credential_id:
-                connection.fail("credential revoked", CLOSE_UNAUTHORIZED)
+        """Close every connection opened with this session or token (AccessEvents).
+
+        Joined or not: a socket authenticated before the revocation and joining after it
+        must never be served.
+        """
+        self.credential_epoch += 1
+        for connection in list(self._by_credential.get(credential_id, ())):
+            connection.fail("credential revoked", CLOSE_UNAUTHORIZED)
+            self._forget_credential(connection)
+
+    def _forget_credential(self, connection: Connection) -> None:
+        expiry = self._expiries.pop(connection, None)
+        if expiry is not None:
+            expiry.cancel()
+        credential_id = connection.identity.credential_id
+        connections = self._by_credential.get(credential_id or "")
+        if connections is not None:
+            connections.discard(connection)
+            if not connections:
+                del self._by_credential[credential_id or ""]
 
     def _stop_waiting(self, connection: Connection, document_id: DocumentId) -> None:
         connection.waiting.discard(document_id)

@@ -4,13 +4,15 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiosqlite
 import msgspec
 import pytest
 from automerge.core import Document
 
+from server.errors import StorageError
 from server.storage.memory import MemoryDocumentStore
 from server.storage.protocol import DocumentStore
-from server.storage.sqlite import SqliteDocumentStore
+from server.storage.sqlite import SqliteDatabase, SqliteDocumentStore
 from tests.support.automerge_docs import document_with, new_document_id, put, read, records_of
 
 
@@ -208,4 +210,33 @@ async def test_a_batch_with_one_bad_write_still_commits_the_others(tmp_path: Pat
 
     assert isinstance(results[0], int)
     assert isinstance(results[1], Exception)
+    assert stored is not None
+
+
+class NativePanic(BaseException):
+    """What a Rust panic looks like from Python (pyo3's PanicException is a BaseException)."""
+
+
+@pytest.mark.parametrize("raised", [ValueError("a bug"), NativePanic("a panic")])
+async def test_a_write_that_raises_anything_fails_alone_and_the_committer_carries_on(
+    tmp_path: Path, raised: BaseException
+) -> None:
+    db = await SqliteDatabase.open(tmp_path / "plans.db")
+    store = SqliteDocumentStore(db)
+    doc_id = new_document_id()
+    records = records_of(document_with({"a": "1"}))
+
+    async def failing(_: aiosqlite.Connection) -> None:
+        raise raised
+
+    results = await asyncio.gather(
+        db.write(failing), store.append_changes(doc_id, records), return_exceptions=True
+    )
+    later = await store.append_changes(doc_id, records_of(document_with({"b": "2"})))
+    stored = await store.load(doc_id)
+    await db.close()
+
+    assert isinstance(results[0], StorageError)
+    assert isinstance(results[1], int)
+    assert later >= results[1]
     assert stored is not None

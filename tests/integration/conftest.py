@@ -1,8 +1,9 @@
 """A real server per test: uvicorn on a free loopback port, SQLite in the test's tmp dir.
 
 Modules marked `accounts` get a server that requires credentials (the product's default);
-the others get open access on loopback, for protocol tests. A module's `USERS` names the
-accounts the `users` fixture signs up.
+the others get open access on loopback, for protocol tests. The marker's keyword arguments
+override that server's settings (`@pytest.mark.accounts(session_lifetime_s=1.0)`). A
+module's `USERS` names the accounts the `users` fixture signs up.
 """
 
 from collections.abc import AsyncIterator
@@ -30,11 +31,13 @@ def settings(tmp_path: Path) -> Settings:
 async def server(
     request: pytest.FixtureRequest, settings: Settings, tmp_path: Path
 ) -> AsyncIterator[LiveServer]:
-    if request.node.get_closest_marker("accounts") is None:
+    accounts = request.node.get_closest_marker("accounts")
+    if accounts is None:
         async with live_server(settings) as running:
             yield running
         return
-    async with live_server(Settings(data_dir=tmp_path), open_access=False) as running:
+    with_accounts = Settings(data_dir=tmp_path, **accounts.kwargs)
+    async with live_server(with_accounts, open_access=False) as running:
         yield running
 
 

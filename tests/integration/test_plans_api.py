@@ -4,7 +4,7 @@ import pytest
 from automerge.core import SyncState
 
 from tests.support.api import ApiUser
-from tests.support.automerge_docs import add_item, new_document_id, plan_document, put
+from tests.support.automerge_docs import add_item, new_document_id, plan_document, put_note
 from tests.support.live_server import LiveServer
 from tests.support.wire_peer import WirePeer
 
@@ -195,7 +195,7 @@ async def test_changes_of_documents_a_member_may_not_read_stay_hidden(
         json={"documentId": private, "audience": "person"},
     )
     peer = await WirePeer.connect(person.sync_url(server.url), "person-phone")
-    put(peer.doc(private), "private", "only mine")
+    put_note(peer.doc(private), "private", "only mine", "person")
     await peer.sync(private)
 
     seen_by_person = await person.ok("GET", f"/api/plans/{plan['id']}/changes")

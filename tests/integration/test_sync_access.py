@@ -11,7 +11,7 @@ import pytest
 from automerge.core import Document
 
 from tests.support.api import ApiUser
-from tests.support.automerge_docs import new_document_id, put, read
+from tests.support.automerge_docs import new_document_id, put_note, read_note
 from tests.support.live_server import LiveServer
 from tests.support.wire_peer import WirePeer
 
@@ -41,14 +41,14 @@ async def shared_plan(person: ApiUser, member: ApiUser, role: str) -> dict[str, 
 async def plan_in_sync(
     server: LiveServer, person: ApiUser, member: ApiUser, role: str
 ) -> tuple[dict[str, str], WirePeer, WirePeer]:
-    """A plan shared with `member`: the person wrote a=1, the member's socket has it."""
+    """A plan shared with `member`: the person wrote a note a=1, the member's socket has it."""
     plan = await shared_plan(person, member, role)
     doc_id = plan["documentId"]
     owner = await WirePeer.connect(person.sync_url(server.url), "owner")
-    put(owner.doc(doc_id), "a", "1")
+    put_note(owner.doc(doc_id), "a", "1")
     await owner.sync(doc_id)
     peer = await WirePeer.connect(member.sync_url(server.url), role)
-    await peer.receive_until(doc_id, lambda d: read(d, "a") == "1", request=True)
+    await peer.receive_until(doc_id, lambda d: read_note(d, "a") == "1", request=True)
     return plan, owner, peer
 
 
@@ -91,13 +91,13 @@ async def test_a_stranger_who_knows_the_id_learns_nothing(
     )
     doc_id = plan["documentId"]
     owner = await WirePeer.connect(person.sync_url(server.url), "owner")
-    put(owner.doc(doc_id), "secret", "x")
+    put_note(owner.doc(doc_id), "secret", "x")
     await owner.sync(doc_id)
     stranger = await WirePeer.connect(other.sync_url(server.url), "stranger")
 
     await stranger.send_sync(doc_id, REQUEST_PAYLOAD, "request")
     reply = await stranger.recv()
-    put(stranger.doc(doc_id), "vandal", "y")
+    put_note(stranger.doc(doc_id), "vandal", "y")
     await stranger.send_sync(
         doc_id, bytes(stranger.doc(doc_id).generate_sync_message(stranger.states[doc_id]).encode())
     )  # type: ignore[union-attr]
@@ -115,7 +115,7 @@ async def test_an_unregistered_document_is_stored_only_after_registration(
     person = users["person"]
     doc_id = new_document_id()
     phone = await WirePeer.connect(person.sync_url(server.url), "phone")
-    put(phone.doc(doc_id), "made", "offline")
+    put_note(phone.doc(doc_id), "made", "offline")
     first = phone.doc(doc_id).generate_sync_message(phone.states[doc_id])
     assert first is not None
 
@@ -139,17 +139,17 @@ async def test_a_forged_actor_is_refused_and_never_relayed(
     victim_actor = owner.doc(doc_id).get_actor()
     forged = Document.load(forger.doc(doc_id).save())
     forged.set_actor(victim_actor)
-    put(forged, "a", "written by 'person'")
+    put_note(forged, "a", "written by 'person'")
     forger.docs[doc_id] = forged
 
     await forger.sync_once(doc_id)
     code, messages = await forger.closed()
-    put(owner.doc(doc_id), "b", "2")
+    put_note(owner.doc(doc_id), "b", "2")
     await owner.sync(doc_id)
 
     assert code == 1002
     assert "belongs to another account" in messages[-1]["message"]
-    assert read(owner.doc(doc_id), "a") == "1"
+    assert read_note(owner.doc(doc_id), "a") == "1"
     assert [a for a, _ in stored(server, doc_id)] == [users["person"].id] * 2
     await owner.close()
 
@@ -158,7 +158,7 @@ async def test_a_viewer_cannot_write(server: LiveServer, users: dict[str, ApiUse
     plan, owner, reader = await plan_in_sync(server, users["person"], users["other"], "viewer")
     doc_id = plan["documentId"]
 
-    put(reader.doc(doc_id), "a", "changed by a viewer")
+    put_note(reader.doc(doc_id), "a", "changed by a viewer")
     await reader.sync_once(doc_id)
     code, messages = await reader.closed()
 
@@ -176,14 +176,14 @@ async def test_a_revoked_member_receives_nothing_more(
     doc_id = plan["documentId"]
 
     await person.ok("DELETE", f"/api/plans/{plan['id']}/members/{carer.id}", 204)
-    put(owner.doc(doc_id), "a", "after revocation")
+    put_note(owner.doc(doc_id), "a", "after revocation")
     await owner.sync(doc_id)
     await carer_peer.send_sync(doc_id, REQUEST_PAYLOAD)
     after = await carer_peer.recv()
 
     # Frames on one socket are ordered: a leaked change would have arrived before this.
     assert after["type"] == "doc-unavailable"
-    assert read(carer_peer.doc(doc_id), "a") == "1"
+    assert read_note(carer_peer.doc(doc_id), "a") == "1"
     await owner.close()
     await carer_peer.close()
 
@@ -247,7 +247,7 @@ async def test_another_account_cannot_displace_a_peer_by_reusing_its_peer_id(
     victim = await WirePeer.connect(person.sync_url(server.url), "phone-1")
 
     impostor = await WirePeer.connect(other.sync_url(server.url), "phone-1")
-    put(victim.doc(doc_id), "still", "connected")
+    put_note(victim.doc(doc_id), "still", "connected")
     await victim.sync(doc_id)
 
     assert [a for a, _ in stored(server, doc_id)] == [person.id]

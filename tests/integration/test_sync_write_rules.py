@@ -1,16 +1,18 @@
-"""The template's per-section write rules on the sync socket: refused, never stored or relayed."""
+"""Write rules and shape rules on the sync socket: refused with the reason, never stored."""
 
 import sqlite3
 
 import pytest
 from automerge.core import SyncState
 
+from server.plans.plan_fields import MAX_TEXT
 from server.plans.template import plan_template
 from tests.support.api import ApiUser
 from tests.support.automerge_docs import (
     add_item,
     add_proposal,
     new_document_id,
+    new_item,
     object_at,
     plan_document,
 )
@@ -70,3 +72,27 @@ async def test_a_carers_proposal_is_stored_and_their_write_into_the_persons_sect
     await owner.close()
     await person.close()
     await carer.close()
+
+
+async def test_the_persons_own_change_of_the_wrong_shape_is_refused_with_the_reason(
+    server: LiveServer,
+) -> None:
+    person = await ApiUser.sign_up(server.base_url, "person")
+    plan = await person.ok(
+        "POST", "/api/plans", 201, json={"documentId": new_document_id(), "title": "Plan"}
+    )
+    doc_id = plan["documentId"]
+    phone = await WirePeer.connect(person.sync_url(server.url), "phone")
+    phone.docs[doc_id] = plan_document("everyone", EVERYONE)
+    phone.states[doc_id] = SyncState()
+    await phone.sync(doc_id)
+
+    new_item(phone.doc(doc_id), "coping", "x" * (MAX_TEXT + 1))
+    await phone.sync_once(doc_id)
+    code, messages = await phone.closed()
+
+    assert code == 1002
+    assert messages[-1]["type"] == "error"
+    assert messages[-1]["message"] == "text is at most 2,000 characters"
+    assert stored_by(server, doc_id) == [person.id]
+    await person.close()

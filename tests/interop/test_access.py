@@ -27,7 +27,9 @@ import pytest
 import websockets
 from api_client import SESSION_COOKIE, Account, Api, stored_changes
 from automerge.core import ROOT, Document, ScalarType, SyncState
+from plan_docs import add, plan_doc, texts
 
+from tests.support.automerge_docs import add_item
 from tests.support.wire_peer import WirePeer
 
 if TYPE_CHECKING:
@@ -36,7 +38,8 @@ if TYPE_CHECKING:
     from conftest import ClientFactory, NodeClient, ServerHandle
 
 UNAUTHENTICATED = 4401
-SAFER = ["sections", "safer"]  # a section carers write (shared/plan-template.json)
+SAFER = "safer"  # a section carers write (shared/plan-template.json)
+STEPS = plan_doc(sections={"coping": ["call Sam"]})  # the person's plan, as the app writes it
 WAIT_S = 15.0
 
 
@@ -56,9 +59,19 @@ async def new_plan(
 ) -> Plan:
     person = await api.account("Alice")
     client = await clients.new("alice", server.sync_url(person))
-    created, plan = await api.new_plan(person, client, doc or {"steps": ["call Sam"]})
+    created, plan = await api.new_plan(person, client, doc or STEPS)
     await client.server_ack(created["url"])
     return Plan(person, client, plan["id"], created["url"], created["documentId"])
+
+
+def diary(text: str) -> dict[str, Any]:
+    """The person's own document (audience person) with one item."""
+    return plan_doc("person", {"reasons": [text]})
+
+
+def notes(text: str) -> dict[str, Any]:
+    """A carer's notes document with one item."""
+    return plan_doc("carer", {"carer-notes": [text]})
 
 
 async def add_document(
@@ -206,7 +219,7 @@ def upload_attempt(doc_id: str) -> tuple[bytes, str]:
 async def test_stranger_who_knows_the_url_gets_nothing(
     server: ServerHandle, clients: ClientFactory, api: Api
 ) -> None:
-    plan = await new_plan(server, clients, api, {"secret": "alice's plan"})
+    plan = await new_plan(server, clients, api, plan_doc(sections={"coping": ["alice's plan"]}))
     mallory = await api.account("Mallory")
     reader = await clients.new("mallory-reader", server.sync_url(mallory))
     writer = await clients.new("mallory-writer", server.sync_url(mallory))
@@ -220,7 +233,7 @@ async def test_stranger_who_knows_the_url_gets_nothing(
 
     # Barrier: a later change of Alice's reached the server, then a round trip on both of
     # Mallory's connections.
-    after = await plan.client.change(plan.url, {"op": "set", "path": ["later"], "value": 1})
+    after = await plan.client.change(plan.url, add("coping", "later"))
     await plan.client.server_ack(plan.url)
     await reader.barrier()
     await plan.client.barrier()
@@ -229,7 +242,7 @@ async def test_stranger_who_knows_the_url_gets_nothing(
     await assert_not_received(plan.client, plan.url, forged["heads"])
     state = await plan.client.state(plan.url)
     assert state["heads"] == after["heads"]
-    assert state["doc"] == {"secret": "alice's plan", "later": 1}
+    assert texts(state["doc"], "coping") == ["alice's plan", "later"]
     assert await api.plans(mallory) == []
     for path in ("changes", "members", "contributors"):
         response = await api.raw("GET", f"/api/plans/{plan.id}/{path}", token=mallory.token)
@@ -245,15 +258,17 @@ async def test_stranger_who_knows_the_url_gets_nothing(
 async def test_carer_sees_nothing_before_accepting_and_their_audience_after(
     server: ServerHandle, clients: ClientFactory, api: Api
 ) -> None:
-    plan = await new_plan(server, clients, api, {"steps": ["call Sam"]})
+    plan = await new_plan(server, clients, api)
     carol = await api.account("Carol")
     dave = await api.account("Dave")
     await api.grant(plan.person, plan.id, dave, "carer")
     d = await clients.new("dave", server.sync_url(dave))
-    person_url, person_id = await add_document(api, plan, "person", {"diary": "private"})
-    clin_url, clin_id = await add_document(api, plan, "clinicians", {"meds": "x"})
+    person_url, person_id = await add_document(api, plan, "person", diary("private"))
+    clin_url, clin_id = await add_document(
+        api, plan, "clinicians", plan_doc("clinicians", {"advance-preferences": ["x"]})
+    )
     dave_url, dave_id = await add_document(
-        api, plan, f"carer:{dave.id}", {"for": "Dave"}, by=(dave, d)
+        api, plan, f"carer:{dave.id}", notes("for Dave"), by=(dave, d)
     )
     invite = await api.invite(plan.person, plan.id, "carer")
 
@@ -271,15 +286,15 @@ async def test_carer_sees_nothing_before_accepting_and_their_audience_after(
     after = await clients.new("carol-after", server.sync_url(carol))
     found = await after.find(plan.url)
     assert found["found"], found
-    assert found["doc"] == {"steps": ["call Sam"]}
+    assert texts(found["doc"], "coping") == ["call Sam"]
     # Her own notes: written on her phone, registered by her, readable on her other device.
     phone = await clients.new("carol-phone", server.sync_url(carol))
     carol_url, carol_id = await add_document(
-        api, plan, f"carer:{carol.id}", {"for": "Carol"}, by=(carol, phone)
+        api, plan, f"carer:{carol.id}", notes("for Carol"), by=(carol, phone)
     )
     own = await after.find(carol_url)
     assert own["found"], own
-    assert own["doc"] == {"for": "Carol"}
+    assert texts(own["doc"], "carer-notes") == ["for Carol"]
     for url in (person_url, clin_url, dave_url):
         await expect_unavailable(after, url)
     # A carer's notes are theirs (and clinicians'): not the other carer's, not the person's.
@@ -301,14 +316,14 @@ async def test_carer_never_receives_the_person_only_document(
     plan = await new_plan(server, clients, api)
     carol = await api.account("Carol")
     await api.grant(plan.person, plan.id, carol, "carer")
-    private_url, private_id = await add_document(api, plan, "person", {"diary": ["day 1"]})
+    private_url, private_id = await add_document(api, plan, "person", diary("day 1"))
 
     c = await clients.new("carol", server.sync_url(carol))
     assert (await c.find(plan.url))["found"]
     await expect_unavailable(c, private_url)
 
     # While Carol is connected, Alice edits and broadcasts on the private document.
-    edit = await plan.client.change(private_url, {"op": "push", "path": ["diary"], "value": "2"})
+    edit = await plan.client.change(private_url, add("reasons", "2"))
     await plan.client.server_ack(private_url)
     await plan.client.call("broadcast", url=private_url, message={"typing": True})
     # Carol writes into it with a document of her own under its id.
@@ -318,7 +333,7 @@ async def test_carer_never_receives_the_person_only_document(
     await writer.wait_refusal(private_id, since)
 
     # Barrier: a change to the shared document reaches Carol after all that.
-    shared = await plan.client.change(plan.url, {"op": "push", "path": ["steps"], "value": "b"})
+    shared = await plan.client.change(plan.url, add("coping", "b"))
     await c.wait_heads(plan.url, shared["heads"])
     await c.barrier()
     await plan.client.barrier()
@@ -329,7 +344,7 @@ async def test_carer_never_receives_the_person_only_document(
     await assert_not_received(plan.client, private_url, forged["heads"])
     state = await plan.client.state(private_url)
     assert state["heads"] == edit["heads"]
-    assert state["doc"] == {"diary": ["day 1", "2"]}
+    assert texts(state["doc"], "reasons") == ["day 1", "2"]
     await assert_nothing_stored(
         server, api, plan, [plan.doc_id, private_id], attackers=[carol], hashes=forged["heads"]
     )
@@ -342,7 +357,7 @@ async def test_change_log_hides_documents_outside_the_audience(
     plan = await new_plan(server, clients, api)
     carol = await api.account("Carol")
     await api.grant(plan.person, plan.id, carol, "carer")
-    _, private_id = await add_document(api, plan, "person", {"diary": ["day 1"]})
+    _, private_id = await add_document(api, plan, "person", diary("day 1"))
 
     mine = {c["documentId"] for c in await api.changes(plan.person, plan.id)}
     assert mine == {plan.doc_id, private_id}, mine
@@ -355,7 +370,7 @@ async def test_revoked_carer_connected_at_revocation_receives_no_later_change(
     server: ServerHandle, clients: ClientFactory, api: Api
 ) -> None:
     # Dave writes too: into sections.safer, which the plan template lets carers write.
-    plan = await new_plan(server, clients, api, {"sections": {"safer": ["start"]}})
+    plan = await new_plan(server, clients, api, plan_doc(sections={SAFER: ["start"]}))
     carol = await api.account("Carol")
     dave = await api.account("Dave")
     await api.grant(plan.person, plan.id, carol, "carer")
@@ -365,19 +380,19 @@ async def test_revoked_carer_connected_at_revocation_receives_no_later_change(
     assert (await c.find(plan.url))["found"]
     assert (await d.find(plan.url))["found"]
     # Control: before the revocation Carol does receive Alice's changes.
-    first = await plan.client.change(plan.url, {"op": "push", "path": SAFER, "value": "1"})
+    first = await plan.client.change(plan.url, add(SAFER, "1"))
     await c.wait_heads(plan.url, first["heads"])
 
     await api.remove_member(plan.person, plan.id, carol.id)
     since = await c.mark()
-    later = await plan.client.change(plan.url, {"op": "push", "path": SAFER, "value": "2"})
+    later = await plan.client.change(plan.url, add(SAFER, "2"))
     await d.wait_heads(plan.url, later["heads"])
     # Carol, still connected, writes after her revocation.
-    carols = await c.change(plan.url, {"op": "push", "path": SAFER, "value": "carol"})
+    carols = await c.change(plan.url, add(SAFER, "carol"))
     carol_hash = [h for h in carols["heads"] if h not in later["heads"]]
     await c.wait_refusal(plan.doc_id, since)
     # Barrier: a change by Dave (still a carer) reaches Alice after Carol's attempt.
-    dave_edit = await d.change(plan.url, {"op": "push", "path": SAFER, "value": "dave"})
+    dave_edit = await d.change(plan.url, add(SAFER, "dave"))
     await plan.client.wait_heads(plan.url, dave_edit["heads"])
     await d.wait_heads(plan.url, dave_edit["heads"])
     await plan.client.barrier()
@@ -387,7 +402,7 @@ async def test_revoked_carer_connected_at_revocation_receives_no_later_change(
     await assert_not_received(plan.client, plan.url, carol_hash)
     await assert_not_received(d, plan.url, carol_hash)
     final = (await plan.client.state(plan.url))["doc"]
-    assert final == {"sections": {"safer": ["start", "1", "2", "dave"]}}
+    assert texts(final, SAFER) == ["start", "1", "2", "dave"]
     members = {m["userId"] for m in await api.members(plan.person, plan.id)}
     assert carol.id not in members, members
     response = await api.raw("GET", f"/api/plans/{plan.id}/members", token=carol.token)
@@ -411,7 +426,7 @@ async def alice_actor(api: Api, plan: Plan, client: NodeClient) -> str:
 async def test_forged_actor_change_is_refused(
     server: ServerHandle, clients: ClientFactory, api: Api
 ) -> None:
-    plan = await new_plan(server, clients, api, {"steps": ["call Sam"]})
+    plan = await new_plan(server, clients, api)
     carol = await api.account("Carol")
     dave = await api.account("Dave")
     await api.grant(plan.person, plan.id, carol, "carer")
@@ -429,7 +444,7 @@ async def test_forged_actor_change_is_refused(
         "forge",
         url=plan.url,
         actor=actor,
-        ops=[{"op": "set", "path": ["steps"], "value": ["do nothing"]}],
+        ops=[add("coping", "do nothing")],  # plan-shaped: only the actor is wrong
     )
     assert forged["actor"] == actor
     refusal = await c.wait_refusal(plan.doc_id, since)
@@ -439,13 +454,13 @@ async def test_forged_actor_change_is_refused(
     await c.wait_close(count=since["closes"] + 1)
 
     # Barrier: a legitimate change after the refusal went through Alice -> server -> Dave.
-    legit = await plan.client.change(plan.url, {"op": "push", "path": ["steps"], "value": "b"})
+    legit = await plan.client.change(plan.url, add("coping", "b"))
     await d.wait_heads(plan.url, legit["heads"])
     await plan.client.barrier()
     await d.barrier()
     for other in (plan.client, d):
         await assert_not_received(other, plan.url, [forged["hash"]])
-    assert (await d.state(plan.url))["doc"] == {"steps": ["call Sam", "b"]}
+    assert texts((await d.state(plan.url))["doc"], "coping") == ["call Sam", "b"]
     bound = {(x["actorId"], x["userId"]) for x in await api.contributors(plan.person, plan.id)}
     assert (actor, carol.id) not in bound, bound
     await assert_nothing_stored(server, api, plan, [plan.doc_id], hashes=[forged["hash"]])
@@ -456,7 +471,7 @@ async def test_forged_actor_change_is_refused(
 async def test_forged_actor_change_over_raw_socket_is_refused(
     server: ServerHandle, clients: ClientFactory, api: Api
 ) -> None:
-    plan = await new_plan(server, clients, api, {"steps": ["call Sam"]})
+    plan = await new_plan(server, clients, api)
     carol = await api.account("Carol")
     await api.grant(plan.person, plan.id, carol, "carer")
     watcher = await clients.new("alice-2", server.sync_url(plan.person))
@@ -472,8 +487,7 @@ async def test_forged_actor_change_over_raw_socket_is_refused(
         )
         doc = peer.doc(plan.doc_id)
         doc.set_actor(bytes.fromhex(actor))
-        with doc.transaction() as tx:
-            tx.put(ROOT, "forged", ScalarType.Str, "by Carol as Alice")
+        add_item(doc, "coping", "by Carol as Alice")
         change = doc.get_last_local_change()
         assert change is not None
         forged_hash = bytes(change.hash).hex()
@@ -487,7 +501,7 @@ async def test_forged_actor_change_over_raw_socket_is_refused(
     assert any(m.get("type") == "error" for m in seen), f"no error message: {seen}"
     assert code is not None, "the connection was not closed by the server"
 
-    legit = await plan.client.change(plan.url, {"op": "set", "path": ["later"], "value": 1})
+    legit = await plan.client.change(plan.url, add("coping", "later"))
     await watcher.wait_heads(plan.url, legit["heads"])
     await watcher.barrier()
     await assert_not_received(watcher, plan.url, [forged_hash])
@@ -498,16 +512,16 @@ async def test_forged_actor_change_over_raw_socket_is_refused(
 async def test_viewer_change_is_refused(
     server: ServerHandle, clients: ClientFactory, api: Api
 ) -> None:
-    plan = await new_plan(server, clients, api, {"steps": ["call Sam"]})
+    plan = await new_plan(server, clients, api)
     vic = await api.account("Vic")
     await api.grant(plan.person, plan.id, vic, "viewer")
     v = await clients.new("vic", server.sync_url(vic))
     found = await v.find(plan.url)
     assert found["found"], f"a viewer must read the everyone document: {found}"
-    assert found["doc"] == {"steps": ["call Sam"]}
+    assert texts(found["doc"], "coping") == ["call Sam"]
 
     since = await v.mark()
-    attempt = await v.change(plan.url, {"op": "set", "path": ["steps"], "value": ["nothing"]})
+    attempt = await v.change(plan.url, add("coping", "nothing"))
     refusal = await v.wait_refusal(plan.doc_id, since)
     assert any(m["type"] == "error" for m in refusal["messages"]), (
         f"a viewer's change must be answered with an error message: {refusal}"
@@ -516,7 +530,7 @@ async def test_viewer_change_is_refused(
     viewer_hashes = [h for h in attempt["heads"] if h not in found["heads"]]
     assert viewer_hashes, attempt
 
-    legit = await plan.client.change(plan.url, {"op": "push", "path": ["steps"], "value": "b"})
+    legit = await plan.client.change(plan.url, add("coping", "b"))
     await plan.client.server_ack(plan.url)
     await plan.client.barrier()
     await assert_not_received(plan.client, plan.url, viewer_hashes)
@@ -532,7 +546,7 @@ async def test_viewer_change_is_refused(
 async def test_revoked_token_fails_and_its_open_connection_is_closed(
     server: ServerHandle, clients: ClientFactory, api: Api
 ) -> None:
-    plan = await new_plan(server, clients, api, {"log": []})
+    plan = await new_plan(server, clients, api, plan_doc(sections={"coping": []}))
     phone = await api.new_token(plan.person, "phone")
     # Reconnect quickly, so that the attempts after the revocation happen within the test.
     p = await clients.new("alice-phone")
@@ -544,8 +558,8 @@ async def test_revoked_token_fails_and_its_open_connection_is_closed(
     await api.revoke_token(plan.person, phone["id"])
     await p.wait_close(count=since["closes"] + 1)
     # Edits made on the phone now stay on the phone; Alice's other device goes on.
-    offline = await p.change(plan.url, {"op": "push", "path": ["log"], "value": "phone"})
-    later = await plan.client.change(plan.url, {"op": "push", "path": ["log"], "value": "desk"})
+    offline = await p.change(plan.url, add("coping", "phone"))
+    later = await plan.client.change(plan.url, add("coping", "desk"))
     await plan.client.server_ack(plan.url)
     # The phone's reconnection is refused: an error, then close 4401.
     closes = await p.wait_close(count=since["closes"] + 2)
@@ -569,7 +583,7 @@ async def test_revoked_token_fails_and_its_open_connection_is_closed(
 
 
 async def test_expired_token_fails(server: ServerHandle, clients: ClientFactory, api: Api) -> None:
-    plan = await new_plan(server, clients, api, {"log": []})
+    plan = await new_plan(server, clients, api, plan_doc(sections={"coping": []}))
     token = await api.new_token(plan.person, "short-lived", expires_in_days=1)
     assert (await api.me(token["token"])).status_code == 200
 
@@ -611,7 +625,7 @@ async def test_expired_token_fails(server: ServerHandle, clients: ClientFactory,
 async def test_cookie_upgrade_from_another_origin_fails(
     server: ServerHandle, clients: ClientFactory, api: Api
 ) -> None:
-    plan = await new_plan(server, clients, api, {"steps": ["call Sam"]})
+    plan = await new_plan(server, clients, api)
     cookie = f"{SESSION_COOKIE}={plan.person.session}"
     attempt, attempt_hash = upload_attempt(plan.doc_id)
 
@@ -652,7 +666,7 @@ async def test_cookie_upgrade_from_another_origin_fails(
 
     await plan.client.barrier()
     await assert_not_received(plan.client, plan.url, [attempt_hash])
-    assert (await plan.client.state(plan.url))["doc"] == {"steps": ["call Sam"]}
+    assert texts((await plan.client.state(plan.url))["doc"], "coping") == ["call Sam"]
     await assert_nothing_stored(server, api, plan, [plan.doc_id], hashes=[attempt_hash])
 
 
@@ -660,7 +674,7 @@ async def test_cookie_upgrade_from_another_origin_fails(
 async def test_no_credential_fails_and_node_client_survives(
     server: ServerHandle, clients: ClientFactory, api: Api, token: str | None
 ) -> None:
-    plan = await new_plan(server, clients, api, {"steps": ["call Sam"]})
+    plan = await new_plan(server, clients, api)
     url = server.url if token is None else f"{server.url}?token={token}"
 
     n = await clients.new("anonymous")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from plan_docs import plan_doc
+
 if TYPE_CHECKING:
     from api_client import Api
     from conftest import ClientFactory, ServerHandle
@@ -16,7 +18,7 @@ async def test_broadcast_reaches_peer_not_author(
     bob = await api.account("Bob")
     a = await clients.new("A", server.sync_url(alice))
     b = await clients.new("B", server.sync_url(bob))
-    created, plan = await api.new_plan(alice, a, {"topic": "presence"})
+    created, plan = await api.new_plan(alice, a, plan_doc())
     await api.grant(alice, plan["id"], bob, "carer")
     url = created["url"]
     await a.server_ack(url)

@@ -34,6 +34,7 @@ import pytest
 import websockets
 from api_client import stored_changes
 from automerge.core import Document
+from plan_docs import plan_doc, texts
 
 from server.settings import Settings
 from tests.support.automerge_docs import put
@@ -57,7 +58,9 @@ RSS_FACTOR = 1.5
 # The worst latency of a tiny HTTP request during the attack: the event loop may be busy for
 # a moment with a large frame, never for seconds (ordinary runs here: 0.1-0.4 s).
 MAX_STALL_S = 2.0
-SAFER = ["sections", "safer"]
+SAFER = "safer"
+# The plan as created, apart from its sections: nothing else may appear in it.
+EMPTY_PLAN = {k: v for k, v in plan_doc().items() if k != "sections"}
 
 log = logging.getLogger("fuzz")
 
@@ -240,15 +243,15 @@ async def converge(a: NodeClient, b: NodeClient, url: str) -> tuple[dict[str, An
         problems.append("the two clients did not converge to the same document")
     expected = {f"A:{i}" for i in range(done_a["written"])}
     expected |= {f"B:{i}" for i in range(done_b["written"])}
-    entries = on_a["doc"]["sections"]["safer"]
+    entries = texts(on_a["doc"], SAFER)
     if sorted(entries) != sorted(expected):
         problems.append(
             f"edits lost {sorted(expected - set(entries))[:10]}, "
             f"unexpected {sorted(set(entries) - expected)[:10]}"
         )
-    extra = {k: v for k, v in on_a["doc"].items() if k != "sections"}
-    if extra or list(on_a["doc"]["sections"]) != ["safer"]:
-        problems.append(f"the plan holds what neither client wrote: {extra}")
+    rest = {k: v for k, v in on_a["doc"].items() if k != "sections"}
+    if rest != EMPTY_PLAN or list(on_a["doc"]["sections"]) != [SAFER]:
+        problems.append(f"the plan holds what neither client wrote: {rest}")
     return on_a, problems
 
 
@@ -262,7 +265,7 @@ async def test_hostile_frames_leave_the_official_clients_and_the_server_unharmed
     )
     a = await clients.new("A", server.sync_url(person))
     b = await clients.new("B", server.sync_url(carer))
-    created, plan = await api.new_plan(person, a, {"sections": {"safer": []}})
+    created, plan = await api.new_plan(person, a, plan_doc(sections={SAFER: []}))
     await api.grant(person, plan["id"], carer, "carer")
     await api.grant(person, plan["id"], viewer, "viewer")
     url, document_id = created["url"], created["documentId"]
@@ -283,7 +286,14 @@ async def test_hostile_frames_leave_the_official_clients_and_the_server_unharmed
             frames.only(FUZZ_KINDS)
         attackers.append(frames)
     for client, tag in ((a, "A"), (b, "B")):
-        await client.call("startWriter", url=url, path=SAFER, tag=tag, every=WRITE_EVERY_MS)
+        await client.call(
+            "startWriter",
+            url=url,
+            path=["sections", SAFER],
+            tag=tag,
+            every=WRITE_EVERY_MS,
+            asItems=True,
+        )
     tally = Tally()
     stop = threading.Event()
     watcher = asyncio.create_task(asyncio.to_thread(watch_server, server, stop, tally))
@@ -326,7 +336,7 @@ async def test_hostile_frames_leave_the_official_clients_and_the_server_unharmed
         f"server mid-burst), replies {dict(tally.replies)}; worst health latency "
         f"{max(tally.stalls) * 1000:.0f} ms over {len(tally.stalls)} probes; RSS before "
         f"{rss_before / 2**20:.1f} MiB, peak {tally.rss_peak / 2**20:.1f} MiB, after "
-        f"{rss_after / 2**20:.1f} MiB; {len(final['doc']['sections']['safer'])} edits "
+        f"{rss_after / 2**20:.1f} MiB; {len(texts(final['doc'], SAFER))} edits "
         f"converged; frames by kind {dict(sorted(tally.frames.items()))}"
     )
     log.warning("%s", summary)

@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 from api_client import stored_changes
+from plan_docs import add, plan_doc, texts
 
 if TYPE_CHECKING:
     from api_client import Api
     from conftest import ClientFactory, ServerHandle
 
-SAFER = ["sections", "safer"]
+SAFER = "safer"
 
 
 @pytest.mark.timeout(90)
@@ -32,7 +33,7 @@ async def test_clients_resync_after_restart(
     a = await clients.new("A", server.sync_url(alice))
     b = await clients.new("B", server.sync_url(bob))
     # The carer writes too: into sections.safer, which the plan template lets carers write.
-    created, plan = await api.new_plan(alice, a, {"sections": {"safer": ["before"]}})
+    created, plan = await api.new_plan(alice, a, plan_doc(sections={SAFER: ["before"]}))
     await api.grant(alice, plan["id"], bob, "carer")
     url = created["url"]
     await a.server_ack(url)
@@ -43,7 +44,7 @@ async def test_clients_resync_after_restart(
         assert rc == 0, f"server exited with {rc} on SIGTERM (a clean exit is required)"
     # Edit only once A knows the server is gone, so this edit cannot have reached it.
     await asyncio.gather(a.call("waitDisconnect", count=1), b.call("waitDisconnect", count=1))
-    offline = await a.change(url, {"op": "push", "path": SAFER, "value": "while down"})
+    offline = await a.change(url, add(SAFER, "while down"))
 
     await server.restart()
     # Nobody tells the clients: they must reconnect by themselves (5 s retry timer).
@@ -51,12 +52,12 @@ async def test_clients_resync_after_restart(
     on_b = await b.wait_heads(url, offline["heads"])
     on_a = await a.state(url)
     assert on_b["heads"] == on_a["heads"]
-    assert on_b["doc"] == {"sections": {"safer": ["before", "while down"]}}
+    assert texts(on_b["doc"], SAFER) == ["before", "while down"]
 
     # And the other direction over the new connections.
-    after = await b.change(url, {"op": "push", "path": SAFER, "value": "after restart"})
+    after = await b.change(url, add(SAFER, "after restart"))
     on_a = await a.wait_heads(url, after["heads"])
-    assert on_a["doc"] == {"sections": {"safer": ["before", "while down", "after restart"]}}
+    assert texts(on_a["doc"], SAFER) == ["before", "while down", "after restart"]
 
 
 # How many times the crash test kills the server (SIGKILLS=200 for a longer run).
@@ -85,13 +86,20 @@ async def test_no_acknowledged_or_relayed_change_is_lost_across_sigkills(
     a, b = await clients.new("A"), await clients.new("B")
     await a.call("connect", url=server.sync_url(person), retryMs=RETRY_MS)
     await b.call("connect", url=server.sync_url(carer), retryMs=RETRY_MS)
-    created, plan = await api.new_plan(person, a, {"sections": {"safer": []}})
+    created, plan = await api.new_plan(person, a, plan_doc(sections={SAFER: []}))
     await api.grant(person, plan["id"], carer, "carer")
     url, document_id = created["url"], created["documentId"]
     await a.server_ack(url)
     assert (await b.find(url))["found"]
     for client, tag in ((a, "A"), (b, "B")):
-        await client.call("startWriter", url=url, path=SAFER, tag=tag, every=WRITE_EVERY_MS)
+        await client.call(
+            "startWriter",
+            url=url,
+            path=["sections", SAFER],
+            tag=tag,
+            every=WRITE_EVERY_MS,
+            asItems=True,
+        )
 
     proven: set[str] = set()  # changes the server must never lose
     for kill in range(1, SIGKILLS + 1):
@@ -131,7 +139,7 @@ async def test_no_acknowledged_or_relayed_change_is_lost_across_sigkills(
     assert found["found"], f"the plan is gone after {SIGKILLS} SIGKILLs: {found}"
     has = await fresh.has_changes(url, sorted(proven))
     lost_at_end = sorted(h for h, present in has.items() if not present)
-    entries = found["doc"]["sections"]["safer"]
+    entries = texts(found["doc"], SAFER)
     log.warning(
         "%d SIGKILLs while 2 clients wrote: %d acknowledged or relayed changes, %d lost; "
         "%d edits in the plan",

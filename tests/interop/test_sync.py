@@ -6,9 +6,10 @@ it was requested, and a multi-megabyte document in both directions.
 
 Every client connects with its own account's token. A document counts as "on the server"
 only after its creator's account registered it (``POST /api/plans``); another account finds
-it only after the person granted it access (invite + accept as carer). Where the carer
-writes too, the data lives in an item of `sections.safer`, the section the plan template
-lets carers write (the server enforces it, plans/write_rules.py).
+it only after the person granted it access (invite + accept as carer). Documents are plan
+documents as the app writes them (the server refuses any other shape, plans/shape_rules.py);
+where the carer writes too, it is in `sections.safer`, the section the plan template lets
+carers write (plans/write_rules.py).
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ import asyncio
 from typing import TYPE_CHECKING
 
 import pytest
+from plan_docs import add, plan_doc, texts
 
 if TYPE_CHECKING:
     from api_client import Api
     from conftest import ClientFactory, NodeClient, ServerHandle
 
-SAFER_ITEM = ["sections", "safer", 0]
+SAFER = "safer"
+SAFER_ITEM = ["sections", SAFER, 0]
+MIB = 1024 * 1024
 
 
 async def test_create_on_a_find_on_b(
@@ -34,10 +38,8 @@ async def test_create_on_a_find_on_b(
     b = await clients.new("B", server.sync_url(bob))
     assert a.peer_id != b.peer_id
 
-    created, plan = await api.new_plan(
-        alice, a, {"title": "hello", "items": [1, 2, 3], "nested": {"ok": True}}
-    )
-    await a.change(created["url"], {"op": "push", "path": ["items"], "value": 4})
+    created, plan = await api.new_plan(alice, a, plan_doc(sections={"coping": ["1", "2", "3"]}))
+    await a.change(created["url"], add("coping", "4"))
     await api.grant(alice, plan["id"], bob, "carer")
     # B may only ask once the server has the document, else "unavailable" is correct.
     await a.server_ack(created["url"])
@@ -45,7 +47,8 @@ async def test_create_on_a_find_on_b(
 
     found = await b.find(created["url"])
     assert found["found"], f"B could not find A's document: {found}"
-    assert found["doc"] == {"title": "hello", "items": [1, 2, 3, 4], "nested": {"ok": True}}
+    assert texts(found["doc"], "coping") == ["1", "2", "3", "4"]
+    assert found["doc"] == expected["doc"]
     assert found["heads"] == expected["heads"]
 
 
@@ -56,8 +59,7 @@ async def test_concurrent_edits_converge(
     bob = await api.account("Bob")
     a = await clients.new("A", server.sync_url(alice))
     b = await clients.new("B", server.sync_url(bob))
-    item = {"list": [], "shared": "initial", "a": 0, "b": 0}
-    created, plan = await api.new_plan(alice, a, {"sections": {"safer": [item]}})
+    created, plan = await api.new_plan(alice, a, plan_doc(sections={SAFER: ["initial"]}))
     await api.grant(alice, plan["id"], bob, "carer")
     url = created["url"]
     await a.server_ack(url)
@@ -65,12 +67,11 @@ async def test_concurrent_edits_converge(
 
     async def edit(client: NodeClient, tag: str, count: int) -> None:
         for i in range(count):
-            # Same list and the same key from both sides: real conflicts to resolve.
+            # The same list and the same item's text from both sides: real conflicts.
             await client.change(
                 url,
-                {"op": "push", "path": [*SAFER_ITEM, "list"], "value": f"{tag}{i}"},
-                {"op": "set", "path": [*SAFER_ITEM, "shared"], "value": f"{tag}{i}"},
-                {"op": "set", "path": [*SAFER_ITEM, tag], "value": i + 1},
+                add(SAFER, f"{tag}{i}", item_id=f"{tag}{i}"),
+                {"op": "set", "path": [*SAFER_ITEM, "text"], "value": f"{tag}{i}"},
             )
 
     await asyncio.gather(edit(a, "a", 20), edit(b, "b", 20))
@@ -81,11 +82,9 @@ async def test_concurrent_edits_converge(
     final_b = await b.wait_heads(url, heads_a)
     assert final_a["heads"] == final_b["heads"], "heads differ after both sides synced"
     assert final_a["doc"] == final_b["doc"], "content differs after both sides synced"
-    doc = final_a["doc"]["sections"]["safer"][0]
-    assert sorted(doc["list"]) == sorted([f"{t}{i}" for t in "ab" for i in range(20)])
-    assert doc["a"] == 20
-    assert doc["b"] == 20
-    assert doc["shared"] in ("a19", "b19")
+    first, *added = final_a["doc"]["sections"][SAFER]
+    assert sorted(i["id"] for i in added) == sorted(f"{t}{i}" for t in "ab" for i in range(20))
+    assert first["text"] in ("a19", "b19")
 
 
 async def test_unknown_document_is_unavailable(
@@ -113,7 +112,8 @@ async def test_late_arrival_is_pushed(
     # C creates the document while offline, so its id is known before the server has it.
     # Carol registers it and lets Bob in at once: the server knows the id but has no data.
     c = await clients.new("C")
-    created, plan = await api.new_plan(carol, c, {"from": "C", "late": True})
+    late = plan_doc(sections={"coping": ["from C, late"]})
+    created, plan = await api.new_plan(carol, c, late)
     await api.grant(carol, plan["id"], bob, "carer")
     url = created["url"]
     b = await clients.new("B", server.sync_url(bob))
@@ -126,52 +126,42 @@ async def test_late_arrival_is_pushed(
     # Now C connects and uploads; the server must push the document to B, which asked.
     await c.connect(server.sync_url(carol))
     ready = await b.call("waitReady", url=url, timeoutMs=15_000)
-    assert ready["doc"] == {"from": "C", "late": True}
+    assert ready["doc"] == late
     assert ready["heads"] == created["heads"]
 
     second = await b.find(url)
     assert second["found"], f"second find() after the push failed: {second}"
-    assert second["doc"] == {"from": "C", "late": True}
+    assert second["doc"] == late
 
 
 @pytest.mark.timeout(120)
 async def test_large_document_both_ways(
     server: ServerHandle, clients: ClientFactory, api: Api
 ) -> None:
-    chunk = 1024 * 1024
     alice = await api.account("Alice")
     bob = await api.account("Bob")
     a = await clients.new("A", server.sync_url(alice))
     b = await clients.new("B", server.sync_url(bob))
-    created, plan = await api.new_plan(alice, a, {"sections": {"safer": [{"chunks": []}]}})
+    created, plan = await api.new_plan(alice, a, plan_doc(sections={SAFER: []}))
     await api.grant(alice, plan["id"], bob, "carer")
     url = created["url"]
-    # ~5 MiB of random bytes: incompressible, so the upload really is ~5 MB on the wire.
-    after_a = await a.change(
-        url,
-        *[
-            {"op": "pushRandomBytes", "path": [*SAFER_ITEM, "chunks"], "size": chunk}
-            for _ in range(5)
-        ],
-    )
+    # Items of 2,000 random characters (the longest text the server accepts), ~4.4 KB each
+    # in storage format: 1,300 of them make more than 5 MiB, and as much on the wire.
+    items = {"op": "pushRandomItems", "path": ["sections", SAFER], "count": 100, "size": 2000}
+    after_a = await a.change(url, *[items] * 13)
     saved = (await a.call("savedSize", url=url))["bytes"]
-    assert saved >= 5 * chunk, f"document is only {saved} bytes in storage format"
+    assert saved >= 5 * MIB, f"document is only {saved} bytes in storage format"
     await a.server_ack(url, timeout_ms=60_000)
 
     found = await b.find(url, timeout_ms=60_000)
     assert found["found"], f"B could not fetch the 5 MiB document: {found}"
     assert found["heads"] == after_a["heads"]
     assert found["digest"] == after_a["digest"], "B's copy differs from A's"
-    chunks = found["doc"]["sections"]["safer"][0]["chunks"]
-    assert sum(c["$bytes"] for c in chunks) == 5 * chunk
+    assert len(found["doc"]["sections"][SAFER]) == 1300
 
-    # And back: B's edit (another incompressible MiB) must reach A.
-    after_b = await b.change(
-        url,
-        {"op": "pushRandomBytes", "path": [*SAFER_ITEM, "chunks"], "size": chunk},
-        {"op": "set", "path": [*SAFER_ITEM, "editedBy"], "value": "B"},
-    )
+    # And back: B's edit (another MiB and more) must reach A.
+    after_b = await b.change(url, {**items, "count": 250}, add(SAFER, "edited by B"))
     on_a = await a.wait_heads(url, after_b["heads"], timeout_ms=60_000)
     assert on_a["heads"] == after_b["heads"]
     assert on_a["digest"] == after_b["digest"], "A's copy differs from B's after B's edit"
-    assert on_a["doc"]["sections"]["safer"][0]["editedBy"] == "B"
+    assert texts(on_a["doc"], SAFER)[-1] == "edited by B"

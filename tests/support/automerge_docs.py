@@ -7,6 +7,7 @@ import base58
 from automerge.core import ROOT, Document, ObjType, ScalarType
 
 from server.ids import DocumentId
+from server.plans.template import plan_template
 from server.storage.protocol import ChangeRecord
 
 
@@ -56,13 +57,53 @@ def plan_document(audience: str, section_ids: list[str], actor: bytes | None = N
     """A new plan document in one change: schema, audience, empty sections, proposals."""
     doc = Document(actor_id=actor) if actor is not None else Document()
     with doc.transaction() as tx:
-        tx.put(ROOT, "schema", ScalarType.Int, 1)
-        tx.put(ROOT, "audience", ScalarType.Str, audience)
-        sections = tx.put_object(ROOT, "sections", ObjType.Map)
-        for section_id in section_ids:
-            tx.put_object(sections, section_id, ObjType.List)
-        tx.put_object(ROOT, "proposals", ObjType.List)
+        _plan_root(tx, audience, section_ids)
     return doc
+
+
+def _plan_root(tx: Any, audience: str, section_ids: list[str]) -> None:
+    tx.put(ROOT, "schema", ScalarType.Int, 1)
+    tx.put(ROOT, "audience", ScalarType.Str, audience)
+    sections = tx.put_object(ROOT, "sections", ObjType.Map)
+    for section_id in section_ids:
+        tx.put_object(sections, section_id, ObjType.List)
+    tx.put_object(ROOT, "proposals", ObjType.List)
+
+
+def put_note(doc: Document, key: str, text: str, audience: str = "everyone") -> None:
+    """`put` for plan documents (the server checks their shape): one change that makes the
+    item with id `key` of the audience's first section say `text`, creating the plan's root
+    first if `doc` is empty. `read_note` reads it back."""
+    section_ids = [s.id for s in plan_template().sections if s.audience == audience]
+    with doc.transaction() as tx:
+        if tx.get(ROOT, "sections") is None:
+            _plan_root(tx, audience, section_ids)
+        sections = tx.get(ROOT, "sections")
+        found = tx.get(sections[1], section_ids[0])
+        assert found is not None, f"{section_ids[0]} is not in this document"
+        listed = found[1]
+        for index in range(tx.length(listed)):
+            item = tx.get(listed, index)[1]
+            if tx.text(tx.get(item, "id")[1]) == key:
+                _text(tx, item, "text", text)
+                return
+        item = tx.insert_object(listed, tx.length(listed), ObjType.Map)
+        _text(tx, item, "id", key)
+        _text(tx, item, "text", text)
+        tx.put(item, "made", ScalarType.Int, 1)
+        _stamp(tx, item, "edit", 1)
+
+
+def read_note(doc: Document, key: str) -> str | None:
+    """The text of the item `put_note` wrote with id `key`, or None."""
+    found = doc.get(ROOT, "sections")
+    if found is None:
+        return None
+    for section in doc.values(found[1]):
+        for entry in doc.values(section[1]):
+            if _text_of(doc, entry[1], "id") == key:
+                return _text_of(doc, entry[1], "text")
+    return None
 
 
 def object_at(doc: Document, path: Path) -> bytes:

@@ -7,6 +7,7 @@ from automerge.core import Document, Message, SyncState
 from server.auth.attribution import ActorBindings
 from server.auth.policy import DocumentPolicy, Identity, OpenPolicy
 from server.ids import PeerId
+from server.settings import Settings
 from server.storage.protocol import DocumentStore
 from server.sync.documents import DocumentRegistry
 from server.sync.hub import SyncHub
@@ -81,15 +82,18 @@ def hub_on(
     *,
     memory_budget: int = 1 << 30,
     policy: DocumentPolicy | None = None,
+    snapshot_every: int = 1000,
+    max_document_bytes: int = Settings().max_document_bytes,
 ) -> SyncHub:
     """A hub over `store` (open access unless a policy is given), as create_app wires one."""
-    registry = DocumentRegistry(store, memory_budget=memory_budget, snapshot_every=1000)
+    registry = DocumentRegistry(store, memory_budget=memory_budget, snapshot_every=snapshot_every)
     return SyncHub(
         registry,
         policy if policy is not None else OpenPolicy(),
         actors=ActorBindings({}),
         server_peer_id=PeerId("server"),
         storage_id="s1",
+        max_document_bytes=max_document_bytes,
     )
 
 

@@ -1,4 +1,4 @@
-"""`python -m server` options that name places on disk."""
+"""`python -m server` options: places on disk, limits."""
 
 from pathlib import Path
 
@@ -18,3 +18,11 @@ def test_client_dir_names_another_build() -> None:
 
     assert settings.client_dir == Path("/srv/plans/app")
     assert settings.data_dir == Path("/srv/plans/data")
+
+
+def test_the_sign_up_limit_per_address_can_be_raised_for_benchmarks() -> None:
+    default, _ = _parse([])
+    raised, _ = _parse(["--sign-ups-per-address", "1000"])
+
+    assert default.sign_ups_per_address == 20
+    assert raised.sign_ups_per_address == 1000

@@ -7,6 +7,9 @@ import {
   declineProposal,
   editItem,
   editProposal,
+  type Item,
+  isChangeable,
+  MAX_PHONE,
   newPlanDoc,
   type PlanDoc,
   pendingProposals,
@@ -183,6 +186,17 @@ describe("items", () => {
     })
     expect(visibleItems(doc, "help-contacts")[0]?.phone).toBeUndefined()
   })
+
+  it("keep a phone number on one line and within the server's limit", () => {
+    const doc = A.change(start(), (d) => {
+      const phone = `07700\t900\n123 ${"9".repeat(50)}`
+      addItem(d, "help-contacts", { text: "Sam", phone }, 1, "c")
+    })
+
+    const phone = visibleItems(doc, "help-contacts")[0]?.phone
+    expect(phone).toBe(`07700 900 123 ${"9".repeat(26)}`)
+    expect(phone).toHaveLength(MAX_PHONE)
+  })
 })
 
 describe("proposals", () => {
@@ -276,6 +290,21 @@ describe("reviews", () => {
       nextReview: "2027-01-10",
       at: 50,
     })
+  })
+
+  it("are never edited, removed or restored (the server refuses it)", () => {
+    const doc = A.change(start(), (d) => {
+      signOff(d, { doc1: ["ab"] }, "seen", undefined, 10, "r1")
+    })
+
+    for (const tamper of [
+      (d: PlanDoc) => editItem(d, "review-log", "r1", { text: "not" }, 20),
+      (d: PlanDoc) => removeItem(d, "review-log", "r1", 20),
+      (d: PlanDoc) => restoreItem(d, "review-log", "r1", 20),
+    ]) {
+      expect(() => A.change(doc, tamper)).toThrow(/cannot be changed/)
+    }
+    expect(isChangeable(reviews(doc)[0]?.item as Item)).toBe(false)
   })
 
   it("are listed oldest first", () => {

@@ -55,7 +55,10 @@ export type PlanDoc = {
 
 export type Fields = { text: string; phone?: string }
 
+/** The server refuses longer text (server/plans/shape_rules.py): keep them equal. */
 export const MAX_TEXT = 2000
+/** The server refuses longer phone numbers, and any with control characters. */
+export const MAX_PHONE = 40
 
 export function newId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12))
@@ -72,7 +75,11 @@ export function newPlanDoc(audience: AudienceKind): PlanDoc {
 function clean(fields: Fields): Fields {
   const text = fields.text.trim().slice(0, MAX_TEXT)
   if (text === "") throw new RangeError("an item needs some words")
-  const phone = fields.phone?.trim().slice(0, 40)
+  // One line: a pasted tab or line break becomes a space.
+  const phone = fields.phone
+    ?.replace(/[\p{Cc}\u2028\u2029]+/gu, " ")
+    .trim()
+    .slice(0, MAX_PHONE)
   return phone ? { text, phone } : { text }
 }
 
@@ -112,7 +119,25 @@ export function editItem(
 ): void {
   const items = list(doc, sectionId)
   const i = indexOf(items, itemId)
-  edit(doc, ["sections", sectionId, i], items[i] as Item, fields, now)
+  edit(
+    doc,
+    ["sections", sectionId, i],
+    changeable(items[i] as Item),
+    fields,
+    now
+  )
+}
+
+/** A review's sign-off is a record: the server refuses any change to its item. */
+export function isChangeable(item: Item): boolean {
+  return item.signoff === undefined
+}
+
+function changeable(item: Item): Item {
+  if (!isChangeable(item)) {
+    throw new RangeError("a review's sign-off cannot be changed or removed")
+  }
+  return item
 }
 
 type Editable = { text: string; phone?: string; edit: Stamp }
@@ -142,7 +167,7 @@ export function removeItem(
   now: number
 ): void {
   const items = list(doc, sectionId)
-  const item = items[indexOf(items, itemId)] as Item
+  const item = changeable(items[indexOf(items, itemId)] as Item)
   item.removed = { at: now }
 }
 
@@ -153,7 +178,7 @@ export function restoreItem(
   now: number
 ): void {
   const items = list(doc, sectionId)
-  const item = items[indexOf(items, itemId)] as Item
+  const item = changeable(items[indexOf(items, itemId)] as Item)
   delete item.removed
   item.edit = { at: now }
 }

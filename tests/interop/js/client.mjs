@@ -227,6 +227,20 @@ function onSet(set) {
   }
 }
 
+/** An item of a plan's section, as the app writes it (client/src/docs/plan.ts). */
+function planItem(text) {
+  return { id: randomBytes(12).toString("hex"), text, made: 1, edit: { at: 1 } }
+}
+
+function randomText(length) {
+  const bytes = randomBytes(2 * length)
+  let text = ""
+  for (let i = 0; i < length; i++) {
+    text += String.fromCodePoint(0x4e00 + (bytes.readUInt16BE(2 * i) % 20992))
+  }
+  return text
+}
+
 /** Apply a list of simple edit operations inside one change. */
 function applyOps(d, ops) {
   for (const op of ops) {
@@ -246,6 +260,11 @@ function applyOps(d, ops) {
         break
       case "pushRandomBytes":
         parent[key].push(new Uint8Array(randomBytes(op.size)))
+        break
+      case "pushRandomItems":
+        // Plan items (what the server accepts in a plan) whose text is `size` random CJK
+        // characters: about 14 bits each, so compression gains little.
+        for (let i = 0; i < op.count; i++) parent[key].push(planItem(randomText(op.size)))
         break
       default:
         throw new Error(`unknown op ${op.op}`)
@@ -532,15 +551,17 @@ const commands = {
     return commands.ephemeral({ url })
   },
 
-  startWriter({ url, path, tag, every = 1 }) {
+  startWriter({ url, path, tag, every = 1, asItems = false }) {
     // Keep appending `${tag}:${n}` to the list at `path`, one change per `every` ms, until
     // stopWriter (or until this process is killed, which is the point of the test).
+    // asItems: as the text of a plan item (what the server accepts in a plan's section).
     const handle = handleOf(url)
     if (writers.has(url)) throw new Error("writer already running")
     const w = { written: 0, timer: null }
     w.timer = setInterval(() => {
       handle.change(d => {
-        getPath(d, path.slice(0, -1))[path[path.length - 1]].push(`${tag}:${w.written}`)
+        const text = `${tag}:${w.written}`
+        getPath(d, path.slice(0, -1))[path[path.length - 1]].push(asItems ? planItem(text) : text)
       })
       w.written += 1
     }, every)

@@ -48,8 +48,15 @@ def check(
     doc = server.fork()
     before = list(doc.get_heads())
     doc.merge(member)
+    live = LiveDocument(doc)
     return refusal(
-        audience, role, account, LiveDocument(doc), before, owns=lambda a: a == member.get_actor()
+        audience,
+        role,
+        account,
+        live,
+        live.touched(before),
+        owns=lambda a: a == member.get_actor(),
+        new_document=not before,
     )
 
 

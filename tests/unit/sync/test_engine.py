@@ -60,6 +60,35 @@ def test_receive_returns_each_new_change_with_its_author() -> None:
     assert [(c.actor, c.seq) for c in changes] == [(b"\x07" * 16, 1), (b"\x07" * 16, 2)]
 
 
+def test_written_heads_are_the_writers_own_without_the_servers_concurrent_changes() -> None:
+    base = document_with({"a": "1"}, actor=b"\x01" * 16)
+    server = LiveDocument.load(bytes(base.save()))
+    writer = Document(actor_id=b"\x02" * 16)
+    writer.merge(base)
+    put(writer, "b", "2")
+    put(writer, "c", "3")
+    with_concurrent = Document(actor_id=b"\x03" * 16)
+    with_concurrent.merge(base)
+    put(with_concurrent, "d", "4")
+    server = LiveDocument.load(server.save() + bytes(with_concurrent.save()))
+    state, writer_state = PeerSyncState(), SyncState()
+
+    written: list[bytes] = []
+    for _ in range(10):
+        outgoing = writer.generate_sync_message(writer_state)
+        if outgoing is None:
+            break
+        received = server.receive(state, bytes(outgoing.encode()))
+        written = written or received.written
+        server = received.document
+        reply = server.generate(state)
+        if reply is not None:
+            writer.receive_sync_message(writer_state, Message.decode(reply))
+
+    assert written == [bytes(writer.get_last_local_change().hash)]
+    assert len(server.heads) == 2  # the server's document holds both branches
+
+
 def test_a_second_upload_of_the_same_changes_adds_nothing() -> None:
     client = document_with({"a": "1"})
     server, _ = upload(client, LiveDocument(), PeerSyncState())
@@ -127,7 +156,8 @@ def test_refusing_after_two_authors_took_turns_leaves_the_live_document_whole() 
         if reply is not None:
             carer.receive_sync_message(carer_state, Message.decode(reply))
 
-    assert received is not None and [c.actor for c in received.changes] == [b"\x02" * 16]
+    assert received is not None
+    assert [c.actor for c in received.changes] == [b"\x02" * 16]
     assert server.heads == heads  # refusing is not taking the copy
     reloaded = Document.load(server.save())
     assert read(reloaded, "forbidden") is None

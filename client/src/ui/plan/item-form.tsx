@@ -1,6 +1,6 @@
 /** The form for adding or editing an item (and a phone number for contacts). */
 import { useState } from "preact/hooks"
-import { type Fields, MAX_TEXT } from "../../docs/plan"
+import { type Fields, MAX_PHONE, MAX_TEXT } from "../../docs/plan"
 import type { ItemKind } from "../../docs/template"
 
 type Props = {
@@ -57,7 +57,7 @@ export function ItemForm({
             type="tel"
             autocomplete="off"
             inputMode="tel"
-            maxLength={40}
+            maxLength={MAX_PHONE}
             value={phone}
             onInput={(e) => setPhone(e.currentTarget.value)}
           />

@@ -6,6 +6,7 @@ import {
   declineProposal,
   editItem,
   editProposal,
+  isChangeable,
   type PlanDoc,
   pendingProposals,
   propose,
@@ -70,7 +71,7 @@ export function SectionView({
               item={item}
               kind={section.itemKind}
               names={names}
-              editable={writes}
+              editable={writes && isChangeable(item)}
               onEdit={(fields) =>
                 edit((d, now) => editItem(d, section.id, item.id, fields, now))
               }

@@ -1,0 +1,73 @@
+"""Automerge's storage chunks, read just far enough to repair a stored document.
+
+A stored document is a snapshot (a document chunk) followed by change chunks, concatenated.
+Each chunk: magic `85 6f 4a 83`, a 4-byte checksum, a type byte (0 document, 1 change,
+2 compressed change), the LEB128 length of the contents, the contents. A change's contents
+start with its dependencies (a LEB128 count, then that many 32-byte hashes); its hash is the
+SHA-256 of type, length and (uncompressed) contents. Nothing else of a chunk is read here.
+"""
+
+import hashlib
+import zlib
+
+import msgspec
+
+from server.sync import leb128
+
+MAGIC = b"\x85\x6f\x4a\x83"
+DOCUMENT, CHANGE, COMPRESSED_CHANGE = 0, 1, 2
+_MAX_INFLATED = 256 * 1024 * 1024  # a compressed change larger than this is not believed
+
+
+class ChunkError(ValueError):
+    """Bytes that are not a sequence of Automerge chunks."""
+
+
+class Chunk(msgspec.Struct, frozen=True):
+    kind: int
+    raw: bytes
+    """The whole chunk as stored (loadable on its own with its dependencies)."""
+    hash: bytes = b""
+    """A change's hash (empty for a document chunk)."""
+    deps: tuple[bytes, ...] = ()
+
+
+def split(data: bytes) -> list[Chunk]:
+    """The chunks of stored bytes, in order. Raises ChunkError on anything else."""
+    chunks = []
+    pos = 0
+    try:
+        while pos < len(data):
+            if data[pos : pos + 4] != MAGIC:
+                raise ChunkError(f"no chunk starts at byte {pos}")
+            kind = data[pos + 8]
+            length, start = leb128.decode(data, pos + 9)
+            end = start + length
+            if end > len(data):
+                raise ChunkError(f"the chunk at byte {pos} runs past the end")
+            chunks.append(_chunk(kind, data[pos:end], data[start:end]))
+            pos = end
+    except IndexError as e:
+        raise ChunkError(f"truncated chunk at byte {pos}") from e
+    return chunks
+
+
+def _chunk(kind: int, raw: bytes, contents: bytes) -> Chunk:
+    if kind == DOCUMENT:
+        return Chunk(kind, raw)
+    if kind == COMPRESSED_CHANGE:
+        inflater = zlib.decompressobj(-15)
+        try:
+            contents = inflater.decompress(contents, _MAX_INFLATED)
+        except zlib.error as e:
+            raise ChunkError(f"a compressed change does not inflate: {e}") from e
+        if inflater.unconsumed_tail:
+            raise ChunkError("a compressed change inflates beyond the limit")
+    elif kind != CHANGE:
+        raise ChunkError(f"unknown chunk type {kind}")
+    header = bytes([CHANGE]) + leb128.encode(len(contents))
+    count, pos = leb128.decode(contents, 0)
+    if pos + 32 * count > len(contents):
+        raise ChunkError("a change's dependencies run past its end")
+    deps = tuple(contents[pos + 32 * i : pos + 32 * (i + 1)] for i in range(count))
+    return Chunk(kind, raw, hashlib.sha256(header + contents).digest(), deps)

@@ -1,0 +1,163 @@
+"""Property: a refusal at any point of any multi-author history leaves no trace and loses nothing.
+
+Random histories (seeded, reproducible: the seed is in the test id) of a person and two carers
+editing one plan document concurrently, each uploading over its own connection to a hub on a
+real SQLite file, with snapshots every few changes. Carers now and then write where only the
+person may (a refusal). After every step the live document must hold every accepted item and
+no refused one; at the end the stored document must load again, with the same heads.
+"""
+
+import random
+from pathlib import Path
+
+import pytest
+from automerge.core import Document
+
+from server.auth.policy import Access, Grant, Identity
+from server.errors import ProtocolError
+from server.ids import DocumentId
+from server.plans.template import plan_template
+from server.storage.sqlite import SqliteDocumentStore
+from server.sync.engine import LiveDocument
+from server.sync.hub import SyncHub
+from server.sync.messages import SyncMessage
+from tests.support.automerge_docs import add_item, new_document_id, object_at, plan_document
+from tests.support.hub_peer import Peer, hub_on
+
+EVERYONE = [s.id for s in plan_template().sections if s.audience == "everyone"]
+ROLES = {"person": "person", "carer-a": "carer", "carer-b": "carer"}
+SEEDS = range(12)
+STEPS = 30
+
+
+class RolesPolicy:
+    """Every account writes the one plan document in its role (a fake of our policy port)."""
+
+    enforced = True
+
+    async def grant(self, identity: Identity, document_id: DocumentId) -> Grant:
+        role = ROLES[identity.account_id or ""]
+        return Grant(Access.WRITE, role=role, audience="everyone")
+
+
+def texts(doc: Document, section_id: str) -> list[str]:
+    items = object_at(doc, ("sections", section_id))
+    found = []
+    for index in range(doc.length(items)):
+        text = doc.get(object_at(doc, ("sections", section_id, index)), "text")
+        assert text is not None
+        found.append(doc.text(text[1]))
+    return found
+
+
+def every_text(doc: Document) -> set[str]:
+    return {text for section_id in EVERYONE for text in texts(doc, section_id)}
+
+
+class Writer:
+    def __init__(self, account: str, doc: Document) -> None:
+        self.account = account
+        self.doc = doc
+        self.unsent: set[str] = set()
+        self.forbidden = False
+        self.uploads = 0
+
+
+async def upload(hub: SyncHub, writer: Writer, doc_id: DocumentId) -> str | None:
+    """Sync the writer's document over a new connection; the refusal's reason, or None."""
+    writer.uploads += 1
+    peer = Peer(hub, f"{writer.account}-{writer.uploads}", writer.doc, writer.account)
+    try:
+        assert (await peer.next_frame())["type"] == "peer"
+        while (message := peer.doc.generate_sync_message(peer.state)) is not None:
+            data = bytes(message.encode())
+            await hub.handle(
+                peer.connection, SyncMessage(sender_id=peer.name, document_id=doc_id, data=data)
+            )
+            state = hub.documents.peek(doc_id)
+            if state is not None:
+                await state.durable()  # the reply, if any, is queued once this returns
+            if peer.connection.queued_bytes == 0 and len(peer.transport.frames) <= peer.seen:
+                break  # the server had nothing to say: both sides are in sync
+            peer.apply(await peer.next_frame())
+    except ProtocolError as refused:
+        return str(refused)
+    finally:
+        await peer.close()
+    return None
+
+
+def live(hub: SyncHub, doc_id: DocumentId) -> LiveDocument:
+    state = hub.documents.peek(doc_id)
+    assert state is not None
+    assert state.doc is not None
+    return state.doc
+
+
+def server_copy(hub: SyncHub, doc_id: DocumentId) -> Document:
+    return Document.load(live(hub, doc_id).save())
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+async def test_refusals_anywhere_in_random_histories_leave_no_trace(
+    tmp_path: Path, seed: int
+) -> None:
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    store = await SqliteDocumentStore.open(tmp_path / "plans.db")
+    hub = hub_on(store, policy=RolesPolicy(), snapshot_every=rng.choice([2, 3, 5, 1000]))
+    doc_id = new_document_id()
+    person = Writer("person", plan_document("everyone", EVERYONE))
+    assert await upload(hub, person, doc_id) is None
+    writers = [person] + [Writer(a, server_copy(hub, doc_id)) for a in ("carer-a", "carer-b")]
+    accepted: set[str] = set()
+    refused: set[str] = set()
+
+    for step in range(STEPS):
+        writer = rng.choice(writers)
+        action = rng.random()
+        if action < 0.45:
+            section_id = rng.choice(["safer", "coping"] if writer is not person else EVERYONE)
+            if writer is not person and section_id == "coping":
+                section_id = "safer"
+            text = f"{writer.account} {step}"
+            add_item(writer.doc, section_id, text)
+            writer.unsent.add(text)
+        elif action < 0.55 and writer is not person:
+            text = f"forbidden {writer.account} {step}"
+            add_item(writer.doc, "warning-signs", text)
+            writer.unsent.add(text)
+            writer.forbidden = True
+        elif action < 0.75:
+            writer.doc.merge(server_copy(hub, doc_id))  # what the server relays to them
+        else:
+            reason = await upload(hub, writer, doc_id)
+            assert (reason is not None) == writer.forbidden, (seed, step, reason)
+            if reason is None:
+                accepted |= writer.unsent
+            else:
+                refused |= writer.unsent
+                writer.doc = server_copy(hub, doc_id)  # the app starts again from the server
+                writer.forbidden = False
+            writer.unsent = set()
+        now = every_text(server_copy(hub, doc_id))
+        assert accepted <= now, (seed, step, accepted - now)
+        assert not now & refused, (seed, step, now & refused)
+        assert not any(t.startswith("forbidden") for t in now), (seed, step)
+
+    carer = writers[1]  # and always one refusal last, on whatever history came before
+    add_item(carer.doc, "warning-signs", "forbidden at the end")
+    refused.add("forbidden at the end")
+    assert await upload(hub, carer, doc_id) is not None
+    heads = live(hub, doc_id).heads
+    await hub.close()
+    await store.close()
+    reopened = await SqliteDocumentStore.open(tmp_path / "plans.db")
+    stored = await reopened.load(doc_id)
+    await reopened.close()
+
+    assert stored is not None
+    reloaded = LiveDocument.load(stored.data)
+    assert reloaded.heads == heads
+    content = every_text(Document.load(reloaded.save()))
+    assert accepted <= content
+    assert not content & refused
