@@ -16,7 +16,7 @@ import pytest
 import websockets
 
 from tests.support.api import PASSWORD, ApiUser
-from tests.support.automerge_docs import new_document_id, put, read
+from tests.support.automerge_docs import new_document_id, put_note, read_note
 from tests.support.live_server import LiveServer
 from tests.support.wire_peer import WirePeer
 
@@ -70,7 +70,7 @@ async def plan_with_content(server: LiveServer, person: ApiUser) -> str:
     )
     doc_id: str = plan["documentId"]
     owner = await WirePeer.connect(person.sync_url(server.url), "owner")
-    put(owner.doc(doc_id), "a", "1")
+    put_note(owner.doc(doc_id), "a", "1")
     await owner.sync(doc_id)
     await owner.close()
     return doc_id
@@ -149,12 +149,12 @@ async def test_signing_out_closes_the_sessions_joined_sockets(
 ) -> None:
     doc_id = await plan_with_content(server, users["person"])
     phone = await WirePeer.connect(server.url, "phone", headers=session.headers)
-    await phone.receive_until(doc_id, lambda d: read(d, "a") == "1", request=True)
+    await phone.receive_until(doc_id, lambda d: read_note(d, "a") == "1", request=True)
     script = await WirePeer.connect(users["person"].sync_url(server.url), "script")
 
     await session.sign_out()
     code, messages = await phone.closed()
-    await script.receive_until(doc_id, lambda d: read(d, "a") == "1", request=True)
+    await script.receive_until(doc_id, lambda d: read_note(d, "a") == "1", request=True)
 
     assert_closed_unauthenticated(code, messages, "credential revoked")
     await script.close()  # the account's other credentials are untouched
@@ -166,7 +166,7 @@ async def test_deleting_the_account_closes_its_sockets_joined_or_not(
     person = users["person"]
     doc_id = await plan_with_content(server, person)
     joined = await WirePeer.connect(person.sync_url(server.url), "joined")
-    await joined.receive_until(doc_id, lambda d: read(d, "a") == "1", request=True)
+    await joined.receive_until(doc_id, lambda d: read_note(d, "a") == "1", request=True)
     waiting = await WirePeer.connect(server.url, "waiting", join=False, headers=session.headers)
 
     deleted = await person.call("DELETE", "/api/accounts/me", json={"password": PASSWORD})
@@ -185,7 +185,7 @@ async def test_a_session_expiring_while_connected_closes_its_socket(
     doc_id = await plan_with_content(server, users["person"])
     async with signed_in(server, users["person"]) as session:
         peer = await WirePeer.connect(server.url, "phone", headers=session.headers)
-        await peer.receive_until(doc_id, lambda d: read(d, "a") == "1", request=True)
+        await peer.receive_until(doc_id, lambda d: read_note(d, "a") == "1", request=True)
 
         code, messages = await peer.closed()
 
@@ -205,7 +205,7 @@ async def test_a_token_expiring_while_connected_closes_its_socket(
             (int(time.time() * 1000) + 2000, token["id"]),
         )
     peer = await WirePeer.connect(f"{server.url}?token={token['token']}", "script")
-    await peer.receive_until(doc_id, lambda d: read(d, "a") == "1", request=True)
+    await peer.receive_until(doc_id, lambda d: read_note(d, "a") == "1", request=True)
 
     code, messages = await peer.closed()
 

@@ -131,6 +131,17 @@ def add_entry(doc: Document, path: Path, fields: dict[str, str]) -> int:
     return index
 
 
+def item_texts(doc: Document, section_id: str) -> list[str]:
+    """The text of every item of a section, in order (removed ones included)."""
+    items = object_at(doc, ("sections", section_id))
+    found = []
+    for index in range(doc.length(items)):
+        text = doc.get(object_at(doc, ("sections", section_id, index)), "text")
+        assert text is not None, f"item {index} of {section_id} has no text"
+        found.append(doc.text(text[1]))
+    return found
+
+
 def add_item(doc: Document, section_id: str, text: str) -> int:
     return add_entry(doc, ("sections", section_id), {"id": os.urandom(6).hex(), "text": text})
 

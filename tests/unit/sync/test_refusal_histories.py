@@ -21,7 +21,7 @@ from server.storage.sqlite import SqliteDocumentStore
 from server.sync.engine import LiveDocument
 from server.sync.hub import SyncHub
 from server.sync.messages import SyncMessage
-from tests.support.automerge_docs import add_item, new_document_id, object_at, plan_document
+from tests.support.automerge_docs import add_item, item_texts, new_document_id, plan_document
 from tests.support.hub_peer import Peer, hub_on
 
 EVERYONE = [s.id for s in plan_template().sections if s.audience == "everyone"]
@@ -40,18 +40,8 @@ class RolesPolicy:
         return Grant(Access.WRITE, role=role, audience="everyone")
 
 
-def texts(doc: Document, section_id: str) -> list[str]:
-    items = object_at(doc, ("sections", section_id))
-    found = []
-    for index in range(doc.length(items)):
-        text = doc.get(object_at(doc, ("sections", section_id, index)), "text")
-        assert text is not None
-        found.append(doc.text(text[1]))
-    return found
-
-
 def every_text(doc: Document) -> set[str]:
-    return {text for section_id in EVERYONE for text in texts(doc, section_id)}
+    return {text for section_id in EVERYONE for text in item_texts(doc, section_id)}
 
 
 class Writer:
