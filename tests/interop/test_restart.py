@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from api_client import stored_changes
+from conftest import NodeCommandError
 from plan_docs import add, plan_doc, texts
 
 if TYPE_CHECKING:
@@ -106,13 +107,22 @@ async def test_no_acknowledged_or_relayed_change_is_lost_across_sigkills(
         # Both writers are connected to this server and relaying: each holds the other's
         # edits made since the restart. Then kill it with edits in flight.
         heads_a, heads_b = await asyncio.gather(a.state(url), b.state(url))
-        await asyncio.gather(
-            a.call("waitHeads", url=url, heads=heads_b["heads"], full=False),
-            b.call("waitHeads", url=url, heads=heads_a["heads"], full=False),
-        )
+        try:
+            await asyncio.gather(
+                a.call("waitHeads", url=url, heads=heads_b["heads"], full=False),
+                b.call("waitHeads", url=url, heads=heads_a["heads"], full=False),
+            )
+        except NodeCommandError as e:
+            got = [len(await c.server_messages("sync")) for c in (a, b)]
+            raise AssertionError(
+                f"after {kill - 1} SIGKILLs and restarts the two clients stopped syncing "
+                f"(sync messages from the server so far: A {got[0]}, B {got[1]}): {e}"
+            ) from None
+        # Each failed reconnect attempt counts as a disconnect too: wait for one more.
+        gone = [(await c.call("waitDisconnect", count=0))["disconnectCount"] for c in (a, b)]
         assert await server.kill(signal.SIGKILL) == -signal.SIGKILL
         await asyncio.gather(
-            a.call("waitDisconnect", count=kill), b.call("waitDisconnect", count=kill)
+            a.call("waitDisconnect", count=gone[0] + 1), b.call("waitDisconnect", count=gone[1] + 1)
         )
         claims = await asyncio.gather(
             a.call("serverProof", url=url), b.call("serverProof", url=url)
