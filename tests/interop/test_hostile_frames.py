@@ -1,7 +1,7 @@
 """Fuzzing: hostile frames over real sockets while two official clients keep editing a plan.
 
 Attackers hold real device tokens (a read-only viewer of the plan, and an account outside
-it) and send mutated and made-up frames (tests/support/hostile_frames.py) to the real server
+it) and send mutated and made-up frames (tests/support/frame_fuzzer.py) to the real server
 process. Meanwhile the person's and a carer's official automerge-repo clients edit the plan.
 Afterwards: nothing in the server's log but ordinary log records, both clients hold the same
 document with every edit either made and nothing else, the server's RSS is back within
@@ -38,7 +38,7 @@ from plan_docs import plan_doc, texts
 
 from server.settings import Settings
 from tests.support.automerge_docs import put
-from tests.support.hostile_frames import HostileFrames, Target, sync_message_with_changes
+from tests.support.frame_fuzzer import HostileFrames, Target, sync_message_with_changes
 from tests.support.plan_circle import fetch
 from tests.support.wire_peer import WirePeer
 

@@ -1,4 +1,4 @@
-"""Hostile WebSocket frames for the fuzz test (tests/interop/test_hostile_frames.py).
+"""The fuzzer's frames (tests/interop/test_hostile_frames.py), drawn from a seeded random.
 
 Mutations of real frames (bit flips, truncations, splices, mutated sync payloads) and made-up
 ones: random CBOR, CBOR tags that decoders turn into objects (fractions, regexes, MIME
