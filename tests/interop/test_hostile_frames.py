@@ -86,13 +86,15 @@ def rss_bytes(pid: int) -> int:
 
 
 # A log record as the server writes them: uvicorn's own ("INFO:     ..."), Litestar's logging
-# config ("INFO - 2026-11-30 20:19:02,701 - name - module - ..."), and the harness's start
-# banner. Only DEBUG, INFO and WARNING records are allowed: anything else (ERROR, CRITICAL, a
+# config ("INFO - 2026-11-30 20:19:02,701 - name - module - ..."), `python -m server`'s own
+# before Litestar's takes over ("2026-11-30 20:19:02,701 INFO name: ..."), and the harness's
+# start banner. Only DEBUG, INFO and WARNING records are allowed: anything else (ERROR, CRITICAL, a
 # traceback, a Python warning, a Rust panic, a line forged by an attacker's newline) is not
 # one of these and fails the test.
 _ORDINARY_LINE = re.compile(
     r"(DEBUG|INFO|WARNING):\s+\S"
     r"|(DEBUG|INFO|WARNING) - \d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - \S+ - \S+ - "
+    r"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING) \S+: "
     r"|===== start #\d+: "
     r"|$"
 )
