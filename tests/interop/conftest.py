@@ -195,6 +195,17 @@ class NodeClient:
     ) -> dict[str, Any]:
         return await self.call("waitHeads", url=url, heads=heads, timeoutMs=timeout_ms)
 
+    async def start_writer(self, url: str, section: str, tag: str, every_ms: int) -> None:
+        """Add a plan item `{tag}:{n}` to `section` every `every_ms` ms, until stopWriter."""
+        await self.call(
+            "startWriter",
+            url=url,
+            path=["sections", section],
+            tag=tag,
+            every=every_ms,
+            asItems=True,
+        )
+
     async def server_ack(self, url: str, timeout_ms: int = DEFAULT_WAIT_MS) -> dict[str, Any]:
         return await self.call("serverAck", url=url, timeoutMs=timeout_ms)
 

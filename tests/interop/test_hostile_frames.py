@@ -287,15 +287,8 @@ async def test_hostile_frames_leave_the_official_clients_and_the_server_unharmed
         if FUZZ_KINDS:
             frames.only(FUZZ_KINDS)
         attackers.append(frames)
-    for client, tag in ((a, "A"), (b, "B")):
-        await client.call(
-            "startWriter",
-            url=url,
-            path=["sections", SAFER],
-            tag=tag,
-            every=WRITE_EVERY_MS,
-            asItems=True,
-        )
+    await a.start_writer(url, SAFER, "A", WRITE_EVERY_MS)
+    await b.start_writer(url, SAFER, "B", WRITE_EVERY_MS)
     tally = Tally()
     stop = threading.Event()
     watcher = asyncio.create_task(asyncio.to_thread(watch_server, server, stop, tally))

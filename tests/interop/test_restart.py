@@ -92,15 +92,8 @@ async def test_no_acknowledged_or_relayed_change_is_lost_across_sigkills(
     url, document_id = created["url"], created["documentId"]
     await a.server_ack(url)
     assert (await b.find(url))["found"]
-    for client, tag in ((a, "A"), (b, "B")):
-        await client.call(
-            "startWriter",
-            url=url,
-            path=["sections", SAFER],
-            tag=tag,
-            every=WRITE_EVERY_MS,
-            asItems=True,
-        )
+    await a.start_writer(url, SAFER, "A", WRITE_EVERY_MS)
+    await b.start_writer(url, SAFER, "B", WRITE_EVERY_MS)
 
     proven: set[str] = set()  # changes the server must never lose
     for kill in range(1, SIGKILLS + 1):

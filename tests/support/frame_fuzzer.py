@@ -339,9 +339,9 @@ class HostileFrames:
         )
 
     def join_sender(self) -> str:
-        """The PeerId to join with: mostly our own, sometimes a victim's or a strange one."""
+        """The PeerId to join with: mostly our own, sometimes (kind forged-sender) another."""
         roll = self.rng.random()
-        if roll < 0.8:
+        if roll < 0.8 or "forged-sender" not in self.kinds:
             return self.t.peer_id
         if roll < 0.95:
             return self.rng.choice(self.t.victims)
