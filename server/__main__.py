@@ -12,6 +12,7 @@ from pathlib import Path
 import uvicorn
 
 from server.app import create_app
+from server.logs import collapse_repeats
 from server.runner import uvicorn_config
 from server.settings import Settings
 
@@ -48,8 +49,22 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
     parser.add_argument("--snapshot-every", type=int, default=defaults.snapshot_every)
     parser.add_argument("--messages-per-second", type=float, default=defaults.messages_per_second)
     parser.add_argument("--message-burst", type=int, default=defaults.message_burst)
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=defaults.max_connections,
+        help="open sockets served; beyond, 503 (HTTP) or an error and close 1013 (WebSocket)",
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=defaults.request_timeout_s,
+        help="seconds a connection may take to send a complete request",
+    )
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
+    if args.max_connections < 1 or args.request_timeout <= 0:
+        parser.error("--max-connections and --request-timeout must be positive")
     settings = Settings(
         host=args.host,
         port=args.port,
@@ -61,6 +76,8 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
         snapshot_every=args.snapshot_every,
         messages_per_second=args.messages_per_second,
         message_burst=args.message_burst,
+        max_connections=args.max_connections,
+        request_timeout_s=args.request_timeout,
     )
     return settings, args.log_level
 
@@ -71,6 +88,7 @@ def main(argv: list[str]) -> int:
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     config = uvicorn_config(create_app(settings), settings, log_level)
+    collapse_repeats()
     # uvicorn re-raises the signal it shut down on; with these no-op handlers in place that
     # ends the process with status 0 instead of dying by the signal.
     signal.signal(signal.SIGTERM, lambda *_: None)

@@ -1,4 +1,4 @@
-"""`python -m server` options that name places on disk."""
+"""`python -m server` options: places on disk, socket bounds."""
 
 from pathlib import Path
 
@@ -18,3 +18,10 @@ def test_client_dir_names_another_build() -> None:
 
     assert settings.client_dir == Path("/srv/plans/app")
     assert settings.data_dir == Path("/srv/plans/data")
+
+
+def test_max_connections_and_request_timeout_bound_sockets() -> None:
+    settings, _ = _parse(["--max-connections", "300", "--request-timeout", "2.5"])
+
+    assert settings.max_connections == 300
+    assert settings.request_timeout_s == 2.5
