@@ -4,6 +4,7 @@ Exits 0 on SIGTERM or SIGINT after closing connections, finishing commits and sn
 """
 
 import argparse
+import asyncio
 import logging
 import signal
 import sys
@@ -12,9 +13,11 @@ from pathlib import Path
 import uvicorn
 
 from server.app import create_app
+from server.errors import StorageError
 from server.logs import collapse_repeats
 from server.runner import uvicorn_config
 from server.settings import Settings
+from server.storage.sqlite import SqliteDatabase
 
 log = logging.getLogger("server")
 
@@ -82,11 +85,28 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
     return settings, args.log_level
 
 
+def _storage_opens(settings: Settings) -> bool:
+    """Open (create, migrate, write) the database once before serving; one line if not."""
+
+    async def open_and_close() -> None:
+        database = await SqliteDatabase.open(settings.database_path)
+        await database.close()
+
+    try:
+        asyncio.run(open_and_close())
+    except StorageError as e:
+        log.critical("cannot start: %s", e)
+        return False
+    return True
+
+
 def main(argv: list[str]) -> int:
     settings, log_level = _parse(argv)
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if not _storage_opens(settings):
+        return 1
     config = uvicorn_config(create_app(settings), settings, log_level)
     collapse_repeats()
     # uvicorn re-raises the signal it shut down on; with these no-op handlers in place that

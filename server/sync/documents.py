@@ -162,11 +162,15 @@ class DocState:
     def _lose_unsaved(self, error: BaseException) -> None:
         # Changes are in memory but not on disk: forget the in-memory copy (the next use
         # reloads what is durable) and disconnect everyone, so that their clients re-send.
-        log.error("commit failed for %s; dropping it from memory", self.document_id, exc_info=error)
+        if isinstance(error, StorageError):  # the storage logged why, once
+            log.warning("commit failed for %s; dropping it from memory", self.document_id)
+        else:
+            log.error("commit failed for %s; dropping it", self.document_id, exc_info=error)
         self.registry.forget(self)
         for connection in list(self.subscribers):
             connection.fail(
-                "the server could not save a change; please reconnect", CLOSE_INTERNAL_ERROR
+                f"the server could not save a change ({error}); please retry later",
+                CLOSE_INTERNAL_ERROR,
             )
         self.doc = None
 
