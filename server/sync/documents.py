@@ -239,29 +239,22 @@ class DocumentRegistry:
         self._states[document_id] = state
         return state
 
-    async def copy(self, document_id: DocumentId) -> LiveDocument | None:
-        """A copy of the document with everything stored of it; None if nothing is.
+    async def stored(self, document_id: DocumentId) -> bytes | None:
+        """Everything stored of the document, once what memory holds of it is stored too.
 
-        The live copy when it is in memory, taken at a moment when none of its changes
-        awaits a commit: so nothing just received is missing, and everything in the copy is
-        in the change log. Otherwise (or if it never stops changing) loaded from storage
-        without being registered, so a copy does not push documents in use out of memory.
+        Waits (a few times at most) for a moment when none of the live copy's changes
+        awaits a commit, so nothing just received is missing and every change is in the
+        log, then reads storage. No Automerge work happens here: the caller loads the
+        bytes where it can afford to (a worker thread), instead of `save()` on the loop.
+        None if nothing is stored.
         """
-        state = self._states.get(document_id)
         for _ in range(_COPY_ATTEMPTS):
-            if state is None or state.doc is None:
-                break
-            if state.is_durable:
-                return LiveDocument.load(state.doc.save())
-            await state.durable()
             state = self._states.get(document_id)
+            if state is None or state.doc is None or state.is_durable:
+                break
+            await state.durable()
         stored = await self.store.load(document_id)
-        if stored is None:
-            return None
-        try:
-            return LiveDocument.load(stored.data)
-        except SyncDataError as e:
-            raise StorageError(f"stored document {document_id} does not load") from e
+        return None if stored is None else stored.data
 
     def drop(self, document_id: DocumentId) -> DocState | None:
         """Forget a deleted document now; return its state if it was loaded.
