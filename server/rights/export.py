@@ -1,9 +1,9 @@
 """A plan's export for its person: access and portability (UK GDPR Art. 15 and 20).
 
 Everything the person may read, in two forms: plain JSON to read or import anywhere, and each
-document's Automerge save() with its whole history and who wrote each change, so any
-Automerge implementation can load it. Documents come from the sync side (the live copy
-first, once durable; storage otherwise); the change rows are the ones in the copy.
+document's Automerge bytes with its whole history and who wrote each change, so any
+Automerge implementation can load it. Documents come from the sync side (stored, once what
+memory holds of them is stored too); the change rows are the ones in that copy.
 """
 
 import asyncio
