@@ -161,7 +161,8 @@ async def _receive(frame: bytes, connection: Connection, hub: SyncHub, settings:
             await hub.handle(connection, message)
     except (codec.DecodeError, ProtocolError) as e:
         connection.fail(str(e))
-    except StorageError as e:  # the storage logged why, once
+    except StorageError as e:
+        log.warning("storage failed while serving %s: %s", connection.peer_id, e)
         connection.fail(
             f"the server could not read a document ({e}); please retry", CLOSE_INTERNAL_ERROR
         )
