@@ -8,7 +8,9 @@ through. So:
 
 - `BoundedH11Protocol`: uvicorn's h11 protocol, closing a connection that has not sent a
   complete request (head and body) within `request_timeout_s` of opening, or of its last
-  response. Upgraded WebSockets leave it: the join timeout, then pings, bound them.
+  response, and one that reads nothing of its response for `STALLED_READS` times that
+  (uvicorn would wait for it for ever). Upgraded WebSockets leave it: the join timeout,
+  then pings, bound them.
 - `CapacityGate`: beyond `max_connections` open sockets, plain requests get 503 with a
   reason and WebSocket upgrades are accepted, told why in an `error` message and closed
   with 1013 (a refused upgrade would crash Node clients, spec 2.3); `/api/health` is still
@@ -45,6 +47,9 @@ SPARE_DESCRIPTORS = 64
 # of a 1024 descriptor limit.
 ACCEPT_BACKLOG = 128
 RETRY_AFTER_S = 5  # the stock automerge-repo client retries after 5 s too
+# A response nobody reads (the transport's buffer stays full) is dropped after this many
+# request timeouts: 30 s by default, when a phone on a poor network still reads ~2 KiB/s.
+STALLED_READS = 3
 CLOSE_TRY_AGAIN_LATER = 1013
 
 _BUSY = "the server is at its connection limit; please retry in a few seconds"
@@ -133,6 +138,7 @@ class BoundedH11Protocol(H11Protocol):
         super().__init__(config, server_state, app_state, _loop)
         self.sockets.watch(server_state)
         self._deadline: asyncio.TimerHandle | None = None
+        self._stalled: asyncio.TimerHandle | None = None  # armed while writing is paused
         self._upgraded = False  # the transport belongs to a WebSocket protocol now
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -164,7 +170,29 @@ class BoundedH11Protocol(H11Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_deadline()
+        if self._stalled is not None:
+            self._stalled.cancel()
         super().connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self._stalled is None:
+            timeout = STALLED_READS * self.limits.request_timeout_s
+            self._stalled = self.loop.call_later(timeout, self._reads_stalled)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self._stalled is not None:
+            self._stalled.cancel()
+            self._stalled = None
+
+    def _reads_stalled(self) -> None:
+        self._stalled = None
+        log.info(
+            "closed a connection that read nothing of its response in %.0f s",
+            STALLED_READS * self.limits.request_timeout_s,
+        )
+        self.transport.abort()  # close() would wait for the buffer to drain, for ever
 
     def evict(self) -> None:
         log.info(

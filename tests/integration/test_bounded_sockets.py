@@ -4,17 +4,22 @@ Against the real server process (`python -m server`) over real loopback sockets.
 """
 
 import asyncio
+import base64
 import contextlib
+import os
+import socket
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import msgspec
+from automerge.core import ROOT, ObjType, ScalarType
 
 from server.settings import Settings
 from tests.support.api import ApiUser
 from tests.support.live_server import live_server
+from tests.support.plan_circle import create_plan, new_plan_document, register, upload
 from tests.support.server_process import ServerHandle, free_port
 from tests.support.wire_peer import WirePeer
 
@@ -72,6 +77,15 @@ async def served_again(base_url: str) -> httpx.Response:
             response = await http.get("/api/plans")
             if response.status_code != 503:
                 return response
+            await asyncio.sleep(0.05)
+
+
+async def logged(server: ServerHandle, text: str) -> None:
+    """Wait until the server's log says `text` (the only sign of some of its decisions)."""
+    async with asyncio.timeout(WAIT_S):
+        while True:
+            if text in server.log_text():
+                return
             await asyncio.sleep(0.05)
 
 
@@ -196,3 +210,43 @@ async def test_when_every_socket_is_busy_a_newcomer_is_refused_before_it_sends(
         head, _, body = answer.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 503 ")
         assert "connection limit" in msgspec.json.decode(body)["detail"]
+
+
+async def test_a_connection_that_reads_nothing_of_its_response_is_dropped(
+    tmp_path: Path,
+) -> None:
+    async with running(tmp_path, "--request-timeout", "1") as server:
+        user = await ApiUser.sign_up(server.base_url, "sam")
+        plan = await create_plan(user)
+        doc_id = await register(user, plan["id"], "person")
+        doc = new_plan_document("person")
+        with doc.transaction() as tx:  # an export of about 7 MB: more than socket buffers
+            texts = tx.put_object(ROOT, "many", ObjType.List)
+            for i in range(1500):
+                text = tx.insert_object(texts, i, ObjType.Text)
+                tx.insert(text, 0, ScalarType.Str, base64.b64encode(os.urandom(1500)).decode())
+        peer = await WirePeer.connect(user.sync_url(server.url))
+        await upload(peer, doc_id, doc)
+        await peer.close()
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", server.port))
+        reader, writer = await asyncio.open_connection(sock=sock)
+        request = (
+            f"GET /api/plans/{plan['id']}/export HTTP/1.1\r\nhost: x\r\n"
+            f"authorization: Bearer {user.token}\r\n\r\n"
+        )
+
+        writer.write(request.encode())  # and read nothing, until the server gives up
+        await logged(server, "read nothing of its response")
+        received = bytearray()
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := await reader.read(65536):
+                received += chunk
+        writer.close()
+        await user.close()
+
+        head, _, body = bytes(received).partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200 ")
+        headers = dict(line.split(b": ", 1) for line in head.split(b"\r\n")[1:])
+        assert len(body) < int(headers[b"content-length"])  # cut short: dropped
