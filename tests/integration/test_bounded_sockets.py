@@ -160,7 +160,8 @@ async def test_an_open_file_limit_below_the_cap_lowers_the_cap_and_health_surviv
                 json={"email": "a@example.invalid", "password": "x" * 20, "displayName": "a"},
             )
         await held.close()
-        user = await ApiUser.sign_up(server.base_url, "after")  # served again once they left
+        await served_again(server.base_url)
+        user = await ApiUser.sign_up(server.base_url, "after")
 
         assert health.status_code == 200
         assert sign_up.status_code == 503
