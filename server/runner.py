@@ -6,6 +6,14 @@ import re
 import uvicorn
 from litestar import Litestar
 
+from server.connections import (
+    ACCEPT_BACKLOG,
+    CapacityGate,
+    ConnectionLimits,
+    OpenSockets,
+    bounded_protocol,
+    fit_descriptor_limit,
+)
 from server.settings import MIB, Settings
 
 # Frames a little over our own limit still reach the handler, which answers them with an
@@ -31,8 +39,20 @@ class RedactSecrets(logging.Filter):
 
 
 def uvicorn_config(app: Litestar, settings: Settings, log_level: str = "info") -> uvicorn.Config:
+    limits = fit_descriptor_limit(
+        ConnectionLimits(
+            max_connections=settings.max_connections,
+            request_timeout_s=settings.request_timeout_s,
+            health_reserve=settings.health_reserve,
+        )
+    )
+    sockets = OpenSockets()
     config = uvicorn.Config(
-        app,
+        CapacityGate(app, limits, sockets, lambda: str(app.state.hub.server_peer_id)),
+        # h11 (pure Python, what uvicorn picks without httptools) with a request deadline
+        # and the connection cap (server/connections.py).
+        http=bounded_protocol(limits, sockets),
+        backlog=ACCEPT_BACKLOG,
         host=settings.host,
         port=settings.port,
         log_level=log_level,

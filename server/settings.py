@@ -28,6 +28,13 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # A snapshot (doc.save()) is written once this many changes have been logged since the last.
     snapshot_every: int = 500
     join_timeout_s: float = 30.0
+    # Open sockets (HTTP and WebSocket) served; beyond, requests get 503 and sockets an
+    # `error` (server/connections.py). Lowered at start if the open-file limit is smaller.
+    max_connections: int = 1000
+    health_reserve: int = 16  # connections beyond max_connections kept for /api/health
+    # A connection that has not sent a complete request this long after opening (or after
+    # its last response) is closed.
+    request_timeout_s: float = 10.0
     ping_interval_s: float = 20.0
     # Per-connection flood limit: a token bucket of messages.
     messages_per_second: float = 500.0

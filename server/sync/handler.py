@@ -8,6 +8,7 @@ any protocol violation closes only this connection, after an `error` message say
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 from litestar import WebSocket, websocket
@@ -32,6 +33,7 @@ from server.sync.peers import (
 log = logging.getLogger(__name__)
 
 _SENDER_GRACE_S = 10.0  # time left to flush a final `error` to a peer being closed
+STORAGE_BACKOFF_S = 30.0  # after a storage failure, new sockets are told so this long
 
 
 class _SocketTransport:
@@ -74,12 +76,38 @@ async def sync_socket(socket: WebSocket[Any, Any, Any]) -> None:
     )
     sender = asyncio.create_task(connection.run_sender(), name="ws-sender")
     try:
-        if await _authenticated(socket, connection, hub, settings):
+        if _storage_available(socket, connection) and await _storage_guarded(
+            _authenticated(socket, connection, hub, settings), connection
+        ):
             await _serve(socket, connection, hub, settings)
     finally:
         hub.leave(connection)
         connection.close(CLOSE_NORMAL)
         await _finish(sender)
+
+
+def _storage_available(socket: WebSocket[Any, Any, Any], connection: Connection) -> bool:
+    """After a storage failure, tell newcomers at once for a while: they back off.
+
+    Without this every client reconnecting (each 5 s) would load, upload and fail again.
+    """
+    failure = socket.app.state.storage.failing(within_s=STORAGE_BACKOFF_S)
+    if failure is None:
+        return True
+    connection.fail(
+        f"the server cannot use its storage ({failure}); please retry later", CLOSE_INTERNAL_ERROR
+    )
+    return False
+
+
+async def _storage_guarded(authenticated: Awaitable[bool], connection: Connection) -> bool:
+    try:
+        return await authenticated
+    except StorageError as e:  # the storage logged why, once
+        connection.fail(
+            f"the server cannot check credentials ({e}); please retry later", CLOSE_INTERNAL_ERROR
+        )
+        return False
 
 
 async def _authenticated(
@@ -137,9 +165,11 @@ async def _receive(frame: bytes, connection: Connection, hub: SyncHub, settings:
             await hub.handle(connection, message)
     except (codec.DecodeError, ProtocolError) as e:
         connection.fail(str(e))
-    except StorageError:
-        log.exception("storage failed while serving %s", connection.peer_id)
-        connection.fail("the server could not read a document; please retry", CLOSE_INTERNAL_ERROR)
+    except StorageError as e:
+        log.warning("storage failed while serving %s: %s", connection.peer_id, e)
+        connection.fail(
+            f"the server could not read a document ({e}); please retry", CLOSE_INTERNAL_ERROR
+        )
     except Exception:
         # A bug must cost this connection only. Documents stay consistent whatever was
         # raised: a message's changes reach the live document only after they are vetted.

@@ -360,9 +360,9 @@ class SyncHub:
                 states.append(state)
         await self.documents.settled(states, document_ids)
 
-    async def document_copy(self, document_id: DocumentId) -> LiveDocument | None:
-        """Everything stored of a document, live copy first (DocumentRegistry.copy)."""
-        return await self.documents.copy(document_id)
+    async def stored_document(self, document_id: DocumentId) -> bytes | None:
+        """Everything stored of a document, live copy included (DocumentRegistry.stored)."""
+        return await self.documents.stored(document_id)
 
     def credential_revoked(self, credential_id: str) -> None:
         """Close every connection opened with this session or token (AccessEvents).
