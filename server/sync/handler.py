@@ -3,6 +3,7 @@
 Accepts the upgrade on any path (a refused upgrade crashes Node clients, spec 2.3). The first
 frame must be `join`; after that each frame is size-checked, rate-limited and decoded, and
 any protocol violation closes only this connection, after an `error` message saying why.
+Text frames count like any frame and are such a violation: the protocol is binary.
 """
 
 import asyncio
@@ -26,6 +27,7 @@ from server.sync.peers import (
     CLOSE_POLICY_VIOLATION,
     CLOSE_TOO_BIG,
     CLOSE_UNAUTHORIZED,
+    CLOSE_UNSUPPORTED_DATA,
     Connection,
 )
 
@@ -45,18 +47,19 @@ class _SocketTransport:
         await self._socket.close(code, reason)
 
 
-async def _next_frame(socket: WebSocket[Any, Any, Any]) -> bytes | None:
-    """The next binary frame; None once the peer is gone. Text frames are never needed."""
-    while True:
-        try:
-            event = await socket.receive()
-        except WebSocketDisconnect:
-            return None
-        if event["type"] != "websocket.receive":
-            return None
-        data: bytes | None = event.get("bytes")
-        if data is not None:
-            return data
+async def _next_frame(socket: WebSocket[Any, Any, Any]) -> bytes | str | None:
+    """The next frame (text frames as str); None once the peer is gone."""
+    try:
+        event = await socket.receive()
+    except WebSocketDisconnect:
+        return None
+    if event["type"] != "websocket.receive":
+        return None
+    data: bytes | None = event.get("bytes")
+    if data is not None:
+        return data
+    text: str = event.get("text") or ""
+    return text
 
 
 @websocket(["/", "/sync", "/{path:path}"], name="sync")
@@ -116,12 +119,18 @@ async def _serve(
         frame = await _next_frame(socket)
 
 
-async def _receive(frame: bytes, connection: Connection, hub: SyncHub, settings: Settings) -> None:
+async def _receive(
+    frame: bytes | str, connection: Connection, hub: SyncHub, settings: Settings
+) -> None:
     if len(frame) > settings.max_message_bytes:
         connection.fail(f"message larger than {settings.max_message_bytes} bytes", CLOSE_TOO_BIG)
         return
     if not connection.take_message_token():
         connection.fail("too many messages", CLOSE_POLICY_VIOLATION)
+        return
+    if isinstance(frame, str):
+        # The protocol is binary CBOR only (spec 1); no client sends text.
+        connection.fail("text frames are not part of the protocol", CLOSE_UNSUPPORTED_DATA)
         return
     try:
         message = codec.decode(frame)

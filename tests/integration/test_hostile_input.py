@@ -71,6 +71,11 @@ async def flood(peer: WirePeer, doc_id: str) -> None:
         await _sync_bytes(peer, other, bytes.fromhex("42000001000000020284"))
 
 
+async def text_frames(peer: WirePeer, doc_id: str) -> None:
+    for _ in range(5):
+        await peer.ws.send("hello")
+
+
 async def second_join(peer: WirePeer, doc_id: str) -> None:
     await peer.send({"type": "join", "senderId": peer.peer_id})
 
@@ -84,6 +89,7 @@ ATTACKS: dict[str, tuple[Attack, str]] = {
     "oversized frame": (oversized_frame, "larger than"),
     "flood": (flood, "too many messages"),
     "second join": (second_join, "join sent twice"),
+    "text frames": (text_frames, "text frames are not part of the protocol"),
 }
 
 
@@ -153,13 +159,21 @@ async def test_an_unknown_message_type_is_ignored_and_the_peer_stays(server: Liv
     await peer.close()
 
 
-async def test_text_frames_are_ignored(server: LiveServer) -> None:
+async def test_a_text_frame_is_refused_as_unsupported_data(server: LiveServer) -> None:
     peer = await WirePeer.connect(server.url)
-    doc_id = new_document_id()
 
     await peer.ws.send("hello")
-    put(peer.doc(doc_id), "a", "1")
-    await peer.sync(doc_id)
+    code, messages = await peer.closed()
 
-    assert len(await server.hub.documents.store.list_changes(doc_id)) == 1  # type: ignore[arg-type]
-    await peer.close()
+    assert [m["message"] for m in messages] == ["text frames are not part of the protocol"]
+    assert code == 1003
+
+
+async def test_a_text_frame_instead_of_join_is_refused(server: LiveServer) -> None:
+    peer = await WirePeer.connect(server.url, join=False)
+
+    await peer.ws.send('{"type": "join"}')
+    code, messages = await peer.closed()
+
+    assert [m["message"] for m in messages] == ["text frames are not part of the protocol"]
+    assert code == 1003
