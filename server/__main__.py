@@ -12,7 +12,7 @@ from pathlib import Path
 import uvicorn
 
 from server.app import create_app
-from server.runner import uvicorn_config
+from server.runner import return_freed_memory, uvicorn_config
 from server.settings import Settings
 
 log = logging.getLogger("server")
@@ -70,6 +70,7 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    return_freed_memory()
     config = uvicorn_config(create_app(settings), settings, log_level)
     # uvicorn re-raises the signal it shut down on; with these no-op handlers in place that
     # ends the process with status 0 instead of dying by the signal.

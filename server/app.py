@@ -98,6 +98,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
                 actors=ActorBindings(await store.actor_bindings()),
                 server_peer_id=PeerId(settings.server_peer_id or f"sync-server-{storage_id[:8]}"),
                 storage_id=storage_id,
+                max_ephemeral_bytes=settings.max_ephemeral_bytes,
             )
             app.state.hub = hub
             app.state.settings = settings

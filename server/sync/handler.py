@@ -7,8 +7,8 @@ Text frames count like any frame and are such a violation: the protocol is binar
 """
 
 import asyncio
-import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import WebSocket, websocket
@@ -36,6 +36,25 @@ log = logging.getLogger(__name__)
 _SENDER_GRACE_S = 10.0  # time left to flush a final `error` to a peer being closed
 
 
+# ASGI has no way to drop a connection: a `websocket.close` waits, like any send, until the
+# socket takes more data, which a peer that stops reading never lets happen. uvicorn's
+# WebSocket protocols own an asyncio transport; `abortable` puts its `abort` in the scope.
+_ABORT = "safety-plans.transport-abort"
+_AsgiApp = Callable[[Any, Any, Any], Awaitable[None]]
+
+
+def abortable(app: _AsgiApp) -> _AsgiApp:
+    """Wrap the ASGI app so that sync sockets can be aborted (see `_SocketTransport.abort`)."""
+
+    async def with_abort(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        transport = getattr(getattr(send, "__self__", None), "transport", None)
+        if scope["type"] == "websocket" and isinstance(transport, asyncio.Transport):
+            scope.setdefault("extensions", {})[_ABORT] = {"abort": transport.abort}
+        await app(scope, receive, send)
+
+    return with_abort
+
+
 class _SocketTransport:
     def __init__(self, socket: WebSocket[Any, Any, Any]) -> None:
         self._socket = socket
@@ -45,6 +64,16 @@ class _SocketTransport:
 
     async def close(self, code: int, reason: str) -> None:
         await self._socket.close(code, reason)
+
+    def abort(self) -> None:
+        extensions: dict[str, Any] = dict(self._socket.scope.get("extensions") or {})
+        extension: dict[str, Callable[[], None]] | None = extensions.get(_ABORT)
+        if extension is None:
+            # Not served by uvicorn through `abortable`: the sender is cancelled (`_finish`)
+            # and the server closes the socket once the peer reads or goes.
+            log.warning("cannot abort a socket outside uvicorn; it closes when the peer reads")
+            return
+        extension["abort"]()
 
 
 async def _next_frame(socket: WebSocket[Any, Any, Any]) -> bytes | str | None:
@@ -82,7 +111,7 @@ async def sync_socket(socket: WebSocket[Any, Any, Any]) -> None:
     finally:
         hub.leave(connection)
         connection.close(CLOSE_NORMAL)
-        await _finish(sender)
+        await _finish(sender, connection)
 
 
 async def _authenticated(
@@ -147,8 +176,14 @@ async def _receive(
         connection.fail("the server could not read a document; please retry", CLOSE_INTERNAL_ERROR)
 
 
-async def _finish(sender: asyncio.Task[None]) -> None:
-    # The peer may be gone already (sends then fail) or may never read again (wait_for ends
-    # it): either way this connection's resources are released here.
-    with contextlib.suppress(Exception):
+async def _finish(sender: asyncio.Task[None], connection: Connection) -> None:
+    # The peer may be gone already (sends then fail) or may never read again (then it is
+    # aborted, with what it did not read): either way this connection's resources are
+    # released here.
+    try:
         await asyncio.wait_for(sender, _SENDER_GRACE_S)
+    except TimeoutError:
+        log.info("peer %s did not read its last frames; aborting", connection.peer_id)
+        connection.abort()
+    except Exception:  # a socket that failed while sending is done with
+        log.debug("sender of %s ended with an error", connection.peer_id, exc_info=True)

@@ -1,13 +1,16 @@
 """One peer's connection: its outbound queue, per-document sync states and flood limits.
 
 Sending never blocks the caller: messages are encoded and queued, and a sender task writes
-them to the socket. A peer that stops reading is cut off once too much waits for it, so a
-slow or hostile client cannot stall the documents it shares with others.
+them to the socket. A peer that stops reading is cut off once too much waits for it: what is
+queued for it is discarded and its socket aborted at once (a close would wait behind the
+frames it does not read), so a slow or hostile client can neither stall the documents it
+shares with others nor keep memory.
 """
 
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from typing import Protocol
 
 from server.auth.policy import Identity
@@ -27,6 +30,10 @@ CLOSE_TOO_BIG = 1009
 CLOSE_INTERNAL_ERROR = 1011
 CLOSE_UNAUTHORIZED = 4401  # application range: no valid credential (HTTP 401's meaning)
 
+# Ephemeral sessions remembered per connection for de-duplication. A client has one (per
+# Repo); the oldest is forgotten beyond this, which at worst relays a duplicate once.
+EPHEMERAL_SESSIONS = 64
+
 
 class Transport(Protocol):
     """The socket as the connection needs it (the handler adapts Litestar's WebSocket)."""
@@ -34,6 +41,9 @@ class Transport(Protocol):
     async def send_bytes(self, data: bytes) -> None: ...
 
     async def close(self, code: int, reason: str) -> None: ...
+
+    def abort(self) -> None:
+        """Drop the connection now, without a closing handshake and unsent data."""
 
 
 class Connection:
@@ -54,8 +64,9 @@ class Connection:
         self.sync_states: dict[DocumentId, PeerSyncState] = {}
         self.subscriptions: set[DocumentId] = set()
         self.waiting: set[DocumentId] = set()  # asked for, but not (yet) allowed to read
-        self._outbox: asyncio.Queue[bytes | tuple[int, str]] = asyncio.Queue()
+        self._outbox: asyncio.Queue[bytes | tuple[int, str] | None] = asyncio.Queue()
         self._outbox_bytes = 0
+        self._ephemeral_counts: OrderedDict[str, int] = OrderedDict()
         self._max_outbound_bytes = max_outbound_bytes
         self._rate = messages_per_second
         self._burst = float(message_burst)
@@ -92,15 +103,32 @@ class Connection:
         self._tokens -= 1
         return True
 
+    def new_ephemeral(self, session_id: str, count: int) -> bool:
+        """Record an ephemeral message from this peer; False if it is not newer than the last.
+
+        Keys are session ids only: the hub relays a peer's own messages only (spec 4.7).
+        """
+        if self._ephemeral_counts.get(session_id, -1) >= count:
+            return False
+        self._ephemeral_counts[session_id] = count
+        self._ephemeral_counts.move_to_end(session_id)
+        if len(self._ephemeral_counts) > EPHEMERAL_SESSIONS:
+            self._ephemeral_counts.popitem(last=False)
+        return True
+
     def send(self, message: ToClient) -> None:
         if self.closing:
             return
         frame = codec.encode(message)
-        self._outbox_bytes += len(frame)
-        if self._outbox_bytes > self._max_outbound_bytes:
-            log.warning("peer %s is not reading; disconnecting", self.peer_id)
-            self.close(CLOSE_POLICY_VIOLATION, "too much unread data")
+        if self._outbox_bytes + len(frame) > self._max_outbound_bytes:
+            log.warning(
+                "peer %s is not reading (%d bytes unsent); dropping it",
+                self.peer_id,
+                self._outbox_bytes,
+            )
+            self.abort()
             return
+        self._outbox_bytes += len(frame)
         self._outbox.put_nowait(frame)
 
     def fail(self, reason: str, code: int = CLOSE_PROTOCOL_ERROR) -> None:
@@ -120,10 +148,21 @@ class Connection:
         self.closing = True
         self._outbox.put_nowait((code, reason[:120]))  # a close reason is at most 123 bytes
 
+    def abort(self) -> None:
+        """Drop the peer at once: discard everything queued and abort the socket."""
+        self.closing = True
+        while not self._outbox.empty():
+            self._outbox.get_nowait()
+        self._outbox_bytes = 0
+        self._outbox.put_nowait(None)  # a sender waiting for frames stops
+        self.transport.abort()  # a sender blocked on the socket fails and stops
+
     async def run_sender(self) -> None:
         """Write queued frames until a close is queued; then close the socket."""
         while True:
             item = await self._outbox.get()
+            if item is None:
+                return
             if isinstance(item, tuple):
                 await self.transport.close(*item)
                 return

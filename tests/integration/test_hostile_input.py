@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import cbor2
 import pytest
 
-from server.settings import MIB
+from server.settings import MAX_EPHEMERAL_BYTES, MIB
 from tests.support.automerge_docs import new_document_id, put, read
 from tests.support.live_server import LiveServer
 from tests.support.wire_peer import WirePeer
@@ -76,6 +76,33 @@ async def text_frames(peer: WirePeer, doc_id: str) -> None:
         await peer.ws.send("hello")
 
 
+def _ephemeral(peer: WirePeer, doc_id: str, session_id: str, data: bytes) -> dict[str, object]:
+    return {
+        "type": "ephemeral",
+        "senderId": peer.peer_id,
+        "targetId": peer.server_id,
+        "documentId": doc_id,
+        "sessionId": session_id,
+        "count": 1,
+        "data": data,
+    }
+
+
+async def large_ephemeral(peer: WirePeer, doc_id: str) -> None:
+    await peer.send(_ephemeral(peer, doc_id, "s", b"\xa0" * (MAX_EPHEMERAL_BYTES + 1)))
+
+
+async def long_session_id(peer: WirePeer, doc_id: str) -> None:
+    await peer.send(_ephemeral(peer, doc_id, "s" * 256 * 1024, b"\xa0"))
+
+
+async def tagged_frame(peer: WirePeer, doc_id: str) -> None:
+    # tag 30, a fraction of two big integers: cbor2 alone would spend seconds on it
+    numbers = b"\x82" + (b"\xc2\x59\x40\x00" + b"\x07" * 16384) * 2
+    frame = cbor2.dumps({"type": "sync", "senderId": peer.peer_id, "documentId": doc_id})
+    await peer.ws.send(b"\xa4" + frame[1:] + b"\x61x\xd8\x1e" + numbers)
+
+
 async def second_join(peer: WirePeer, doc_id: str) -> None:
     await peer.send({"type": "join", "senderId": peer.peer_id})
 
@@ -90,6 +117,9 @@ ATTACKS: dict[str, tuple[Attack, str]] = {
     "flood": (flood, "too many messages"),
     "second join": (second_join, "join sent twice"),
     "text frames": (text_frames, "text frames are not part of the protocol"),
+    "large ephemeral": (large_ephemeral, "ephemeral data larger than"),
+    "long session id": (long_session_id, "sessionId"),
+    "tagged frame": (tagged_frame, "tag 30"),
 }
 
 
