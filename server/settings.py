@@ -33,6 +33,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # once this much waits for it. Keep it above max_message_bytes: a whole document is one
     # frame.
     max_outbound_bytes: int = 256 * MIB
+    # A peer being closed has this long to take its last frames (an `error` saying why);
+    # then its socket is aborted with whatever it did not read.
+    close_grace_s: float = 10.0
     # Largest `data` of an ephemeral message (presence, app broadcasts); a larger one closes
     # the connection. The official client's presence messages are a few hundred bytes.
     max_ephemeral_bytes: int = MAX_EPHEMERAL_BYTES

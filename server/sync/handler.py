@@ -33,9 +33,6 @@ from server.sync.peers import (
 
 log = logging.getLogger(__name__)
 
-_SENDER_GRACE_S = 10.0  # time left to flush a final `error` to a peer being closed
-
-
 # ASGI has no way to drop a connection: a `websocket.close` waits, like any send, until the
 # socket takes more data, which a peer that stops reading never lets happen. uvicorn's
 # WebSocket protocols own an asyncio transport; `abortable` puts its `abort` in the scope.
@@ -103,6 +100,7 @@ async def sync_socket(socket: WebSocket[Any, Any, Any]) -> None:
         messages_per_second=settings.messages_per_second,
         message_burst=settings.message_burst,
         max_outbound_bytes=settings.max_outbound_bytes,
+        close_grace_s=settings.close_grace_s,
     )
     sender = asyncio.create_task(connection.run_sender(), name="ws-sender")
     try:
@@ -111,7 +109,7 @@ async def sync_socket(socket: WebSocket[Any, Any, Any]) -> None:
     finally:
         hub.leave(connection)
         connection.close(CLOSE_NORMAL)
-        await _finish(sender, connection)
+        await _finish(sender, connection, settings.close_grace_s)
 
 
 async def _authenticated(
@@ -145,6 +143,8 @@ async def _serve(
         return
     while frame is not None and not connection.closing:
         await _receive(frame, connection, hub, settings)
+        if connection.is_closing():
+            return  # refused: what the peer sends now is not read (a close waits for it)
         frame = await _next_frame(socket)
 
 
@@ -176,14 +176,12 @@ async def _receive(
         connection.fail("the server could not read a document; please retry", CLOSE_INTERNAL_ERROR)
 
 
-async def _finish(sender: asyncio.Task[None], connection: Connection) -> None:
+async def _finish(sender: asyncio.Task[None], connection: Connection, grace_s: float) -> None:
     # The peer may be gone already (sends then fail) or may never read again (then it is
-    # aborted, with what it did not read): either way this connection's resources are
-    # released here.
+    # aborted at the close grace, with what it did not read: Connection.close; a sender
+    # still stuck after that, on a socket that cannot be aborted, is cancelled): either way
+    # this connection's resources are released here.
     try:
-        await asyncio.wait_for(sender, _SENDER_GRACE_S)
-    except TimeoutError:
-        log.info("peer %s did not read its last frames; aborting", connection.peer_id)
-        connection.abort()
+        await asyncio.wait_for(sender, grace_s + 1.0)
     except Exception:  # a socket that failed while sending is done with
         log.debug("sender of %s ended with an error", connection.peer_id, exc_info=True)

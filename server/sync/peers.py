@@ -56,6 +56,7 @@ class Connection:
         messages_per_second: float,
         message_burst: int,
         max_outbound_bytes: int,
+        close_grace_s: float = 10.0,
     ) -> None:
         self.transport = transport
         self.server_peer_id = server_peer_id
@@ -68,6 +69,8 @@ class Connection:
         self._outbox_bytes = 0
         self._ephemeral_counts: OrderedDict[str, int] = OrderedDict()
         self._max_outbound_bytes = max_outbound_bytes
+        self._close_grace_s = close_grace_s
+        self._close_deadline: asyncio.TimerHandle | None = None
         self._rate = messages_per_second
         self._burst = float(message_burst)
         self._tokens = float(message_burst)
@@ -142,29 +145,49 @@ class Connection:
         self.close(code, reason)
 
     def close(self, code: int = CLOSE_NORMAL, reason: str = "") -> None:
-        """Close after everything already queued has been sent. Idempotent."""
+        """Close after everything already queued has been sent. Idempotent.
+
+        A peer that has not taken it all within the close grace is aborted: one that stopped
+        reading would otherwise hold its socket, and what waits for it, for good.
+        """
         if self.closing:
             return
         self.closing = True
         self._outbox.put_nowait((code, reason[:120]))  # a close reason is at most 123 bytes
+        self._close_deadline = asyncio.get_running_loop().call_later(
+            self._close_grace_s, self._close_overdue
+        )
+
+    def _close_overdue(self) -> None:
+        log.info("peer %s did not read its last frames; aborting", self.peer_id)
+        self.abort()
 
     def abort(self) -> None:
         """Drop the peer at once: discard everything queued and abort the socket."""
         self.closing = True
+        self._cancel_close_deadline()
         while not self._outbox.empty():
             self._outbox.get_nowait()
         self._outbox_bytes = 0
         self._outbox.put_nowait(None)  # a sender waiting for frames stops
         self.transport.abort()  # a sender blocked on the socket fails and stops
 
+    def _cancel_close_deadline(self) -> None:
+        if self._close_deadline is not None:
+            self._close_deadline.cancel()
+            self._close_deadline = None
+
     async def run_sender(self) -> None:
         """Write queued frames until a close is queued; then close the socket."""
-        while True:
-            item = await self._outbox.get()
-            if item is None:
-                return
-            if isinstance(item, tuple):
-                await self.transport.close(*item)
-                return
-            self._outbox_bytes -= len(item)
-            await self.transport.send_bytes(item)
+        try:
+            while True:
+                item = await self._outbox.get()
+                if item is None:
+                    return
+                if isinstance(item, tuple):
+                    await self.transport.close(*item)
+                    return
+                self._outbox_bytes -= len(item)
+                await self.transport.send_bytes(item)
+        finally:
+            self._cancel_close_deadline()  # done, one way or another: nothing to abort

@@ -95,3 +95,27 @@ async def test_a_subscriber_that_stops_reading_is_dropped_at_its_budget(
     put_back = await subscriber(tight_server, doc_id)  # the others are served as before
     for peer in (sender, reader, put_back):
         await peer.close()
+
+
+@pytest.fixture
+async def impatient_server(settings: Settings) -> AsyncIterator[LiveServer]:
+    async with live_server(msgspec.structs.replace(settings, close_grace_s=0)) as s:
+        yield s
+
+
+async def test_a_closed_subscriber_that_does_not_read_its_last_frames_is_aborted(
+    impatient_server: LiveServer,
+) -> None:
+    doc_id = new_document_id()
+    stalled = await subscriber(impatient_server, doc_id)
+    reader = await subscriber(impatient_server, doc_id)
+    sender = await WirePeer.connect(impatient_server.url)
+    await broadcast(sender, reader, doc_id)  # the stalled peer's socket is full
+
+    await stalled.send({"type": "sync", "senderId": stalled.peer_id, "documentId": 7})
+    code, messages = await stalled.closed()
+
+    assert code is None  # aborted once the grace (none here) was over, not left open
+    assert "error" not in [m["type"] for m in messages]  # it never read that far
+    for peer in (sender, reader):
+        await peer.close()
