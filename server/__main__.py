@@ -15,7 +15,7 @@ import uvicorn
 from server.app import create_app
 from server.errors import StorageError
 from server.logs import collapse_repeats
-from server.runner import uvicorn_config
+from server.runner import return_freed_memory, uvicorn_config
 from server.settings import Settings
 from server.storage.sqlite import SqliteDatabase
 
@@ -121,6 +121,7 @@ def main(argv: list[str]) -> int:
     )
     if not _storage_opens(settings):
         return 1
+    return_freed_memory()
     config = uvicorn_config(create_app(settings), settings, log_level)
     collapse_repeats()
     # uvicorn re-raises the signal it shut down on; with these no-op handlers in place that

@@ -123,6 +123,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
                 server_peer_id=PeerId(settings.server_peer_id or f"sync-server-{storage_id[:8]}"),
                 storage_id=storage_id,
                 max_document_bytes=settings.max_document_bytes,
+                max_ephemeral_bytes=settings.max_ephemeral_bytes,
             )
             app.state.hub = hub
             app.state.storage = database

@@ -15,6 +15,7 @@ class RecordingTransport:
     def __init__(self) -> None:
         self.frames: list[dict[str, object]] = []
         self.closed: tuple[int, str] | None = None
+        self.aborted = False
         self.received = asyncio.Condition()
 
     async def send_bytes(self, data: bytes) -> None:
@@ -26,6 +27,9 @@ class RecordingTransport:
         async with self.received:
             self.closed = (code, reason)
             self.received.notify_all()
+
+    def abort(self) -> None:
+        self.aborted = True
 
     async def wait_for(self, count: int) -> list[dict[str, object]]:
         async with self.received:
