@@ -14,12 +14,12 @@ from pathlib import Path
 
 import httpx
 import msgspec
-from automerge.core import ROOT, ObjType, ScalarType
 
 from server.settings import Settings
 from tests.support.api import ApiUser
+from tests.support.automerge_docs import add_items
 from tests.support.live_server import live_server
-from tests.support.plan_circle import create_plan, new_plan_document, register, upload
+from tests.support.plan_circle import create_plan, new_plan_document, register, sections, upload
 from tests.support.server_process import ServerHandle, free_port
 from tests.support.wire_peer import WirePeer
 
@@ -221,11 +221,9 @@ async def test_a_connection_that_reads_nothing_of_its_response_is_dropped(
         plan = await create_plan(user)
         doc_id = await register(user, plan["id"], "person")
         doc = new_plan_document("person")
-        with doc.transaction() as tx:  # an export of about 7 MB: more than socket buffers
-            texts = tx.put_object(ROOT, "many", ObjType.List)
-            for i in range(1500):
-                text = tx.insert_object(texts, i, ObjType.Text)
-                tx.insert(text, 0, ScalarType.Str, base64.b64encode(os.urandom(1500)).decode())
+        # An export of about 7 MB: more than socket buffers.
+        texts = [base64.b64encode(os.urandom(1500)).decode() for _ in range(1500)]
+        add_items(doc, sections("person")[0], texts)
         peer = await WirePeer.connect(user.sync_url(server.url))
         await upload(peer, doc_id, doc)
         await peer.close()

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from automerge.core import ROOT, Document, ObjType, ScalarType
+from automerge.core import Document
 
 from server.settings import Settings
 from server.sync.engine import LiveDocument
 from tests.support.api import ApiUser
-from tests.support.automerge_docs import add_item, add_proposal
+from tests.support.automerge_docs import add_item, add_items, add_proposal
 from tests.support.live_server import LiveServer, live_server
 from tests.support.loop_stall import StallMeter
 from tests.support.plan_circle import (
@@ -22,6 +22,7 @@ from tests.support.plan_circle import (
     join,
     new_plan_document,
     register,
+    sections,
     sign_in,
     upload,
 )
@@ -201,14 +202,8 @@ async def test_a_large_export_leaves_the_event_loop_to_everyone_else(
     reasons = new_plan_document("person")
     # Many small objects, as plans have (to_json walks each), in one change: below
     # --snapshot-every, so no snapshot is written meanwhile.
-    with reasons.transaction() as tx:
-        items = tx.put_object(ROOT, "many", ObjType.List)
-        for i in range(3000):
-            entry = tx.insert_object(items, i, ObjType.Map)
-            text = tx.put_object(entry, "text", ObjType.Text)
-            tx.insert(text, 0, ScalarType.Str, base64.b64encode(os.urandom(300)).decode())
-            tx.put(entry, "made", ScalarType.Int, i)
-            tx.put_object(entry, "edit", ObjType.Map)
+    texts = [base64.b64encode(os.urandom(300)).decode() for _ in range(3000)]
+    add_items(reasons, sections("person")[0], texts)
     phone = await WirePeer.connect(person.sync_url(server.url), "person-phone")
     await upload(phone, private, reasons)  # stays connected: the export takes the live copy
     meter = StallMeter()

@@ -25,9 +25,9 @@ from automerge.core import Message, SyncState
 from server.settings import Settings
 from server.storage.sqlite import SqliteDatabase
 from tests.support.api import PASSWORD, ApiUser
-from tests.support.automerge_docs import document_with
+from tests.support.automerge_docs import add_items
 from tests.support.live_server import LiveServer, live_server
-from tests.support.plan_circle import create_plan, register
+from tests.support.plan_circle import create_plan, new_plan_document, register, sections
 from tests.support.server_process import (
     REPO_ROOT,
     SERVER_START_TIMEOUT,
@@ -58,7 +58,8 @@ async def limit_growth(database: SqliteDatabase, pages: int | None) -> None:
 
 async def upload_until_closed(peer: WirePeer, doc_id: str) -> tuple[int | None, list[str]]:
     """Offer a 200 KB document; return the close code and the `error` messages received."""
-    doc = document_with({"notes": base64.b64encode(os.urandom(150_000)).decode()})
+    doc = new_plan_document("person")
+    add_items(doc, sections("person")[0], [base64.b64encode(os.urandom(1500)).decode()] * 100)
     peer.docs[doc_id], peer.states[doc_id] = doc, SyncState()
     await peer.sync_once(doc_id)  # our heads: the server asks for the changes
     reply = await peer.recv_for(doc_id)
