@@ -19,8 +19,11 @@ class RecordingTransport:
         self.received = asyncio.Condition()
 
     async def send_bytes(self, data: bytes) -> None:
+        # Recorded before the lock is taken: a frame the connection has dequeued is always
+        # visible in `frames`, even while a reader holds the lock (tests infer "nothing is
+        # coming" from an empty outbox and no unseen frame).
+        self.frames.append(cbor2.loads(data))
         async with self.received:
-            self.frames.append(cbor2.loads(data))
             self.received.notify_all()
 
     async def close(self, code: int, reason: str) -> None:
