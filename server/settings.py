@@ -23,7 +23,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # logged since) past this are refused: one phone cannot grow a plan until nobody can load
     # it. A whole plan must still fit one frame as changes (less compressed than a snapshot),
     # hence a quarter of the frame limit; a plan of 100 items with years of edits is < 1 MiB.
-    max_document_bytes: int = 16 * MIB
+    max_document_bytes: int = 4 * MIB
     # Idle documents (nobody syncing them) are dropped from memory, least recently used first,
     # once the estimated size of all loaded documents passes this budget.
     document_memory_budget: int = 256 * MIB
