@@ -4,6 +4,7 @@ Exits 0 on SIGTERM or SIGINT after closing connections, finishing commits and sn
 """
 
 import argparse
+import asyncio
 import logging
 import signal
 import sys
@@ -12,8 +13,11 @@ from pathlib import Path
 import uvicorn
 
 from server.app import create_app
-from server.runner import uvicorn_config
+from server.errors import StorageError
+from server.logs import collapse_repeats
+from server.runner import return_freed_memory, uvicorn_config
 from server.settings import Settings
+from server.storage.sqlite import SqliteDatabase
 
 log = logging.getLogger("server")
 
@@ -60,8 +64,22 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
         default=defaults.sign_ups_per_address,
         help="sign-up attempts allowed per client address in an hour",
     )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=defaults.max_connections,
+        help="open sockets served; beyond, 503 (HTTP) or an error and close 1013 (WebSocket)",
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=defaults.request_timeout_s,
+        help="seconds a connection may take to send a complete request",
+    )
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
+    if args.max_connections < 1 or args.request_timeout <= 0:
+        parser.error("--max-connections and --request-timeout must be positive")
     settings = Settings(
         host=args.host,
         port=args.port,
@@ -75,8 +93,25 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
         messages_per_second=args.messages_per_second,
         message_burst=args.message_burst,
         sign_ups_per_address=args.sign_ups_per_address,
+        max_connections=args.max_connections,
+        request_timeout_s=args.request_timeout,
     )
     return settings, args.log_level
+
+
+def _storage_opens(settings: Settings) -> bool:
+    """Open (create, migrate, write) the database once before serving; one line if not."""
+
+    async def open_and_close() -> None:
+        database = await SqliteDatabase.open(settings.database_path)
+        await database.close()
+
+    try:
+        asyncio.run(open_and_close())
+    except StorageError as e:
+        log.critical("cannot start: %s", e)
+        return False
+    return True
 
 
 def main(argv: list[str]) -> int:
@@ -84,7 +119,11 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if not _storage_opens(settings):
+        return 1
+    return_freed_memory()
     config = uvicorn_config(create_app(settings), settings, log_level)
+    collapse_repeats()
     # uvicorn re-raises the signal it shut down on; with these no-op handlers in place that
     # ends the process with status 0 instead of dying by the signal.
     signal.signal(signal.SIGTERM, lambda *_: None)

@@ -1,5 +1,6 @@
 """create_app(): the one place that wires settings, storage, policy and routes together."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,6 +22,7 @@ from server.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    StorageError,
     TooManyAttempts,
     Unauthenticated,
 )
@@ -53,12 +55,26 @@ _STATUS = {
     Conflict: 409,
     TooManyAttempts: 429,
     Busy: 503,
+    StorageError: 503,
 }
 
 
-@get("/api/health", sync_to_thread=False)
-def health() -> dict[str, str]:
-    return {"status": "ok"}
+_HEALTH_TIMEOUT_S = 5.0  # a disk that hangs is as dead as one that errs
+_STORAGE_RETRY_AFTER_S = "30"
+
+
+@get("/api/health")
+async def health(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
+    """200 while the database reads (and writes, after a failure); 503 saying why not."""
+    database: SqliteDatabase = request.app.state.storage
+    try:
+        async with asyncio.timeout(_HEALTH_TIMEOUT_S):
+            problem = await database.check()
+    except TimeoutError:
+        problem = f"the database did not answer within {_HEALTH_TIMEOUT_S:.0f} s"
+    if problem is None:
+        return Response({"status": "ok"})
+    return Response({"status": "failing", "storage": problem}, status_code=503)
 
 
 def _domain_error(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, str]]:
@@ -66,6 +82,8 @@ def _domain_error(request: Request[Any, Any, Any], error: Exception) -> Response
     headers = {}
     if isinstance(error, TooManyAttempts | Busy):
         headers["Retry-After"] = str(error.retry_after_s)
+    if isinstance(error, StorageError):  # the reason is the disk's, not a secret
+        headers["Retry-After"] = _STORAGE_RETRY_AFTER_S
     detail = str(error) if status != 500 else "internal error"
     return Response({"detail": detail}, status_code=status, headers=headers)
 
@@ -105,8 +123,10 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
                 server_peer_id=PeerId(settings.server_peer_id or f"sync-server-{storage_id[:8]}"),
                 storage_id=storage_id,
                 max_document_bytes=settings.max_document_bytes,
+                max_ephemeral_bytes=settings.max_ephemeral_bytes,
             )
             app.state.hub = hub
+            app.state.storage = database
             app.state.settings = settings
             app.state.accounts = AccountService(
                 records,

@@ -9,12 +9,12 @@ PeerId = NewType("PeerId", str)
 
 # automerge-repo DocumentIds are bs58check of a 16-byte UUID: 27 or 28 characters. Anything
 # much longer is not an id and is refused before we hash it.
-_MAX_DOCUMENT_ID_LENGTH = 64
+MAX_DOCUMENT_ID_LENGTH = 64
 
 
 def parse_document_id(text: str) -> DocumentId | None:
     """Return `text` as a DocumentId if it is valid base58check of 16 bytes, else None."""
-    if not 0 < len(text) <= _MAX_DOCUMENT_ID_LENGTH:
+    if not 0 < len(text) <= MAX_DOCUMENT_ID_LENGTH:
         return None
     try:
         payload = base58.b58decode_check(text)

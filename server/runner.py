@@ -1,16 +1,49 @@
 """Serving the app with uvicorn: the settings that the sync protocol needs from it."""
 
+import ctypes
 import logging
 import re
+import sys
 
 import uvicorn
 from litestar import Litestar
 
+from server.connections import (
+    ACCEPT_BACKLOG,
+    CapacityGate,
+    ConnectionLimits,
+    OpenSockets,
+    bounded_protocol,
+    fit_descriptor_limit,
+)
 from server.settings import MIB, Settings
+from server.sync.handler import abortable
 
 # Frames a little over our own limit still reach the handler, which answers them with an
 # `error` message; beyond this uvicorn closes the socket itself (close code 1009).
 FRAME_SLACK = 1 * MIB
+
+
+# glibc's mallopt parameter, and the size from which allocations get their own mapping.
+_M_MMAP_THRESHOLD = -3
+_MMAP_THRESHOLD = 128 * 1024
+
+
+def return_freed_memory() -> None:
+    """Make large blocks (frames, queued messages) go back to the OS when freed (glibc only).
+
+    glibc raises its mmap threshold to the size of each mapped block freed (up to 32 MiB),
+    so after the first megabyte frames every later one comes from the heap, and a burst of
+    them leaves the process megabytes larger for good (measured: +10 MiB after 400 relayed
+    256 KiB messages, never returned). A fixed threshold keeps them mapped and returned.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt): nothing to tune
+        return
 
 
 _SECRET_IN_URL = re.compile(r"(token=)[^&\s\"']+")
@@ -31,8 +64,21 @@ class RedactSecrets(logging.Filter):
 
 
 def uvicorn_config(app: Litestar, settings: Settings, log_level: str = "info") -> uvicorn.Config:
+    limits = fit_descriptor_limit(
+        ConnectionLimits(
+            max_connections=settings.max_connections,
+            request_timeout_s=settings.request_timeout_s,
+            health_reserve=settings.health_reserve,
+        )
+    )
+    sockets = OpenSockets()
     config = uvicorn.Config(
-        app,
+        # Outermost: it reaches uvicorn's own `send` to expose the transport's abort.
+        abortable(CapacityGate(app, limits, sockets, lambda: str(app.state.hub.server_peer_id))),
+        # h11 (pure Python, what uvicorn picks without httptools) with a request deadline
+        # and the connection cap (server/connections.py).
+        http=bounded_protocol(limits, sockets),
+        backlog=ACCEPT_BACKLOG,
         host=settings.host,
         port=settings.port,
         log_level=log_level,

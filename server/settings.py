@@ -4,7 +4,9 @@ from pathlib import Path
 
 import msgspec
 
-MIB = 1024 * 1024
+KIB = 1024
+MIB = 1024 * KIB
+MAX_EPHEMERAL_BYTES = 64 * KIB  # the default of Settings.max_ephemeral_bytes
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 # The PWA as `npm run build` leaves it in the repository (the parent of this package).
 CLIENT_DIST = Path(__file__).resolve().parent.parent / "client" / "dist"
@@ -21,19 +23,34 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # logged since) past this are refused: one phone cannot grow a plan until nobody can load
     # it. A whole plan must still fit one frame as changes (less compressed than a snapshot),
     # hence a quarter of the frame limit; a plan of 100 items with years of edits is < 1 MiB.
-    max_document_bytes: int = 16 * MIB
+    max_document_bytes: int = 4 * MIB
     # Idle documents (nobody syncing them) are dropped from memory, least recently used first,
     # once the estimated size of all loaded documents passes this budget.
     document_memory_budget: int = 256 * MIB
     # A snapshot (doc.save()) is written once this many changes have been logged since the last.
     snapshot_every: int = 500
     join_timeout_s: float = 30.0
+    # Open sockets (HTTP and WebSocket) served; beyond, requests get 503 and sockets an
+    # `error` (server/connections.py). Lowered at start if the open-file limit is smaller.
+    max_connections: int = 1000
+    health_reserve: int = 16  # connections beyond max_connections kept for /api/health
+    # A connection that has not sent a complete request this long after opening (or after
+    # its last response) is closed.
+    request_timeout_s: float = 10.0
     ping_interval_s: float = 20.0
     # Per-connection flood limit: a token bucket of messages.
     messages_per_second: float = 500.0
     message_burst: int = 5000
-    # A client that does not read its socket is disconnected once this much waits for it.
+    # A client that does not read its socket is dropped (queue discarded, socket aborted)
+    # once this much waits for it. Keep it above max_message_bytes: a whole document is one
+    # frame.
     max_outbound_bytes: int = 256 * MIB
+    # A peer being closed has this long to take its last frames (an `error` saying why);
+    # then its socket is aborted with whatever it did not read.
+    close_grace_s: float = 10.0
+    # Largest `data` of an ephemeral message (presence, app broadcasts); a larger one closes
+    # the connection. The official client's presence messages are a few hundred bytes.
+    max_ephemeral_bytes: int = MAX_EPHEMERAL_BYTES
     server_peer_id: str | None = None
     # Origins (scheme://host[:port]) whose pages may use the session cookie, besides the
     # server's own origin. Cookie-authenticated WebSockets and state-changing requests from

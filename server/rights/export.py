@@ -1,12 +1,16 @@
 """A plan's export for its person: access and portability (UK GDPR Art. 15 and 20).
 
 Everything the person may read, in two forms: plain JSON to read or import anywhere, and each
-document's Automerge save() with its whole history and who wrote each change, so any
-Automerge implementation can load it. Documents come from the sync side (the live copy
-first, once durable; storage otherwise); the change rows are the ones in the copy.
+document's Automerge bytes with its whole history and who wrote each change, so any
+Automerge implementation can load it. Documents come from the sync side (stored, once what
+memory holds of them is stored too); the change rows are the ones in that copy.
 """
 
+import asyncio
 import base64
+from typing import Any
+
+import msgspec
 
 from server.auth.policy import Identity
 from server.clock import now_ms, utc
@@ -22,6 +26,7 @@ from server.rights.models import (
 )
 from server.rights.ports import DocumentCopies
 from server.storage.records import AuditEntry, DocumentRow, PlanRecords
+from server.sync.engine import LiveDocument
 
 
 class ExportService:
@@ -69,8 +74,8 @@ class ExportService:
         )
 
     async def _document(self, document: DocumentRow) -> ExportedDocument:
-        copy = await self._documents.document_copy(DocumentId(document.document_id))
-        if copy is None:
+        data = await self._documents.stored_document(DocumentId(document.document_id))
+        if data is None:
             return ExportedDocument(
                 document_id=document.document_id,
                 audience=document.audience,
@@ -79,15 +84,38 @@ class ExportService:
                 automerge=None,
                 changes=[],
             )
+        # Loading and walking a large plan takes long: in a worker thread, as review does,
+        # so one export does not stall every socket (the bytes are ours alone by now).
+        read = await asyncio.to_thread(_read, data)
         # Read after the copy: the log holds every change in it (copies are durable), and
         # rows of changes that arrived since are left out.
-        in_copy = copy.change_hashes()
         rows = await self._records.changes([document.document_id])
         return ExportedDocument(
             document_id=document.document_id,
             audience=document.audience,
-            heads=[h.hex() for h in copy.heads],
-            content=copy.to_json(),
-            automerge=base64.b64encode(copy.save()).decode("ascii"),
-            changes=[Change.of(r) for r in rows if r.hash in in_copy],
+            heads=read.heads,
+            content=read.content,
+            automerge=read.automerge,
+            changes=[Change.of(r) for r in rows if r.hash in read.hashes],
         )
+
+
+class _Read(msgspec.Struct, frozen=True):
+    heads: list[str]
+    hashes: set[bytes]
+    content: dict[str, Any]
+    automerge: str
+
+
+def _read(data: bytes) -> _Read:
+    """Everything export needs of a stored document (runs in a worker thread)."""
+    doc = LiveDocument.load(data)
+    return _Read(
+        heads=[h.hex() for h in doc.heads],
+        hashes=doc.change_hashes(),
+        content=doc.to_json(),
+        # As stored: its last save() and the changes since, which is an Automerge file
+        # (Automerge.load reads a document chunk followed by change chunks) with the
+        # whole history. Saving it again would cost more than all the rest, with the GIL.
+        automerge=base64.b64encode(data).decode("ascii"),
+    )

@@ -23,8 +23,8 @@ class ExportedDocument(msgspec.Struct, kw_only=True, rename="camel", frozen=True
     content: dict[str, Any] | None
     """The document as plain JSON (docs/plan-document.md); None if nothing was ever stored."""
     automerge: str | None
-    """Base64 of the document's full Automerge save(): its whole history, loadable by any
-    Automerge implementation."""
+    """Base64 of the document as stored: its last save() and the changes logged since, one
+    Automerge file with its whole history (Automerge.load reads it)."""
     changes: list[Change]
     """Every change in `automerge`, oldest first, with who sent it."""
 

@@ -3,10 +3,12 @@
 from typing import Protocol
 
 from server.ids import DocumentId
-from server.sync.engine import LiveDocument
 
 
 class DocumentCopies(Protocol):
-    async def document_copy(self, document_id: DocumentId) -> LiveDocument | None:
-        """A copy of everything stored of the document (in memory first); None if nothing."""
+    async def stored_document(self, document_id: DocumentId) -> bytes | None:
+        """Everything stored of the document, once what memory holds of it is stored too.
+
+        Automerge bytes (a save() and the changes logged since); None if nothing is stored.
+        """
         ...

@@ -10,6 +10,7 @@ per batch, not per change. Feature records (sqlite_records.py) share the same da
 import asyncio
 import logging
 import sqlite3
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -69,6 +70,22 @@ SELECT hash, actor, seq, change_time_ms, received_at_ms, peer_id, account_id, ro
 FROM changes WHERE doc_id = ? ORDER BY log_id
 """
 
+# Result codes that mean the storage itself failed (full, unreadable, gone, read-only), not
+# one write: a batch failing with one of them fails as a whole, without retrying each write.
+_STORAGE_FAILURES = frozenset(
+    {
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_CORRUPT,
+        sqlite3.SQLITE_NOTADB,
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_PERM,
+    }
+)
+# Health's write probe: rewrites a row it does not change, so it costs one small commit.
+_PROBE = "UPDATE meta SET value = value WHERE key = 'storage_id'"
+
 Write = Callable[[aiosqlite.Connection], Awaitable[None]]
 Row = tuple[Any, ...]
 T = TypeVar("T")
@@ -98,21 +115,56 @@ class SqliteDatabase:
         self.reader = reader
         self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
         self._committer = asyncio.create_task(self._commit_loop(), name="sqlite-committer")
+        self.failure: str | None = None
+        """Why the storage last failed (full, unreadable...); None once a commit succeeds."""
+        self.failed_at = 0.0  # time.monotonic() of that failure
 
     @classmethod
     async def open(cls, path: Path) -> "SqliteDatabase":
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """Open (creating it if needed) and migrate; StorageError if it can't be written."""
+        # Checked with plain sqlite3 first: aiosqlite leaves its thread running when its
+        # connect fails, and the thread then fails noisily once the loop is gone.
+        await asyncio.to_thread(_check_writable, path)
         writer = await aiosqlite.connect(path, isolation_level=None)
         try:
             for pragma in _PRAGMAS:
                 await writer.execute(pragma)
             await _migrate(writer)
             reader = await aiosqlite.connect(path, isolation_level=None)
+            await reader.execute("PRAGMA query_only=ON")
         except BaseException:
             await writer.close()
             raise
-        await reader.execute("PRAGMA query_only=ON")
         return cls(writer, reader)
+
+    async def check(self) -> str | None:
+        """None if the database reads (and, after a failure, writes) now; otherwise why not."""
+        try:
+            await self.reader.execute_fetchall("SELECT COUNT(*) FROM meta")
+        except sqlite3.Error as e:
+            return str(self._failed(f"the database could not be read: {_reason(e)}"))
+        if self.failure is not None:
+
+            async def probe(db: aiosqlite.Connection) -> None:
+                await db.execute(_PROBE)
+
+            try:
+                await self.write(probe)
+            except StorageError as e:
+                return str(e)
+        return None
+
+    def failing(self, within_s: float) -> str | None:
+        """The storage's failure if it happened in the last `within_s` seconds."""
+        if self.failure is None or time.monotonic() - self.failed_at > within_s:
+            return None
+        return self.failure
+
+    def _failed(self, reason: str) -> StorageError:
+        if reason != self.failure:  # the filter in server/logs.py collapses repeats too
+            log.error("storage failed: %s", reason)
+        self.failure, self.failed_at = reason, time.monotonic()
+        return StorageError(reason)
 
     async def write(self, write: Write) -> int:
         """Run `write` in the next group commit; return the change log's last position."""
@@ -143,7 +195,9 @@ class SqliteDatabase:
         try:
             return [tuple(r) for r in await self.reader.execute_fetchall(sql, params)]
         except sqlite3.Error as e:
-            raise StorageError("could not read the database") from e
+            if _is_storage_failure(e):
+                raise self._failed(f"the database could not be read: {_reason(e)}") from e
+            raise StorageError(f"the database could not be read: {_reason(e)}") from e
 
     async def close(self) -> None:
         """Finish every queued write, then close both connections."""
@@ -184,18 +238,28 @@ class SqliteDatabase:
             raise
         except (KeyboardInterrupt, SystemExit):
             raise
-        except BaseException as e:  # a native panic is a BaseException too
-            if len(batch) == 1:
-                if not isinstance(e, StorageError):
-                    log.error("storage write failed", exc_info=e)
-                _settle(batch[0], error=e if isinstance(e, StorageError) else StorageError(str(e)))
+        except BaseException as e:  # noqa: BLE001 - a native panic is a BaseException too
+            if isinstance(e, sqlite3.Error) and _is_storage_failure(e):
+                # The storage failed, not one write: all fail alike, with one log line.
+                error = self._failed(f"the database could not be written: {_reason(e)}")
+                for pending in batch:
+                    _settle(pending, error=error)
                 return
-            # One bad write must not fail the others it was batched with: retry one by one.
-            for pending in batch:
-                await self._commit([pending])
+            await self._commit_alone(batch, e)
             return
+        self.failure = None
         for pending in batch:
             _settle(pending, position=position)
+
+    async def _commit_alone(self, batch: list[_Pending], e: BaseException) -> None:
+        if len(batch) == 1:
+            if not isinstance(e, StorageError):
+                log.error("storage write failed", exc_info=e)
+            _settle(batch[0], error=e if isinstance(e, StorageError) else StorageError(str(e)))
+            return
+        # One bad write must not fail the others it was batched with: retry one by one.
+        for pending in batch:
+            await self._commit([pending])
 
     async def _transaction(self, batch: list[_Pending]) -> int:
         db = self._writer
@@ -214,7 +278,13 @@ class SqliteDatabase:
                     await pending.write(db)
             await db.execute("COMMIT")
         except BaseException:
-            await db.execute("ROLLBACK")
+            # SQLite has already rolled back after some failures (SQLITE_FULL, an I/O error
+            # in COMMIT): a ROLLBACK then raises "no transaction is active", hiding why.
+            if db.in_transaction:
+                try:
+                    await db.execute("ROLLBACK")
+                except sqlite3.Error as e:
+                    log.warning("rollback after a failed write failed too: %s", e)
             raise
         last = list(await db.execute_fetchall("SELECT COALESCE(MAX(log_id), 0) FROM changes"))
         return int(last[0][0])
@@ -308,6 +378,33 @@ class SqliteDocumentStore:
     async def close(self) -> None:
         if self._owns_database:
             await self._db.close()
+
+
+def _check_writable(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, isolation_level=None)
+    except (OSError, sqlite3.Error) as e:
+        hint = f"(is {path.parent} a writable directory?)"
+        raise StorageError(f"cannot open the database {path}: {_reason(e)} {hint}") from e
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        # A read-only file or directory may open, and even read, fine: write something.
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        db.executescript(f"BEGIN IMMEDIATE; PRAGMA user_version = {version}; COMMIT;")
+    except sqlite3.Error as e:
+        raise StorageError(f"cannot write the database {path}: {_reason(e)}") from e
+    finally:
+        db.close()
+
+
+def _is_storage_failure(e: sqlite3.Error) -> bool:
+    code = getattr(e, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _STORAGE_FAILURES
+
+
+def _reason(e: BaseException) -> str:
+    return e.strerror or str(e) if isinstance(e, OSError) else str(e)
 
 
 def _settle(pending: _Pending, *, position: int = 0, error: Exception | None = None) -> None:

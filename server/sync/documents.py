@@ -169,11 +169,15 @@ class DocState:
     def _lose_unsaved(self, error: BaseException) -> None:
         # Changes are in memory but not on disk: forget the in-memory copy (the next use
         # reloads what is durable) and disconnect everyone, so that their clients re-send.
-        log.error("commit failed for %s; dropping it from memory", self.document_id, exc_info=error)
+        if isinstance(error, StorageError):  # the storage logged why, once
+            log.warning("commit failed for %s; dropping it from memory", self.document_id)
+        else:
+            log.error("commit failed for %s; dropping it", self.document_id, exc_info=error)
         self.registry.forget(self)
         for connection in list(self.subscribers):
             connection.fail(
-                "the server could not save a change; please reconnect", CLOSE_INTERNAL_ERROR
+                f"the server could not save a change ({error}); please retry later",
+                CLOSE_INTERNAL_ERROR,
             )
         self.doc = None
 
@@ -239,29 +243,22 @@ class DocumentRegistry:
         self._states[document_id] = state
         return state
 
-    async def copy(self, document_id: DocumentId) -> LiveDocument | None:
-        """A copy of the document with everything stored of it; None if nothing is.
+    async def stored(self, document_id: DocumentId) -> bytes | None:
+        """Everything stored of the document, once what memory holds of it is stored too.
 
-        The live copy when it is in memory, taken at a moment when none of its changes
-        awaits a commit: so nothing just received is missing, and everything in the copy is
-        in the change log. Otherwise (or if it never stops changing) loaded from storage
-        without being registered, so a copy does not push documents in use out of memory.
+        Waits (a few times at most) for a moment when none of the live copy's changes
+        awaits a commit, so nothing just received is missing and every change is in the
+        log, then reads storage. No Automerge work happens here: the caller loads the
+        bytes where it can afford to (a worker thread), instead of `save()` on the loop.
+        None if nothing is stored.
         """
-        state = self._states.get(document_id)
         for _ in range(_COPY_ATTEMPTS):
-            if state is None or state.doc is None:
-                break
-            if state.is_durable:
-                return LiveDocument.load(state.doc.save())
-            await state.durable()
             state = self._states.get(document_id)
+            if state is None or state.doc is None or state.is_durable:
+                break
+            await state.durable()
         stored = await self.store.load(document_id)
-        if stored is None:
-            return None
-        try:
-            return LiveDocument.load(stored.data)
-        except SyncDataError as e:
-            raise StorageError(f"stored document {document_id} does not load") from e
+        return None if stored is None else stored.data
 
     def drop(self, document_id: DocumentId) -> DocState | None:
         """Forget a deleted document now; return its state if it was loaded.

@@ -12,7 +12,6 @@ the moment the document is registered or access is granted.
 
 import asyncio
 import logging
-from collections import OrderedDict
 
 from server.auth.attribution import ActorBindings
 from server.auth.policy import Access, DocumentPolicy, Grant
@@ -20,6 +19,7 @@ from server.clock import now_ms
 from server.errors import ProtocolError
 from server.ids import DocumentId, PeerId, parse_document_id
 from server.plans import shape_rules, write_rules
+from server.settings import MAX_EPHEMERAL_BYTES
 from server.storage.protocol import ChangeRecord
 from server.sync.documents import DocState, DocumentRegistry
 from server.sync.engine import (
@@ -51,9 +51,11 @@ from server.sync.peers import CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_UNAUTHORIZED
 
 log = logging.getLogger(__name__)
 
-_EPHEMERAL_MEMORY = 10_000  # (sender, session) pairs remembered for de-duplication
 _MAX_WAITING_PER_CONNECTION = 10_000  # documents a peer may wait for access to
 _READ_ONLY = "read-only: changes to this document are not accepted from you"
+# Ephemeral messages are not relayed to a peer with more than this many of the largest
+# allowed ones (in bytes) waiting to be sent to it.
+_EPHEMERAL_BACKLOG_MESSAGES = 4
 
 
 class SyncHub:
@@ -66,6 +68,7 @@ class SyncHub:
         server_peer_id: PeerId,
         storage_id: str,
         max_document_bytes: int,
+        max_ephemeral_bytes: int = MAX_EPHEMERAL_BYTES,
     ) -> None:
         self.documents = documents
         self.max_document_bytes = max_document_bytes
@@ -78,12 +81,12 @@ class SyncHub:
         # Keyed by account too: a PeerId is chosen by the client, so one account must never
         # be able to displace another's connection by reusing its PeerId.
         self.peers: dict[tuple[str | None, PeerId], Connection] = {}
-        self._ephemeral_seen: OrderedDict[tuple[str | None, str, str], int] = OrderedDict()
         # Every authenticated connection by its credential, joined or not: a revocation must
         # reach a socket that authenticated before it and joins after it.
         self._by_credential: dict[str, set[Connection]] = {}
         self._expiries: dict[Connection, asyncio.TimerHandle] = {}
         self.credential_epoch = 0  # bumped by every credential revocation (see authenticated)
+        self.max_ephemeral_bytes = max_ephemeral_bytes
 
     def join(self, connection: Connection, message: JoinMessage) -> None:
         """Register the peer (replacing an older socket of the same PeerId) and answer `peer`."""
@@ -360,9 +363,9 @@ class SyncHub:
                 states.append(state)
         await self.documents.settled(states, document_ids)
 
-    async def document_copy(self, document_id: DocumentId) -> LiveDocument | None:
-        """Everything stored of a document, live copy first (DocumentRegistry.copy)."""
-        return await self.documents.copy(document_id)
+    async def stored_document(self, document_id: DocumentId) -> bytes | None:
+        """Everything stored of a document, live copy included (DocumentRegistry.stored)."""
+        return await self.documents.stored(document_id)
 
     def credential_revoked(self, credential_id: str) -> None:
         """Close every connection opened with this session or token (AccessEvents).
@@ -414,23 +417,30 @@ class SyncHub:
         ]
 
     async def _ephemeral(self, connection: Connection, message: EphemeralMessage) -> None:
+        """Relay to the document's other subscribers; never stored, never queued up.
+
+        Duplicates are dropped by (session, count), per connection (Connection.new_ephemeral),
+        so that state goes with the connection. A subscriber with a backlog of unsent frames
+        does not get the message at all: presence is stale by the time it would read it, and
+        a peer that stops reading must not gather relays (it is dropped at its byte budget).
+        """
         if message.sender_id != connection.peer_id:
             return  # a recipient forwarding our relay back (spec 4.7): never loop it
+        if len(message.data) > self.max_ephemeral_bytes:
+            raise ProtocolError(f"ephemeral data larger than {self.max_ephemeral_bytes} bytes")
         document_id = _document_id(message.document_id)
         grant = await self.policy.grant(connection.identity, document_id)
         if grant.access is Access.NONE:
             self._unavailable(connection, document_id)
             return
-        key = (connection.identity.account_id, message.sender_id, message.session_id)
-        if self._ephemeral_seen.get(key, -1) >= message.count:
+        if not connection.new_ephemeral(message.session_id, message.count):
             return
-        self._ephemeral_seen[key] = message.count
-        self._ephemeral_seen.move_to_end(key)
-        if len(self._ephemeral_seen) > _EPHEMERAL_MEMORY:
-            self._ephemeral_seen.popitem(last=False)
         state = self.documents.peek(document_id)
+        backlog_limit = _EPHEMERAL_BACKLOG_MESSAGES * self.max_ephemeral_bytes
         for peer in list(state.subscribers) if state is not None else []:
             if peer is connection or peer.peer_id in (None, message.sender_id):
+                continue
+            if peer.queued_bytes > backlog_limit:
                 continue
             relayed = EphemeralMessage(
                 sender_id=message.sender_id,

@@ -2,30 +2,43 @@
 
 See ../shared/design/sync-protocol.md section 3. New fields must get defaults: clients on
 older or newer builds send what they send, and unknown fields are ignored, never refused.
+
+Identifiers are bounded when a frame is decoded (msgspec.Meta): the official client's are
+short (PeerIds `peer-` + base36, sessionIds 11 base36 characters, storageIds UUIDs,
+DocumentIds 27-28 characters), and the server keeps some of them in memory per connection.
 """
+
+from typing import Annotated
 
 import msgspec
 
-from server.ids import PeerId
+from server.ids import MAX_DOCUMENT_ID_LENGTH, PeerId
 
 PROTOCOL_VERSION = "1"
+MAX_ID_LENGTH = 256  # PeerIds, storageIds, sessionIds: generous, still small
+
+Id = Annotated[str, msgspec.Meta(max_length=MAX_ID_LENGTH)]
+PeerIdField = Annotated[PeerId, msgspec.Meta(max_length=MAX_ID_LENGTH)]
+DocumentIdField = Annotated[str, msgspec.Meta(max_length=MAX_DOCUMENT_ID_LENGTH)]
 
 
 class WireMessage(
     msgspec.Struct, tag_field="type", rename="camel", kw_only=True, omit_defaults=True
 ):
-    sender_id: PeerId
+    sender_id: PeerIdField
 
 
 class PeerMetadata(msgspec.Struct, rename="camel", kw_only=True):
-    storage_id: str | None = None
+    storage_id: Id | None = None
     is_ephemeral: bool = False
 
 
 class JoinMessage(WireMessage, tag="join", kw_only=True):
     peer_metadata: PeerMetadata = msgspec.field(default_factory=PeerMetadata)
     # Absent means "1" (what the official server assumes).
-    supported_protocol_versions: list[str] = msgspec.field(default_factory=lambda: ["1"])
+    supported_protocol_versions: Annotated[list[Id], msgspec.Meta(max_length=64)] = msgspec.field(
+        default_factory=lambda: ["1"]
+    )
 
 
 class PeerMessage(WireMessage, tag="peer", kw_only=True):
@@ -36,35 +49,35 @@ class PeerMessage(WireMessage, tag="peer", kw_only=True):
 
 class ErrorMessage(WireMessage, tag="error", kw_only=True):
     message: str
-    target_id: PeerId | None = None
+    target_id: PeerIdField | None = None
 
 
 class RequestMessage(WireMessage, tag="request", kw_only=True):
     """'Sync with me, and tell me explicitly if you don't have it' (a client lacking D)."""
 
-    target_id: PeerId = PeerId("")
-    document_id: str
+    target_id: PeerIdField = PeerId("")
+    document_id: DocumentIdField
     data: bytes
 
 
 class SyncMessage(WireMessage, tag="sync", kw_only=True):
-    target_id: PeerId = PeerId("")
-    document_id: str
+    target_id: PeerIdField = PeerId("")
+    document_id: DocumentIdField
     data: bytes
 
 
 class DocUnavailableMessage(WireMessage, tag="doc-unavailable", kw_only=True):
-    target_id: PeerId = PeerId("")
-    document_id: str
+    target_id: PeerIdField = PeerId("")
+    document_id: DocumentIdField
 
 
 class EphemeralMessage(WireMessage, tag="ephemeral", kw_only=True):
     """App broadcasts and presence. `sender_id` is the ORIGINAL author, not the relaying peer."""
 
-    target_id: PeerId = PeerId("")
-    document_id: str
-    session_id: str
-    count: int
+    target_id: PeerIdField = PeerId("")
+    document_id: DocumentIdField
+    session_id: Id
+    count: Annotated[int, msgspec.Meta(ge=0)]
     data: bytes
 
 

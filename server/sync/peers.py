@@ -1,13 +1,16 @@
 """One peer's connection: its outbound queue, per-document sync states and flood limits.
 
 Sending never blocks the caller: messages are encoded and queued, and a sender task writes
-them to the socket. A peer that stops reading is cut off once too much waits for it, so a
-slow or hostile client cannot stall the documents it shares with others.
+them to the socket. A peer that stops reading is cut off once too much waits for it: what is
+queued for it is discarded and its socket aborted at once (a close would wait behind the
+frames it does not read), so a slow or hostile client can neither stall the documents it
+shares with others nor keep memory.
 """
 
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from typing import Protocol
 
 from server.auth.policy import Identity
@@ -21,10 +24,15 @@ log = logging.getLogger(__name__)
 CLOSE_NORMAL = 1000
 CLOSE_GOING_AWAY = 1001
 CLOSE_PROTOCOL_ERROR = 1002
+CLOSE_UNSUPPORTED_DATA = 1003
 CLOSE_POLICY_VIOLATION = 1008
 CLOSE_TOO_BIG = 1009
 CLOSE_INTERNAL_ERROR = 1011
 CLOSE_UNAUTHORIZED = 4401  # application range: no valid credential (HTTP 401's meaning)
+
+# Ephemeral sessions remembered per connection for de-duplication. A client has one (per
+# Repo); the oldest is forgotten beyond this, which at worst relays a duplicate once.
+EPHEMERAL_SESSIONS = 64
 
 
 class Transport(Protocol):
@@ -33,6 +41,9 @@ class Transport(Protocol):
     async def send_bytes(self, data: bytes) -> None: ...
 
     async def close(self, code: int, reason: str) -> None: ...
+
+    def abort(self) -> None:
+        """Drop the connection now, without a closing handshake and unsent data."""
 
 
 class Connection:
@@ -45,6 +56,7 @@ class Connection:
         messages_per_second: float,
         message_burst: int,
         max_outbound_bytes: int,
+        close_grace_s: float = 10.0,
     ) -> None:
         self.transport = transport
         self.server_peer_id = server_peer_id
@@ -53,9 +65,12 @@ class Connection:
         self.sync_states: dict[DocumentId, PeerSyncState] = {}
         self.subscriptions: set[DocumentId] = set()
         self.waiting: set[DocumentId] = set()  # asked for, but not (yet) allowed to read
-        self._outbox: asyncio.Queue[bytes | tuple[int, str]] = asyncio.Queue()
+        self._outbox: asyncio.Queue[bytes | tuple[int, str] | None] = asyncio.Queue()
         self._outbox_bytes = 0
+        self._ephemeral_counts: OrderedDict[str, int] = OrderedDict()
         self._max_outbound_bytes = max_outbound_bytes
+        self._close_grace_s = close_grace_s
+        self._close_deadline: asyncio.TimerHandle | None = None
         self._rate = messages_per_second
         self._burst = float(message_burst)
         self._tokens = float(message_burst)
@@ -91,15 +106,32 @@ class Connection:
         self._tokens -= 1
         return True
 
+    def new_ephemeral(self, session_id: str, count: int) -> bool:
+        """Record an ephemeral message from this peer; False if it is not newer than the last.
+
+        Keys are session ids only: the hub relays a peer's own messages only (spec 4.7).
+        """
+        if self._ephemeral_counts.get(session_id, -1) >= count:
+            return False
+        self._ephemeral_counts[session_id] = count
+        self._ephemeral_counts.move_to_end(session_id)
+        if len(self._ephemeral_counts) > EPHEMERAL_SESSIONS:
+            self._ephemeral_counts.popitem(last=False)
+        return True
+
     def send(self, message: ToClient) -> None:
         if self.closing:
             return
         frame = codec.encode(message)
-        self._outbox_bytes += len(frame)
-        if self._outbox_bytes > self._max_outbound_bytes:
-            log.warning("peer %s is not reading; disconnecting", self.peer_id)
-            self.close(CLOSE_POLICY_VIOLATION, "too much unread data")
+        if self._outbox_bytes + len(frame) > self._max_outbound_bytes:
+            log.warning(
+                "peer %s is not reading (%d bytes unsent); dropping it",
+                self.peer_id,
+                self._outbox_bytes,
+            )
+            self.abort()
             return
+        self._outbox_bytes += len(frame)
         self._outbox.put_nowait(frame)
 
     def fail(self, reason: str, code: int = CLOSE_PROTOCOL_ERROR) -> None:
@@ -113,18 +145,49 @@ class Connection:
         self.close(code, reason)
 
     def close(self, code: int = CLOSE_NORMAL, reason: str = "") -> None:
-        """Close after everything already queued has been sent. Idempotent."""
+        """Close after everything already queued has been sent. Idempotent.
+
+        A peer that has not taken it all within the close grace is aborted: one that stopped
+        reading would otherwise hold its socket, and what waits for it, for good.
+        """
         if self.closing:
             return
         self.closing = True
         self._outbox.put_nowait((code, reason[:120]))  # a close reason is at most 123 bytes
+        self._close_deadline = asyncio.get_running_loop().call_later(
+            self._close_grace_s, self._close_overdue
+        )
+
+    def _close_overdue(self) -> None:
+        log.info("peer %s did not read its last frames; aborting", self.peer_id)
+        self.abort()
+
+    def abort(self) -> None:
+        """Drop the peer at once: discard everything queued and abort the socket."""
+        self.closing = True
+        self._cancel_close_deadline()
+        while not self._outbox.empty():
+            self._outbox.get_nowait()
+        self._outbox_bytes = 0
+        self._outbox.put_nowait(None)  # a sender waiting for frames stops
+        self.transport.abort()  # a sender blocked on the socket fails and stops
+
+    def _cancel_close_deadline(self) -> None:
+        if self._close_deadline is not None:
+            self._close_deadline.cancel()
+            self._close_deadline = None
 
     async def run_sender(self) -> None:
         """Write queued frames until a close is queued; then close the socket."""
-        while True:
-            item = await self._outbox.get()
-            if isinstance(item, tuple):
-                await self.transport.close(*item)
-                return
-            self._outbox_bytes -= len(item)
-            await self.transport.send_bytes(item)
+        try:
+            while True:
+                item = await self._outbox.get()
+                if item is None:
+                    return
+                if isinstance(item, tuple):
+                    await self.transport.close(*item)
+                    return
+                self._outbox_bytes -= len(item)
+                await self.transport.send_bytes(item)
+        finally:
+            self._cancel_close_deadline()  # done, one way or another: nothing to abort

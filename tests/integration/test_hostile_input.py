@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import cbor2
 import pytest
 
-from server.settings import MIB
+from server.settings import MAX_EPHEMERAL_BYTES, MIB
 from tests.support.automerge_docs import new_document_id, put, read
 from tests.support.live_server import LiveServer
 from tests.support.wire_peer import WirePeer
@@ -71,6 +71,38 @@ async def flood(peer: WirePeer, doc_id: str) -> None:
         await _sync_bytes(peer, other, bytes.fromhex("42000001000000020284"))
 
 
+async def text_frames(peer: WirePeer, doc_id: str) -> None:
+    for _ in range(5):
+        await peer.ws.send("hello")
+
+
+def _ephemeral(peer: WirePeer, doc_id: str, session_id: str, data: bytes) -> dict[str, object]:
+    return {
+        "type": "ephemeral",
+        "senderId": peer.peer_id,
+        "targetId": peer.server_id,
+        "documentId": doc_id,
+        "sessionId": session_id,
+        "count": 1,
+        "data": data,
+    }
+
+
+async def large_ephemeral(peer: WirePeer, doc_id: str) -> None:
+    await peer.send(_ephemeral(peer, doc_id, "s", b"\xa0" * (MAX_EPHEMERAL_BYTES + 1)))
+
+
+async def long_session_id(peer: WirePeer, doc_id: str) -> None:
+    await peer.send(_ephemeral(peer, doc_id, "s" * 256 * 1024, b"\xa0"))
+
+
+async def tagged_frame(peer: WirePeer, doc_id: str) -> None:
+    # tag 30, a fraction of two big integers: cbor2 alone would spend seconds on it
+    numbers = b"\x82" + (b"\xc2\x59\x40\x00" + b"\x07" * 16384) * 2
+    frame = cbor2.dumps({"type": "sync", "senderId": peer.peer_id, "documentId": doc_id})
+    await peer.ws.send(b"\xa4" + frame[1:] + b"\x61x\xd8\x1e" + numbers)
+
+
 async def second_join(peer: WirePeer, doc_id: str) -> None:
     await peer.send({"type": "join", "senderId": peer.peer_id})
 
@@ -84,6 +116,10 @@ ATTACKS: dict[str, tuple[Attack, str]] = {
     "oversized frame": (oversized_frame, "larger than"),
     "flood": (flood, "too many messages"),
     "second join": (second_join, "join sent twice"),
+    "text frames": (text_frames, "text frames are not part of the protocol"),
+    "large ephemeral": (large_ephemeral, "ephemeral data larger than"),
+    "long session id": (long_session_id, "sessionId"),
+    "tagged frame": (tagged_frame, "tag 30"),
 }
 
 
@@ -153,13 +189,21 @@ async def test_an_unknown_message_type_is_ignored_and_the_peer_stays(server: Liv
     await peer.close()
 
 
-async def test_text_frames_are_ignored(server: LiveServer) -> None:
+async def test_a_text_frame_is_refused_as_unsupported_data(server: LiveServer) -> None:
     peer = await WirePeer.connect(server.url)
-    doc_id = new_document_id()
 
     await peer.ws.send("hello")
-    put(peer.doc(doc_id), "a", "1")
-    await peer.sync(doc_id)
+    code, messages = await peer.closed()
 
-    assert len(await server.hub.documents.store.list_changes(doc_id)) == 1  # type: ignore[arg-type]
-    await peer.close()
+    assert [m["message"] for m in messages] == ["text frames are not part of the protocol"]
+    assert code == 1003
+
+
+async def test_a_text_frame_instead_of_join_is_refused(server: LiveServer) -> None:
+    peer = await WirePeer.connect(server.url, join=False)
+
+    await peer.ws.send('{"type": "join"}')
+    code, messages = await peer.closed()
+
+    assert [m["message"] for m in messages] == ["text frames are not part of the protocol"]
+    assert code == 1003

@@ -131,6 +131,21 @@ def add_entry(doc: Document, path: Path, fields: dict[str, str]) -> int:
     return index
 
 
+def add_items(doc: Document, section_id: str, texts: list[str]) -> None:
+    """Append one item per text to a section, all in one change (for large plans)."""
+    target = object_at(doc, ("sections", section_id))
+    start = doc.length(target)
+    with doc.transaction() as tx:
+        for offset, value in enumerate(texts):
+            entry = tx.insert_object(target, start + offset, ObjType.Map)
+            for key, text in (("id", os.urandom(6).hex()), ("text", value)):
+                obj = tx.put_object(entry, key, ObjType.Text)
+                tx.insert(obj, 0, ScalarType.Str, text)
+            tx.put(entry, "made", ScalarType.Int, 1)
+            edit = tx.put_object(entry, "edit", ObjType.Map)
+            tx.put(edit, "at", ScalarType.Int, 1)
+
+
 def item_texts(doc: Document, section_id: str) -> list[str]:
     """The text of every item of a section, in order (removed ones included)."""
     items = object_at(doc, ("sections", section_id))

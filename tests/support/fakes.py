@@ -15,17 +15,24 @@ class RecordingTransport:
     def __init__(self) -> None:
         self.frames: list[dict[str, object]] = []
         self.closed: tuple[int, str] | None = None
+        self.aborted = False
         self.received = asyncio.Condition()
 
     async def send_bytes(self, data: bytes) -> None:
+        # Recorded before the lock is taken: a frame the connection has dequeued is always
+        # visible in `frames`, even while a reader holds the lock (tests infer "nothing is
+        # coming" from an empty outbox and no unseen frame).
+        self.frames.append(cbor2.loads(data))
         async with self.received:
-            self.frames.append(cbor2.loads(data))
             self.received.notify_all()
 
     async def close(self, code: int, reason: str) -> None:
         async with self.received:
             self.closed = (code, reason)
             self.received.notify_all()
+
+    def abort(self) -> None:
+        self.aborted = True
 
     async def wait_for(self, count: int) -> list[dict[str, object]]:
         async with self.received:

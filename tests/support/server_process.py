@@ -28,6 +28,12 @@ SERVER_EXIT_TIMEOUT = 15.0
 
 log = logging.getLogger("server-process")
 
+_LIMIT_THEN_EXEC = (
+    "import os, resource, sys; n = int(sys.argv[1]);"
+    " resource.setrlimit(resource.RLIMIT_NOFILE, (n, n));"
+    " os.execv(sys.executable, [sys.executable, *sys.argv[2:]])"
+)
+
 
 def free_port() -> int:
     """A port that was free a moment ago (the OS picks it; the race is acceptable here)."""
@@ -51,8 +57,19 @@ async def wait_process_exit(proc: asyncio.subprocess.Process, seconds: float) ->
 class ServerHandle:
     """The sync server as a subprocess that can be killed and restarted on the same port."""
 
-    def __init__(self, port: int, data_dir: Path, log_path: Path) -> None:
+    def __init__(
+        self,
+        port: int,
+        data_dir: Path,
+        log_path: Path,
+        *,
+        args: tuple[str, ...] = (),
+        open_files: int | None = None,
+    ) -> None:
         self.port = port
+        self.args = args
+        self.open_files = open_files
+        """`ulimit -n` of the server process (soft and hard), if not inherited."""
         self.data_dir = data_dir
         self.log_path = log_path
         self.url = f"ws://127.0.0.1:{port}/sync"
@@ -74,11 +91,18 @@ class ServerHandle:
         return account.sync_url(self.url, token)
 
     def command(self) -> list[str]:
+        # `ulimit -n N` in Python, then exec the server (preexec_fn is unsafe with threads).
+        limit = (
+            [sys.executable, "-c", _LIMIT_THEN_EXEC, str(self.open_files)]
+            if self.open_files
+            else [sys.executable]
+        )
         return [
-            sys.executable, "-m", "server",
+            *limit, "-m", "server",
             "--host", "127.0.0.1",
             "--port", str(self.port),
             "--data-dir", str(self.data_dir),
+            *self.args,
         ]  # fmt: skip
 
     @property

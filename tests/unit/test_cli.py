@@ -1,4 +1,4 @@
-"""`python -m server` options: places on disk, limits."""
+"""`python -m server` options: places on disk, limits, socket bounds."""
 
 from pathlib import Path
 
@@ -26,3 +26,10 @@ def test_the_sign_up_limit_per_address_can_be_raised_for_benchmarks() -> None:
 
     assert default.sign_ups_per_address == 20
     assert raised.sign_ups_per_address == 1000
+
+
+def test_max_connections_and_request_timeout_bound_sockets() -> None:
+    settings, _ = _parse(["--max-connections", "300", "--request-timeout", "2.5"])
+
+    assert settings.max_connections == 300
+    assert settings.request_timeout_s == 2.5

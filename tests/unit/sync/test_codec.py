@@ -1,16 +1,31 @@
 """The CBOR codec: reads what the JS client writes, refuses what no client writes."""
 
+import struct
+import time
+import tracemalloc
+
 import cbor2
 import pytest
 
 from server.sync import codec
 from server.sync.messages import (
+    MAX_ID_LENGTH,
     EphemeralMessage,
     JoinMessage,
     PeerMessage,
     PeerMetadata,
+    RemoteHeadsChangedMessage,
     SyncMessage,
     UnknownMessage,
+)
+from tests.support.hostile_frames import (
+    HOSTILE,
+    byte_string,
+    head,
+    hostile_frame,
+    message_with,
+    tag,
+    text,
 )
 
 # A join exactly as cbor-x writes it (sync-protocol.md 1.1, 7): 16-bit map headers even for
@@ -125,3 +140,94 @@ def test_peer_advertises_a_persistent_storage() -> None:
     )
 
     assert cbor2.loads(frame)["peerMetadata"] == {"storageId": "store-1", "isEphemeral": False}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_frames_are_refused_quickly_and_small(name: str) -> None:
+    frame = hostile_frame(name)
+
+    started = time.perf_counter()
+    with pytest.raises(codec.DecodeError):
+        codec.decode(frame)
+    elapsed = time.perf_counter() - started
+    tracemalloc.start()
+    try:
+        with pytest.raises(codec.DecodeError):
+            codec.decode(frame)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    # Refused in well under 50 ms here (scripts/measure_decode.py); the bound leaves room
+    # for a busy CI machine and still catches the seconds cbor2 spends on tags.
+    assert elapsed < 0.25, f"{name}: {elapsed * 1000:.0f} ms"
+    # A small multiple of the frame, plus the exception's own few hundred bytes.
+    assert peak < 8 * len(frame) + 16_384, f"{name}: {peak} bytes for a {len(frame)}-byte frame"
+
+
+@pytest.mark.parametrize(
+    ("item", "complaint"),
+    [
+        (tag(1, head(0, 0)), "tag 1"),  # a datetime: cbor-x never writes tags
+        (tag(64, byte_string(b"\x42")), "tag 64"),  # a tagged Uint8Array, never sent
+        (b"\x5f\x41\x00\xff", "indefinite length"),
+        (b"\x9f\x00\xff", "indefinite length"),
+        (b"\xf8\x20", "simple value 32"),
+        (b"\xf0", "simple value 16"),
+        (b"\xa1\x01\x02", "map key is not text"),
+        (b"\x82\x00", "runs past"),
+        (b"\x19\x01", "ends inside an item"),
+        (b"\x5a\x00\x01\x00\x00", "runs past"),
+        (b"\x81" * 8 + b"\x00", "nests too deeply"),
+        (head(4, 1100) + b"\x00" * 1100, "more than 1024 items"),
+    ],
+)
+def test_what_no_client_writes_is_refused(item: bytes, complaint: str) -> None:
+    with pytest.raises(codec.DecodeError, match=complaint):
+        codec.decode(message_with(item))
+
+
+def test_bytes_after_the_message_are_refused() -> None:
+    with pytest.raises(codec.DecodeError, match="bytes follow"):
+        codec.decode(cbor2.dumps({"type": "leave", "senderId": "a"}) + b"\x00")
+
+
+def test_every_header_form_floats_and_undefined_are_accepted() -> None:
+    # Non-shortest headers of every width (cbor-x writes 16-bit map headers), float16/32/64,
+    # `undefined`, and gossip's four levels of nesting, as remote-heads-changed has them.
+    frame = (
+        b"\xba\x00\x00\x00\x05"  # a map of 5 with a 32-bit header
+        + text("type") + text("remote-heads-changed")
+        + b"\x7b" + (8).to_bytes(8, "big") + b"senderId" + text("gossip-A")
+        + text("documentId") + text("9b5NhKeccU4zyPV6KrK2p5UvyWP")
+        + text("unused") + b"\x9b" + (4).to_bytes(8, "big")
+        + b"\xf9\x3c\x00" + b"\xfa\x3f\x80\x00\x00" + b"\xf7" + b"\x1b" + (1).to_bytes(8, "big")
+        + text("newHeads") + b"\xb9\x00\x01" + text("store")
+        + b"\xb9\x00\x02" + text("heads") + b"\x98\x01" + text("uK2sijVW3ZsKBrxhvurLvjk")
+        + text("timestamp") + b"\xfb" + struct.pack(">d", 1795699516305.0)
+    )  # fmt: skip
+
+    assert codec.decode(frame) == RemoteHeadsChangedMessage(sender_id="gossip-A")
+
+
+def test_identifiers_are_bounded() -> None:
+    def ephemeral(sender: str, session: str) -> bytes:
+        return cbor2.dumps(
+            {
+                "type": "ephemeral",
+                "senderId": sender,
+                "documentId": "2jpe17LWLWpWWr3fAPY5bjnk8YRD",
+                "sessionId": session,
+                "count": 1,
+                "data": b"\xa0",
+            }
+        )
+
+    longest = "s" * MAX_ID_LENGTH
+    assert isinstance(codec.decode(ephemeral(longest, longest)), EphemeralMessage)
+    with pytest.raises(codec.DecodeError, match="sessionId"):
+        codec.decode(ephemeral("a", longest + "s"))
+    with pytest.raises(codec.DecodeError, match="senderId"):
+        codec.decode(ephemeral(longest + "s", "s"))
+    with pytest.raises(codec.DecodeError, match="senderId"):
+        codec.decode(cbor2.dumps({"type": "join", "senderId": "p" * 300_000}))

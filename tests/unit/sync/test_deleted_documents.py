@@ -8,6 +8,7 @@ from server.ids import DocumentId
 from server.storage.memory import MemoryDocumentStore
 from server.storage.protocol import StoredDocument
 from server.sync.documents import DocumentRegistry
+from server.sync.engine import LiveDocument
 from server.sync.hub import SyncHub
 from tests.support.automerge_docs import document_with, new_document_id, put, read, records_of
 from tests.support.fakes import GatedStore
@@ -107,12 +108,13 @@ async def test_a_copy_waits_for_the_commit_and_holds_what_was_just_received(
     doc_id = new_document_id()
     writer = await upload_held_at_commit(hub, store, doc_id)
 
-    copying = asyncio.create_task(hub.document_copy(doc_id))
+    copying = asyncio.create_task(hub.stored_document(doc_id))
     asyncio.get_running_loop().call_soon(store.gate.set)  # after the copy's first step
-    copy = await copying
+    data = await copying
 
     assert store.appends_waiting == 0
-    assert copy is not None
+    assert data is not None
+    copy = LiveDocument.load(data)
     assert copy.heads == list(writer.doc.get_heads())
     assert copy.to_json() == {"a": "1"}
     await writer.close()
@@ -126,12 +128,13 @@ async def test_a_copy_of_a_document_not_in_memory_comes_from_storage() -> None:
     doc_id = new_document_id()
     await store.append_changes(doc_id, records_of(source))
 
-    copy = await registry.copy(doc_id)
-    nothing = await registry.copy(new_document_id())
+    data = await registry.stored(doc_id)
+    nothing = await registry.stored(new_document_id())
 
-    assert copy is not None
+    assert data is not None
+    copy = LiveDocument.load(data)
     assert copy.heads == list(source.get_heads())
     assert copy.change_hashes() == {bytes(c.hash) for c in source.get_changes([])}
-    assert read(Document.load(copy.save()), "b") == "2"
+    assert read(Document.load(data), "b") == "2"
     assert nothing is None
     assert len(registry) == 0
