@@ -283,7 +283,7 @@ async def test_hostile_frames_leave_the_official_clients_and_the_server_unharmed
             server.sync_url(viewer), f"intruder-{n}", document_id, [a.peer_id, b.peer_id]
         )
         frames = HostileFrames(random.Random(rng.randrange(2**32)), target)  # noqa: S311
-        frames.limit(oversized=1, big_text=10, many_items=10)
+        frames.limit(oversized=1, big_text=10, many_items=10, decoder_stress=100)
         if FUZZ_KINDS:
             frames.only(FUZZ_KINDS)
         attackers.append(frames)

@@ -18,6 +18,7 @@ from automerge.core import Document, Message, SyncState
 
 from server.sync import leb128
 from tests.support.automerge_docs import new_document_id
+from tests.support.hostile_frames import HOSTILE, hostile_frame
 
 Frame = bytes | str  # str: a WebSocket text frame
 
@@ -76,6 +77,7 @@ class HostileFrames:
             "cbor-tag": (self.cbor_tag, 8),
             "huge-length": (self.huge_length, 5),
             "many-items": (self.many_items, 1),
+            "decoder-stress": (self.decoder_stress, 2),
             "deep-nesting": (self.deep_nesting, 4),
             "text": (self.text, 4),
             "big-text": (self.big_text, 1),
@@ -293,6 +295,10 @@ class HostileFrames:
             return head + b"\x63pad\x9a" + count.to_bytes(4, "big") + b"\x00" * count
         keys = b"".join(b"\x1a" + i.to_bytes(4, "big") + b"\x00" for i in range(count // 8))
         return head + b"\x63pad\xba" + (count // 8).to_bytes(4, "big") + keys
+
+    def decoder_stress(self) -> Frame:
+        """One of the codec tests' frames built to make a decoder work hard (up to 1 MiB)."""
+        return hostile_frame(self.rng.choice(sorted(HOSTILE)))
 
     def deep_nesting(self) -> Frame:
         depth = self.rng.choice([50, 1_000, 100_000, 1_000_000])
