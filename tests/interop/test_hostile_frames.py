@@ -166,9 +166,15 @@ async def attack(
     deadline: float,
     tally: Tally,
 ) -> None:
-    """Connection after connection until `deadline`: join (mostly) and send hostile frames."""
-    rng, target = frames.rng, frames.t
+    """Connection after connection until `deadline`: join (mostly) and send hostile frames.
+
+    Each connection draws from its own generator, seeded from this attacker's: connection n
+    gets the same frames in every run with the seed, however early the server closed the
+    ones before it.
+    """
+    master, target = frames.rng, frames.t
     while time.monotonic() < deadline:
+        frames.rng = rng = random.Random(master.randrange(2**32))  # noqa: S311
         account = rng.choice(accounts)
         url = server.sync_url(account) if rng.random() < 0.95 else server.url
         try:
