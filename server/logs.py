@@ -67,11 +67,11 @@ class RepeatFilter(logging.Filter):
 
 
 def _append(record: logging.LogRecord, suppressed: int, seconds: float) -> None:
+    # The arguments stay as they are: some formatters read them directly (uvicorn's access
+    # formatter unpacks five of them), so only the template grows (the note holds no `%`).
     record.msg = (
-        f"{record.getMessage()} "
-        f"[{suppressed} more like this suppressed in the last {seconds:.0f} s]"
+        f"{record.msg} [{suppressed} more like this suppressed in the last {seconds:.0f} s]"
     )
-    record.args = None
 
 
 def collapse_repeats(logger_names: Iterable[str] = ("", "uvicorn", "uvicorn.access")) -> None:

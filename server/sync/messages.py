@@ -17,8 +17,11 @@ from server.ids import MAX_DOCUMENT_ID_LENGTH, PeerId
 PROTOCOL_VERSION = "1"
 MAX_ID_LENGTH = 256  # PeerIds, storageIds, sessionIds: generous, still small
 
-Id = Annotated[str, msgspec.Meta(max_length=MAX_ID_LENGTH)]
-PeerIdField = Annotated[PeerId, msgspec.Meta(max_length=MAX_ID_LENGTH)]
+# No control characters (line breaks among them) nor Unicode line separators: ids are logged,
+# and a client must not be able to write lines of its own into the server's log.
+_PRINTABLE = "^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
+Id = Annotated[str, msgspec.Meta(max_length=MAX_ID_LENGTH, pattern=_PRINTABLE)]
+PeerIdField = Annotated[PeerId, msgspec.Meta(max_length=MAX_ID_LENGTH, pattern=_PRINTABLE)]
 DocumentIdField = Annotated[str, msgspec.Meta(max_length=MAX_DOCUMENT_ID_LENGTH)]
 
 

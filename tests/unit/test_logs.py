@@ -80,3 +80,28 @@ def test_a_record_reaching_two_handlers_is_counted_once(clock: Clock) -> None:
         logger.removeHandler(handler)
 
     assert [out.getvalue().count("same") for out in outs] == [2, 2]
+
+
+def test_the_count_keeps_a_records_arguments_for_formatters_that_read_them() -> None:
+    # uvicorn's access formatter unpacks the record's five arguments itself: a record whose
+    # arguments were dropped made it raise ("--- Logging error ---" in the server's log).
+    now = [0.0]
+    repeats = RepeatFilter(interval_s=10, burst=1, clock=lambda: now[0])
+    args = ("127.0.0.1:5000", "GET", "/api/health", "1.1", 200)
+
+    def record() -> logging.LogRecord:
+        return logging.LogRecord(
+            "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', args, None
+        )
+
+    assert repeats.filter(record())
+    assert not repeats.filter(record())
+    now[0] = 11.0
+    later = record()
+    assert repeats.filter(later)
+
+    assert later.args == args
+    assert later.getMessage() == (
+        '127.0.0.1:5000 - "GET /api/health HTTP/1.1" 200'
+        " [1 more like this suppressed in the last 11 s]"
+    )

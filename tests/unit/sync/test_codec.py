@@ -231,3 +231,23 @@ def test_identifiers_are_bounded() -> None:
         codec.decode(ephemeral(longest + "s", "s"))
     with pytest.raises(codec.DecodeError, match="senderId"):
         codec.decode(cbor2.dumps({"type": "join", "senderId": "p" * 300_000}))
+
+
+@pytest.mark.parametrize("bad", ["x\nERROR: forged", "x\r", "tab\there", "x\x00", "x\u2028y"])
+def test_identifiers_with_control_characters_are_refused(bad: str) -> None:
+    # Ids are logged: a line break in one would let a client write lines into the log.
+    join = {"type": "join", "senderId": bad}
+    session = {
+        "type": "ephemeral",
+        "senderId": "peer-1",
+        "documentId": "2jpe17LWLWpWWr3fAPY5bjnk8YRD",
+        "sessionId": bad,
+        "count": 1,
+        "data": b"\xa0",
+    }
+
+    with pytest.raises(codec.DecodeError, match="senderId"):
+        codec.decode(cbor2.dumps(join))
+    with pytest.raises(codec.DecodeError, match="sessionId"):
+        codec.decode(cbor2.dumps(session))
+    assert isinstance(codec.decode(cbor2.dumps({**join, "senderId": "peer-ü 1"})), JoinMessage)
