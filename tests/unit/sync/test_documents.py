@@ -248,3 +248,49 @@ async def test_a_peers_own_changes_are_acknowledged_while_it_digests_ours(
     assert advertised_heads(last) == sorted(bytes(h) for h in person.doc.get_heads())
     await person.close()
     await carer.close()
+
+
+async def test_a_peers_message_is_not_held_behind_other_peers_commits(
+    gated: tuple[SyncHub, GatedStore],
+) -> None:
+    """A busy document always has someone's commit in flight. A peer's next message used to
+    wait for a moment with none (`settle`), for ever under steady writing (the SIGKILL test's
+    livelock); it waits only for the acknowledgement of its own changes now. While the
+    writer's commit is held, the reader's own change is applied at once, and once the commits
+    land the reader hears both: the writer's change and the acknowledgement of its own."""
+    hub, store = gated
+    store.gate.set()
+    doc_id = new_document_id()
+    writer = Peer(hub, "writer", document_with({"a": "1"}))
+    reader = Peer(hub, "reader")
+    await writer.next_frame()
+    await reader.next_frame()
+    await writer.upload(doc_id)
+    await reader.send_sync(doc_id, request=True)
+    reader.apply(await reader.next_frame())
+    await reader.send_sync(doc_id)
+    await hub.documents.drain()
+    store.gate.clear()
+    store.append_started.clear()
+    put(writer.doc, "a", "the writer's words")
+    await writer.send_sync(doc_id)  # applied; its commit is held for as long as the test likes
+    await asyncio.wait_for(store.append_started.wait(), 5)
+    put(reader.doc, "b", "the reader's words")
+
+    await asyncio.wait_for(reader.send_sync(doc_id), 5)  # not held behind the writer's commit
+    applied = hub.documents.peek(doc_id)
+    assert applied is not None
+    assert applied.doc is not None
+    assert len(applied.doc.heads) == 2  # both changes are in the live document
+    store.gate.set()
+    await hub.documents.drain()
+    for frame in reader.transport.frames[reader.seen :]:
+        if frame["type"] == "sync":
+            reader.apply(frame)
+
+    assert reader.doc.get(b"\x00", "a") is not None
+    assert advertised_heads(reader.transport.frames[-1]["data"]) == sorted(  # type: ignore[arg-type]
+        bytes(h) for h in reader.doc.get_heads()
+    )
+    await reader.close()
+    await writer.close()
