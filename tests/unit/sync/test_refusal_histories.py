@@ -54,7 +54,21 @@ class Writer:
 
 
 async def upload(hub: SyncHub, writer: Writer, doc_id: DocumentId) -> str | None:
-    """Sync the writer's document over a new connection; the refusal's reason, or None."""
+    """Sync the writer's document; the refusal's reason, or None.
+
+    Over a new connection each time. If the server falls silent while the writer still
+    holds changes it lacks, the writer reconnects, as the app does (at most twice): about
+    one history in a few hundred shows such a silence (an open finding, see the closing
+    note of hardening issue 9); what is asserted is that nothing accepted is lost.
+    """
+    for _ in range(3):
+        reason = await _exchange(hub, writer, doc_id)
+        if reason is not None or not _ahead_of(hub, writer.doc, doc_id):
+            return reason
+    raise AssertionError(f"{writer.account}'s changes never reached the server")
+
+
+async def _exchange(hub: SyncHub, writer: Writer, doc_id: DocumentId) -> str | None:
     writer.uploads += 1
     peer = Peer(hub, f"{writer.account}-{writer.uploads}", writer.doc, writer.account)
     try:
@@ -68,13 +82,18 @@ async def upload(hub: SyncHub, writer: Writer, doc_id: DocumentId) -> str | None
             if state is not None:
                 await state.durable()  # the reply, if any, is queued once this returns
             if peer.connection.queued_bytes == 0 and len(peer.transport.frames) <= peer.seen:
-                break  # the server had nothing to say: both sides are in sync
+                break  # the server had nothing more to say
             peer.apply(await peer.next_frame())
     except ProtocolError as refused:
         return str(refused)
     finally:
         await peer.close()
     return None
+
+
+def _ahead_of(hub: SyncHub, doc: Document, doc_id: DocumentId) -> bool:
+    known = live(hub, doc_id).change_hashes()
+    return any(bytes(h) not in known for h in doc.get_heads())
 
 
 def live(hub: SyncHub, doc_id: DocumentId) -> LiveDocument:
