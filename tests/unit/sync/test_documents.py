@@ -204,6 +204,28 @@ async def test_a_member_revoked_while_its_message_waits_is_not_served() -> None:
     await alice.close()
 
 
+async def writer_and_reader(
+    hub: SyncHub, store: GatedStore, doc_id: DocumentId, writer_name: str, reader_name: str
+) -> tuple[Peer, Peer]:
+    """A writer that uploaded a document and a reader that fetched it and answered, with
+    every frame so far taken in by the reader."""
+    store.gate.set()
+    writer = Peer(hub, writer_name, document_with({"a": "1"}))
+    reader = Peer(hub, reader_name)
+    await writer.next_frame()
+    await reader.next_frame()
+    await writer.upload(doc_id)
+    await reader.send_sync(doc_id, request=True)
+    reader.apply(await reader.next_frame())
+    answered_at = len(reader.transport.frames)
+    await reader.send_sync(doc_id)  # its answer: the reader is ready for more
+    await hub.documents.drain()
+    for frame in reader.transport.frames[answered_at:]:
+        reader.apply(frame)
+    reader.seen = len(reader.transport.frames)
+    return writer, reader
+
+
 async def test_a_peers_own_changes_are_acknowledged_while_it_digests_ours(
     gated: tuple[SyncHub, GatedStore],
 ) -> None:
@@ -212,20 +234,8 @@ async def test_a_peers_own_changes_are_acknowledged_while_it_digests_ours(
     sent before it saw them, must still be acknowledged at once rather than held until the
     person answers that fan-out (flow control must never withhold an acknowledgement)."""
     hub, store = gated
-    store.gate.set()
     doc_id = new_document_id()
-    carer = Peer(hub, "carer", document_with({"a": "1"}))
-    person = Peer(hub, "person")
-    await carer.next_frame()
-    await person.next_frame()
-    await carer.upload(doc_id)
-    await person.send_sync(doc_id, request=True)
-    person.apply(await person.next_frame())
-    answered_at = len(person.transport.frames)
-    await person.send_sync(doc_id)  # its answer: the person is ready for more
-    await hub.documents.drain()
-    for frame in person.transport.frames[answered_at:]:
-        person.apply(frame)
+    carer, person = await writer_and_reader(hub, store, doc_id, "carer", "person")
     store.gate.clear()
     store.append_started.clear()
     put(carer.doc, "a", "carer's words")
@@ -259,17 +269,8 @@ async def test_a_peers_message_is_not_held_behind_other_peers_commits(
     writer's commit is held, the reader's own change is applied at once, and once the commits
     land the reader hears both: the writer's change and the acknowledgement of its own."""
     hub, store = gated
-    store.gate.set()
     doc_id = new_document_id()
-    writer = Peer(hub, "writer", document_with({"a": "1"}))
-    reader = Peer(hub, "reader")
-    await writer.next_frame()
-    await reader.next_frame()
-    await writer.upload(doc_id)
-    await reader.send_sync(doc_id, request=True)
-    reader.apply(await reader.next_frame())
-    await reader.send_sync(doc_id)
-    await hub.documents.drain()
+    writer, reader = await writer_and_reader(hub, store, doc_id, "writer", "reader")
     store.gate.clear()
     store.append_started.clear()
     put(writer.doc, "a", "the writer's words")
