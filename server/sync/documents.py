@@ -50,13 +50,6 @@ class DocState:
         # "ready for more"; until then new changes accumulate into one later message. A
         # slow reader thus gets fewer, larger messages instead of a backlog of small ones.
         self._unanswered: set[Connection] = set()
-        # Acknowledgements: the batch of commits (numbered by _flush) that holds each peer's
-        # latest own changes. A peer in here is owed the message that says we have them,
-        # which neither flow control nor a later batch may hold back.
-        self._batches = 0
-        self._owed: dict[Connection, int] = {}
-        self._progress: asyncio.Future[None] | None = None
-        """Resolved whenever a batch's messages have been generated (see settle)."""
 
     @property
     def has_changes(self) -> bool:
@@ -76,17 +69,10 @@ class DocState:
         self.subscribers.discard(connection)
         connection.subscriptions.discard(self.document_id)
         self._dirty.discard(connection)
-        self._owed.pop(connection, None)
         connection.sync_states.pop(self.document_id, None)
 
-    def log_changes(self, records: list[ChangeRecord], sender: Connection | None = None) -> None:
-        """Queue the commit of changes just applied, and owe every subscriber a message.
-
-        `sender` (whose changes these are) is owed the acknowledgement as soon as the batch
-        that commits them is durable, flow control or not.
-        """
-        if sender is not None:
-            self._owed[sender] = self._batches + 1  # the next batch _flush takes
+    def log_changes(self, records: list[ChangeRecord]) -> None:
+        """Queue the commit of changes just applied, and owe every subscriber a message."""
         store = self.registry.store
         self._pending.append(asyncio.ensure_future(store.append_changes(self.document_id, records)))
         self.size += sum(len(r.data) for r in records)
@@ -98,20 +84,15 @@ class DocState:
         self._unanswered.discard(connection)
 
     async def settle(self, connection: Connection) -> None:
-        """Wait until the acknowledgement of the peer's own changes has been generated.
+        """Wait until no reply owed to `connection` is held back by a commit.
 
         Call before applying the peer's next message. Automerge's sync state treats an
         incoming message that advertises exactly our heads as proof that we already told the
-        peer about them; applied while our acknowledgement is still held back for a commit,
-        it would make that acknowledgement vanish and leave the peer waiting forever. Only
-        the peer's own changes can be in both (nothing else uncommitted was sent to it), so
-        only their batch is waited for: never the commits of others, which a busy document
-        always has in flight (waiting for those was a livelock).
+        peer about them; applied while our reply is still held back for a commit, it would
+        make that reply (the acknowledgement) vanish and leave the peer waiting forever.
         """
-        while connection in self._owed and self._flushing:
-            if self._progress is None:
-                self._progress = asyncio.get_running_loop().create_future()
-            await asyncio.shield(self._progress)
+        while self._flushing and connection in self._dirty and self._flushed is not None:
+            await asyncio.shield(self._flushed)
 
     async def durable(self) -> None:
         """Wait until no commit of this document is in flight (so all it holds is stored)."""
@@ -141,60 +122,33 @@ class DocState:
         try:
             while self._pending:
                 batch, self._pending = self._pending, []
-                self._batches += 1
-                # The live document is never changed in place (a message's changes arrive as
-                # a new copy), so this object holds exactly this batch's changes and those
-                # before it, whatever arrives while the batch commits.
-                doc = self.doc
                 results = await asyncio.gather(*batch, return_exceptions=True)
                 for result in results:
                     if isinstance(result, BaseException):
                         self._lose_unsaved(result)
                         return
                     self.log_position = max(self.log_position, result)
-                # Every change in `doc` is durable now: its messages go out at once, even if
-                # newer changes are already committing (a busy document never waits for a
-                # quiet moment to relay or acknowledge).
-                self._generate(doc, latest=not self._pending)
-                self._wake()
+            # No await between the loop's last check and here: every change in the document
+            # is durable while the messages advertising it are generated.
+            self._generate()
         finally:
             self._flushing = False
             if self._flushed is not None:
                 self._flushed.set_result(None)
                 self._flushed = None
-            self._wake()
         if self.unsnapshotted >= self.registry.snapshot_every:
             self.snapshot()
 
-    def _wake(self) -> None:
-        if self._progress is not None:
-            self._progress.set_result(None)
-            self._progress = None
-
-    def _generate(self, doc: LiveDocument | None = None, *, latest: bool = True) -> None:
-        """Send owed messages from `doc` (default: the live document), all of it durable.
-
-        `latest`: `doc` is the live document's content; otherwise newer changes are still
-        committing and every peer stays owed a message for them.
-        """
-        doc = self.doc if doc is None else doc
+    def _generate(self) -> None:
         # Peers still digesting our last changes stay owed: they are served when they answer.
-        dirty = self._dirty
-        self._dirty = dirty & self._unanswered if latest else set(dirty)
-        if doc is None:
+        dirty, self._dirty = self._dirty, self._dirty & self._unanswered
+        if self.doc is None:
             return
-        # An acknowledgement is never held back by flow control. A peer whose own newer
-        # changes are still committing is served from the document that holds them (its
-        # sync state already knows heads `doc` lacks): it stays owed until then.
-        acknowledged = {c for c, batch in self._owed.items() if batch <= self._batches}
-        for connection in acknowledged:
-            del self._owed[connection]
-        targets = (dirty - self._unanswered - self._owed.keys()) | (acknowledged & self.subscribers)
-        for connection in targets:
+        for connection in dirty - self._unanswered:
             if connection.closing or connection.peer_id is None:
                 continue
             try:
-                data = doc.generate(connection.sync_state(self.document_id))
+                data = self.doc.generate(connection.sync_state(self.document_id))
             except SyncDataError:
                 # The binding failed for this peer's sync state: only this peer is cut off.
                 log.exception("could not generate a sync message for %s", connection.peer_id)
@@ -220,7 +174,6 @@ class DocState:
         else:
             log.error("commit failed for %s; dropping it", self.document_id, exc_info=error)
         self.registry.forget(self)
-        self._owed.clear()
         for connection in list(self.subscribers):
             connection.fail(
                 f"the server could not save a change ({error}); please retry later",

@@ -249,7 +249,7 @@ class SyncHub:
                 raise ProtocolError(refusal)
             self.actors.claim(connection.identity.account_id, (c.actor for c in received.changes))
             state.doc = received.document
-            state.log_changes(self._records(connection, grant, received.changes), connection)
+            state.log_changes(self._records(connection, grant, received.changes))
         else:
             state.doc = received.document  # nothing new, but the binding may queue changes
         state.reply_to(connection)
