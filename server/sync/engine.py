@@ -210,37 +210,32 @@ class LiveDocument:
         if `obj` is not a map there. Heads must be known: the binding answers as if unknown
         ones were absent.
         """
-        try:
-            keys: list[str] = self._doc.keys(obj, heads)
-            values: list[tuple[Any, bytes]] = self._doc.values(obj, heads)
-        except Exception:  # noqa: BLE001 - the binding raises bare Exception for an unknown id
-            return {}
+        keys, values = self._entries(obj, heads, keyed=True)
         return {k: self._value(v, heads) for k, v in zip(keys, values, strict=True)}
 
     def elements(self, obj: bytes, heads: list[bytes] | None = None) -> list[object]:
         """The elements of list `obj` at `heads`, read as `fields` reads values."""
-        try:
-            values: list[tuple[Any, bytes]] = self._doc.values(obj, heads)
-        except Exception:  # noqa: BLE001 - the binding raises bare Exception for an unknown id
-            return []
-        return [self._value(v, heads) for v in values]
+        return [self._value(v, heads) for v in self._entries(obj, heads, keyed=False)[1]]
 
     def typed_fields(self, obj: bytes, heads: list[bytes]) -> dict[str, Value]:
         """The entries of map `obj` at `heads`, with their types; empty if no such map."""
-        try:
-            keys: list[str] = self._doc.keys(obj, heads)
-            values: list[tuple[Any, bytes]] = self._doc.values(obj, heads)
-        except Exception:  # noqa: BLE001 - the binding raises bare Exception for an unknown id
-            return {}
+        keys, values = self._entries(obj, heads, keyed=True)
         return {k: self._typed(v, heads) for k, v in zip(keys, values, strict=True)}
 
     def typed_elements(self, obj: bytes, heads: list[bytes]) -> list[Value]:
         """The elements of list `obj` at `heads`, with their types; empty if no such list."""
+        return [self._typed(v, heads) for v in self._entries(obj, heads, keyed=False)[1]]
+
+    def _entries(
+        self, obj: bytes, heads: list[bytes] | None, *, keyed: bool
+    ) -> tuple[list[str], list[tuple[Any, bytes]]]:
+        """Keys (if `keyed`) and raw values of `obj` at `heads`; both empty if no such object."""
         try:
+            keys: list[str] = self._doc.keys(obj, heads) if keyed else []
             values: list[tuple[Any, bytes]] = self._doc.values(obj, heads)
         except Exception:  # noqa: BLE001 - the binding raises bare Exception for an unknown id
-            return []
-        return [self._typed(v, heads) for v in values]
+            return [], []
+        return keys, values
 
     def length(self, obj: bytes, heads: list[bytes]) -> int:
         """How many entries map or list `obj` has at `heads` (0 if no such object)."""

@@ -19,7 +19,7 @@ import pytest_asyncio
 from playwright.async_api import Browser, async_playwright
 
 from tests.e2e.phone import Phone
-from tests.support.server_process import REPO_ROOT, ServerHandle, free_port
+from tests.support.server_process import REPO_ROOT, ServerHandle, running_server
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CLIENT_DIST = REPO_ROOT / "client" / "dist"
@@ -48,14 +48,8 @@ def prerequisites() -> None:
 
 @pytest_asyncio.fixture
 async def server(tmp_path: Path) -> AsyncIterator[ServerHandle]:
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    handle = ServerHandle(free_port(), data_dir, tmp_path / "server.log")
-    await handle.start()
-    try:
+    async with running_server(tmp_path) as handle:
         yield handle
-    finally:
-        await handle.teardown()
 
 
 @pytest_asyncio.fixture

@@ -17,21 +17,14 @@ from automerge.core import Document
 from tests.support.api import ApiUser
 from tests.support.automerge_docs import add_item, item_texts, plan_document
 from tests.support.plan_circle import create_plan, fetch, join, sections, upload
-from tests.support.server_process import ServerHandle, free_port
+from tests.support.server_process import ServerHandle, running_server
 from tests.support.wire_peer import WirePeer
 
 
 @pytest.fixture
 async def process(tmp_path: Path) -> AsyncIterator[ServerHandle]:
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    handle = ServerHandle(free_port(), data_dir, tmp_path / "server.log")
-    await handle.start()
-    try:
+    async with running_server(tmp_path) as handle:
         yield handle
-    finally:
-        if handle.running:
-            await handle.teardown()
 
 
 async def fresh_copy(user: ApiUser, server: ServerHandle, doc_id: str) -> Document:

@@ -11,6 +11,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Protocol
 
@@ -192,3 +193,17 @@ class ServerHandle:
             return
         rc = await self.kill(signal.SIGTERM)
         assert rc == 0, f"server exited with {rc} on SIGTERM; log:\n{tail(self.log_text())}"
+
+
+@contextlib.asynccontextmanager
+async def running_server(tmp_path: Path) -> AsyncIterator[ServerHandle]:
+    """A started server on a free port with its data dir in `tmp_path`; a clean SIGTERM exit
+    is required at the end (if it is still running)."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    handle = ServerHandle(free_port(), data_dir, tmp_path / "server.log")
+    await handle.start()
+    try:
+        yield handle
+    finally:
+        await handle.teardown()
