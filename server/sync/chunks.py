@@ -34,7 +34,25 @@ class Chunk(msgspec.Struct, frozen=True):
 
 def split(data: bytes) -> list[Chunk]:
     """The chunks of stored bytes, in order. Raises ChunkError on anything else."""
-    chunks = []
+    return [_chunk(kind, data[pos:end], data[start:end]) for kind, pos, start, end in _frames(data)]
+
+
+def kinds(data: bytes) -> list[tuple[int, bytes]]:
+    """Each chunk's type and bytes, without reading its contents. Raises ChunkError."""
+    return [(kind, data[pos:end]) for kind, pos, _, end in _frames(data)]
+
+
+def change_hash(change: bytes) -> bytes:
+    """The hash of one change chunk. Raises ChunkError if `change` is not exactly that."""
+    found = split(change)
+    if len(found) != 1 or found[0].kind == DOCUMENT:
+        raise ChunkError("not one change chunk")
+    return found[0].hash
+
+
+def _frames(data: bytes) -> list[tuple[int, int, int, int]]:
+    """(type, chunk start, contents start, end) of each chunk."""
+    frames = []
     pos = 0
     try:
         while pos < len(data):
@@ -45,11 +63,11 @@ def split(data: bytes) -> list[Chunk]:
             end = start + length
             if end > len(data):
                 raise ChunkError(f"the chunk at byte {pos} runs past the end")
-            chunks.append(_chunk(kind, data[pos:end], data[start:end]))
+            frames.append((kind, pos, start, end))
             pos = end
     except IndexError as e:
         raise ChunkError(f"truncated chunk at byte {pos}") from e
-    return chunks
+    return frames
 
 
 def _chunk(kind: int, raw: bytes, contents: bytes) -> Chunk:

@@ -50,6 +50,8 @@ class DocState:
         # "ready for more"; until then new changes accumulate into one later message. A
         # slow reader thus gets fewer, larger messages instead of a backlog of small ones.
         self._unanswered: set[Connection] = set()
+        self._hashes: set[bytes] | None = None
+        """Every change hash of `doc`, built on first use by `knows` (rarely needed)."""
 
     @property
     def has_changes(self) -> bool:
@@ -71,8 +73,20 @@ class DocState:
         self._dirty.discard(connection)
         connection.sync_states.pop(self.document_id, None)
 
+    def knows(self, change_hash: bytes) -> bool:
+        """The live document holds this change (LiveDocument.receive tells duplicates apart).
+
+        The index is built the first time it is needed and kept up to date from then on
+        (`log_changes`), so a peer repeating changes costs one walk of the history.
+        """
+        if self._hashes is None:
+            self._hashes = set() if self.doc is None else self.doc.change_hashes()
+        return change_hash in self._hashes
+
     def log_changes(self, records: list[ChangeRecord]) -> None:
         """Queue the commit of changes just applied, and owe every subscriber a message."""
+        if self._hashes is not None:
+            self._hashes.update(r.hash for r in records)
         store = self.registry.store
         self._pending.append(asyncio.ensure_future(store.append_changes(self.document_id, records)))
         self.size += sum(len(r.data) for r in records)
@@ -174,6 +188,7 @@ class DocState:
         else:
             log.error("commit failed for %s; dropping it", self.document_id, exc_info=error)
         self.registry.forget(self)
+        self._hashes = None
         for connection in list(self.subscribers):
             connection.fail(
                 f"the server could not save a change ({error}); please retry later",

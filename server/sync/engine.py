@@ -6,13 +6,14 @@ binding upgrade (or a swap to another implementation) is contained here.
 
 import base64
 import math
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 from automerge.core import ROOT, Document, Message, ObjType, ScalarType, SyncState
 
-from server.sync import leb128, patches
+from server.sync import chunks, leb128, patches
 from server.sync.patches import ObjectRef, Touch
 
 _SYNC_V1 = 0x42
@@ -56,6 +57,8 @@ class Received(msgspec.Struct, frozen=True):
     written: list[bytes] = []
     """The heads of the new changes alone: the document as their writer left it, without
     the changes others made concurrently (empty: nothing new)."""
+    held_bytes: int = 0
+    """The size of the changes now held for the peer (`PeerSyncState.held`)."""
 
 
 class Value(msgspec.Struct, frozen=True):
@@ -71,10 +74,21 @@ class Value(msgspec.Struct, frozen=True):
 class PeerSyncState:
     """The sync state of one (connection, document) pair. Never reused across connections."""
 
-    __slots__ = ("_state",)
+    __slots__ = ("_state", "held")
 
     def __init__(self) -> None:
         self._state = SyncState()
+        self.held: tuple[bytes, ...] = ()
+        """Changes the peer sent that wait for dependencies it has not sent yet.
+
+        Automerge queues such changes inside the document that received them, and the queue
+        then travels with every copy, is written by `save()` into snapshots, and makes the
+        document ask every peer for the missing dependencies. So the live document never
+        holds a queue: the changes are held here, for this peer only, and offered again with
+        its next message (`LiveDocument.receive`) and when its next message is generated.
+        A bloom-filter false positive makes an honest peer send such changes (about one
+        upload in a hundred); a hostile one can send them on purpose.
+        """
 
 
 def has_empty_heads(data: bytes) -> bool:
@@ -93,20 +107,79 @@ def carries_changes(data: bytes) -> bool:
     never correctness, so any parse failure answers False.
     """
     try:
-        pos = 1
-        for _ in range(2):  # heads, then need: a count and that many 32-byte hashes
-            count, pos = leb128.decode(data, pos)
-            pos += 32 * count
-        haves, pos = leb128.decode(data, pos)
-        for _ in range(haves):
-            last_sync, pos = leb128.decode(data, pos)
-            pos += 32 * last_sync
-            bloom, pos = leb128.decode(data, pos)
-            pos += bloom
-        changes, _ = leb128.decode(data, pos)
+        changes, _ = leb128.decode(data, _changes_offset(data))
     except IndexError:
         return False
     return changes > 0
+
+
+def message_changes(data: bytes) -> list[bytes]:
+    """The changes a sync message carries, each as the bytes of one change chunk.
+
+    Raises SyncDataError if the message does not parse that far.
+    """
+    try:
+        count, pos = leb128.decode(data, _changes_offset(data))
+        changes = []
+        for _ in range(count):
+            length, pos = leb128.decode(data, pos)
+            if pos + length > len(data):
+                raise IndexError
+            changes.append(data[pos : pos + length])
+            pos += length
+    except IndexError:
+        raise SyncDataError("a sync message's changes run past its end") from None
+    return changes
+
+
+def _changes_offset(data: bytes) -> int:
+    """Where a sync message's list of changes starts. Raises IndexError if it is cut short."""
+    pos = 1
+    for _ in range(2):  # heads, then need: a count and that many 32-byte hashes
+        count, pos = leb128.decode(data, pos)
+        pos += 32 * count
+    haves, pos = leb128.decode(data, pos)
+    for _ in range(haves):
+        last_sync, pos = leb128.decode(data, pos)
+        pos += 32 * last_sync
+        bloom, pos = leb128.decode(data, pos)
+        pos += bloom
+    return pos
+
+
+def _carrying(changes: Sequence[bytes]) -> Message:
+    """A sync message that carries `changes` and says nothing else.
+
+    Received with a throwaway sync state, it adds the changes to a copy of a document; the
+    binding has no other way to apply changes.
+    """
+    out = bytearray([_SYNC_V1, 0, 0, 0])  # no heads, no need, no have
+    out += leb128.encode(len(changes))
+    for change in changes:
+        out += leb128.encode(len(change))
+        out += change
+    return Message.decode(bytes(out))
+
+
+def _single_changes(carried: list[bytes]) -> tuple[list[bytes], bool]:
+    """The single change chunks in a message's changes, and whether a document came too.
+
+    An entry may hold several chunks back to back; a whole document (a document chunk,
+    which v2 messages may carry) depends on nothing, so only single changes can wait.
+    """
+    single: list[bytes] = []
+    whole = False
+    for entry in carried:
+        try:
+            found = chunks.kinds(entry)
+        except chunks.ChunkError as e:
+            raise SyncDataError(f"a change in the message is not readable: {e}") from e
+        for kind, raw in found:
+            if kind == chunks.DOCUMENT:
+                whole = True
+            else:
+                single.append(raw)
+    return single, whole
 
 
 class LiveDocument:
@@ -134,7 +207,12 @@ class LiveDocument:
     def is_empty(self) -> bool:
         return not self._doc.get_heads()
 
-    def receive(self, state: PeerSyncState, data: bytes) -> "Received":
+    def receive(
+        self,
+        state: PeerSyncState,
+        data: bytes,
+        known: Callable[[bytes], bool] = lambda _: False,
+    ) -> "Received":
         """Apply a peer's sync message to a copy of this document; this one never changes.
 
         The caller vets the copy's new changes and, only if it accepts them, makes the copy
@@ -143,11 +221,22 @@ class LiveDocument:
         nothing here depends on it). `state` is advanced as if the message was applied, so
         a refused peer's sync state must be discarded with its connection.
 
+        The changes held for the peer are offered again first. Whatever still waits for a
+        dependency is held again (`PeerSyncState.held`), and the copy returned holds none
+        of it. `known(hash)`: the change is in this document (a duplicate, not waiting).
+
         Raises SyncDataError for anything the binding raises, Rust panics included.
         """
         before = self._doc.get_heads()
         try:
+            carried = message_changes(data)
+            # Whole documents (v2 messages may carry a document chunk) depend on nothing:
+            # only single changes can wait for dependencies.
+            single, whole = _single_changes(carried)
+            offered = [*state.held, *single]
             copy = self._doc.fork()
+            if state.held:
+                copy.receive_sync_message(SyncState(), _carrying(state.held))
             copy.receive_sync_message(state._state, Message.decode(data))
             heads = copy.get_heads()
             changes = [] if heads == before else copy.get_changes(before)
@@ -163,10 +252,23 @@ class LiveDocument:
                 )
                 for c in changes
             ]
+            state.held = ()
+            if offered and (whole or len(offered) > len(received)):
+                # Not all of them were applied (or a whole document hides how many were)
+                state.held = _waiting(offered, {c.hash for c in received}, known)
+            if state.held:  # the copy queued them: rebuild it from the applied changes only
+                copy = self._doc.fork()
+                if received:
+                    copy.receive_sync_message(SyncState(), _carrying([c.data for c in received]))
+                if copy.get_heads() != heads:
+                    raise SyncDataError("the applied changes do not rebuild the same document")
+        except SyncDataError:
+            raise
         except BaseException as e:  # a Rust panic is a BaseException
             _reraise_if_fatal(e)
             raise SyncDataError(f"bad sync message: {e}") from e
-        return Received(LiveDocument(copy), received, before, written)
+        held_bytes = sum(len(c) for c in state.held)
+        return Received(LiveDocument(copy), received, before, written, held_bytes)
 
     def touched(self, since: list[bytes]) -> list[Touch]:
         """Where the changes after `since` wrote, as paths in the document now (patches.py).
@@ -300,11 +402,25 @@ class LiveDocument:
         Raises SyncDataError for anything the binding raises (a panic included).
         """
         try:
-            message = self._doc.generate_sync_message(state._state)
+            message = self._with_held(state).generate_sync_message(state._state)
             return None if message is None else bytes(message.encode())
         except BaseException as e:  # a Rust panic is a BaseException
             _reraise_if_fatal(e)
             raise SyncDataError(f"could not generate a sync message: {e}") from e
+
+    def _with_held(self, state: PeerSyncState) -> Document:
+        """This document, or a copy queueing what is held for the peer.
+
+        Generated from that copy, a message asks the peer for the dependencies its held
+        changes wait for. If any of them has arrived since (from someone else), the held
+        changes would apply on the copy, unvetted: then this document itself is used, and
+        the peer, asked for its heads, sends them again with its next message.
+        """
+        if not state.held:
+            return self._doc
+        copy = self._doc.fork()
+        copy.receive_sync_message(SyncState(), _carrying(state.held))
+        return copy if copy.get_heads() == self._doc.get_heads() else self._doc
 
     def save(self) -> bytes:
         return bytes(self._doc.save())
@@ -374,6 +490,21 @@ def _json_scalar(kind: object, value: object) -> object:
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     return None  # ScalarType.Unknown: a type from a newer Automerge
+
+
+def _waiting(
+    offered: list[bytes], applied: set[bytes], known: Callable[[bytes], bool]
+) -> tuple[bytes, ...]:
+    """The offered changes that were neither applied nor already known, once each."""
+    waiting: dict[bytes, bytes] = {}
+    for change in offered:
+        try:
+            hash_ = chunks.change_hash(change)
+        except chunks.ChunkError as e:
+            raise SyncDataError(f"a change in the message is not readable: {e}") from e
+        if hash_ not in applied and not known(hash_):
+            waiting.setdefault(hash_, change)
+    return tuple(waiting.values())
 
 
 def _reraise_if_fatal(error: BaseException) -> None:

@@ -239,9 +239,13 @@ class SyncHub:
         if grant.access is not Access.WRITE and carries_changes(message.data):
             raise ProtocolError(_READ_ONLY)  # refused before the binding sees the changes
         try:
-            received = state.doc.receive(connection.sync_state(document_id), message.data)
+            received = state.doc.receive(
+                connection.sync_state(document_id), message.data, state.knows
+            )
         except SyncDataError as e:
             raise ProtocolError(f"invalid sync message for {document_id}") from e
+        if state.size + received.held_bytes > self.max_document_bytes:
+            raise ProtocolError(self._too_large())  # changes held for missing dependencies
         if received.changes:
             refusal = self._vet(connection, grant, received, state.size)
             if refusal is not None:
@@ -276,12 +280,12 @@ class SyncHub:
         actors = {c.actor for c in received.changes}
         if not self.actors.claimable(account_id, actors):
             return "a change is signed by an actor id that belongs to another account"
-        # The stored size (last snapshot + changes logged since) plus these changes: known
-        # without serialising the document, and what a new reader will have to download.
-        if size + sum(len(c.data) for c in received.changes) > self.max_document_bytes:
-            return (
-                f"this document has reached the server's limit of {self.max_document_bytes:,} bytes"
-            )
+        # The stored size (last snapshot + changes logged since) plus these changes and those
+        # still held for their dependencies: known without serialising the document, and
+        # what a new reader will have to download.
+        added = sum(len(c.data) for c in received.changes) + received.held_bytes
+        if size + added > self.max_document_bytes:
+            return self._too_large()
         if grant.audience is None:
             return None  # no plans (OpenPolicy): documents of any shape
         doc, before = received.document, received.heads_before
@@ -307,6 +311,9 @@ class SyncHub:
             before=before,
             written=received.written,
         )
+
+    def _too_large(self) -> str:
+        return f"this document has reached the server's limit of {self.max_document_bytes:,} bytes"
 
     def _wait_for_access(self, connection: Connection, document_id: DocumentId) -> None:
         if len(connection.waiting) >= _MAX_WAITING_PER_CONNECTION:

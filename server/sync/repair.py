@@ -10,6 +10,11 @@ states follow from that, and both are repaired here, the durable change log bein
   change, then the server was killed): the document no longer loaded. `load_stored` loads
   everything that can be loaded and leaves out what cannot.
 
+And one more, from before changes waiting for a dependency were held per peer
+(`PeerSyncState.held`): Automerge queued them in the live document and `save()` wrote that
+queue into snapshots, where it asked every peer for dependencies that may never come.
+`scan_snapshots` takes such changes out too.
+
 Nothing taken out is lost: it is kept in the store's quarantine with the reason, logged in
 one clear line per document, and the repaired document is saved as its new snapshot.
 """
@@ -24,8 +29,10 @@ from server.sync.engine import LiveDocument, SyncDataError
 
 log = logging.getLogger(__name__)
 
-SCANNED = "repair:unlogged-changes-in-snapshots"
-"""Meta key set once every snapshot has been checked (new databases never need it)."""
+SCANNED = "repair:snapshots-v2"
+"""Meta key set once every snapshot has been checked (new databases never need it). The
+first version of the scan ("repair:unlogged-changes-in-snapshots") did not look for queued
+changes; its check is repeated, harmlessly, by this one."""
 
 
 async def load_stored(
@@ -46,7 +53,10 @@ async def load_stored(
 
 
 async def scan_snapshots(store: DocumentStore) -> int:
-    """Take out of every snapshot the changes the log never accepted; return how many docs."""
+    """Take out of every snapshot the changes the log never accepted, and queued changes.
+
+    Returns how many documents were repaired.
+    """
     if await store.get_meta(SCANNED) is not None:
         return 0
     repaired = 0
@@ -55,14 +65,23 @@ async def scan_snapshots(store: DocumentStore) -> int:
         if stored is None:
             continue
         doc = await load_stored(store, document_id, stored)
+        have = doc.change_hashes()
+        queued = [
+            (c.hash, c.raw)
+            for c in chunks.split(stored.data)
+            if c.kind != chunks.DOCUMENT and c.hash not in have
+        ]
+        if queued:  # rebuilt from its applied changes only, the document has no queue
+            doc, _ = doc.without(set())
+            reason = "they waited in the snapshot for changes the server never received"
+            await _quarantine(store, document_id, doc, queued, reason, stored.log_position)
         logged = {c.hash for c in await store.list_changes(document_id)}
-        unlogged = doc.change_hashes() - logged
-        if not unlogged:
-            continue
-        doc, left_out = doc.without(unlogged)
-        reason = "never accepted into the change log (refused), or made on top of such a change"
-        await _quarantine(store, document_id, doc, left_out, reason, stored.log_position)
-        repaired += 1
+        unlogged = have - logged
+        if unlogged:
+            doc, left_out = doc.without(unlogged)
+            reason = "never accepted into the change log (refused), or made on top of such a change"
+            await _quarantine(store, document_id, doc, left_out, reason, stored.log_position)
+        repaired += bool(queued or unlogged)
     await store.set_meta(SCANNED, "done")
     return repaired
 

@@ -6,13 +6,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from automerge.core import Document
+from automerge.core import Document, Message, SyncState
 
 from server.ids import DocumentId
 from server.storage.memory import MemoryDocumentStore
 from server.storage.protocol import DocumentStore
 from server.storage.sqlite import SqliteDocumentStore
-from server.sync import chunks, repair
+from server.sync import chunks, leb128, repair
 from server.sync.documents import DocumentRegistry
 from tests.support.automerge_docs import document_with, new_document_id, put, read, records_of
 
@@ -113,3 +113,36 @@ def test_bytes_that_are_not_chunks_are_refused() -> None:
         chunks.split(b"\x85\x6f\x4a\x83" + b"\x00" * 4 + b"\x01\xff\xff\xff\x0f")
     with pytest.raises(chunks.ChunkError):
         chunks.split(b"not a chunk at all")
+
+
+async def test_a_snapshot_saved_with_changes_waiting_for_a_dependency_is_repaired(
+    store: DocumentStore, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # What an older server snapshotted: a change whose dependency never arrived, queued in
+    # the live document by the binding and written by save() after the document chunk.
+    person = document_with({"coping": "a bath"}, actor=b"\x01" * 16)
+    carer = Document(actor_id=b"\x02" * 16)
+    carer.merge(person)
+    put(carer, "first", "never sent")
+    put(carer, "second", "sent alone")
+    waiting = carer.get_last_local_change()
+    held = Document.load(bytes(person.save()))
+    held.receive_sync_message(SyncState(), Message.decode(carrying(bytes(waiting.raw_bytes))))
+    doc_id = new_document_id()
+    position = await store.append_changes(doc_id, records_of(person))
+    await store.save_snapshot(doc_id, bytes(held.save()), position)
+
+    with caplog.at_level(logging.ERROR, logger="server.sync.repair"):
+        assert await repair.scan_snapshots(store) == 1
+    stored = await store.load(doc_id)
+
+    assert stored is not None
+    assert [c.kind for c in chunks.split(stored.data)] == [chunks.DOCUMENT]
+    assert read(Document.load(stored.data), "coping") == "a bath"
+    assert quarantined(store, tmp_path, doc_id) == {bytes(waiting.hash)}
+    assert "waited in the snapshot for changes the server never received" in caplog.text
+
+
+def carrying(change: bytes) -> bytes:
+    """A sync message that carries one change and nothing else."""
+    return bytes([0x42, 0, 0, 0, 1]) + leb128.encode(len(change)) + change
