@@ -50,6 +50,9 @@ class DocState:
         # "ready for more"; until then new changes accumulate into one later message. A
         # slow reader thus gets fewer, larger messages instead of a backlog of small ones.
         self._unanswered: set[Connection] = set()
+        # Peers whose own changes are applied and whose acknowledgement (the next message
+        # generated for them) has not been generated yet: see settle.
+        self._owed: set[Connection] = set()
         self._hashes: set[bytes] | None = None
         """Every change hash of `doc`, built on first use by `knows` (rarely needed)."""
 
@@ -71,6 +74,7 @@ class DocState:
         self.subscribers.discard(connection)
         connection.subscriptions.discard(self.document_id)
         self._dirty.discard(connection)
+        self._owed.discard(connection)
         connection.sync_states.pop(self.document_id, None)
 
     def knows(self, change_hash: bytes) -> bool:
@@ -83,8 +87,13 @@ class DocState:
             self._hashes = set() if self.doc is None else self.doc.change_hashes()
         return change_hash in self._hashes
 
-    def log_changes(self, records: list[ChangeRecord]) -> None:
-        """Queue the commit of changes just applied, and owe every subscriber a message."""
+    def log_changes(self, records: list[ChangeRecord], sender: Connection | None = None) -> None:
+        """Queue the commit of changes just applied, and owe every subscriber a message.
+
+        `sender`, whose changes these are, is owed their acknowledgement (see settle).
+        """
+        if sender is not None:
+            self._owed.add(sender)
         if self._hashes is not None:
             self._hashes.update(r.hash for r in records)
         store = self.registry.store
@@ -97,16 +106,30 @@ class DocState:
         """The peer sent a message for this document: it has taken in what we sent."""
         self._unanswered.discard(connection)
 
-    async def settle(self, connection: Connection) -> None:
-        """Wait until no reply owed to `connection` is held back by a commit.
+    async def settle(self, connection: Connection, echo: list[bytes] | None = None) -> None:
+        """Wait, before applying the peer's next message, while it could erase a reply.
 
-        Call before applying the peer's next message. Automerge's sync state treats an
-        incoming message that advertises exactly our heads as proof that we already told the
-        peer about them; applied while our reply is still held back for a commit, it would
-        make that reply (the acknowledgement) vanish and leave the peer waiting forever.
+        Automerge's sync state takes an incoming message without changes that advertises
+        exactly our heads as proof that the peer knows we have them: applied while our reply
+        is held back for a commit, it would make that reply (the acknowledgement of the
+        peer's changes) vanish, and the peer would wait for ever. So a message waits while
+        the peer's own changes are not acknowledged yet, or while it is such an echo of
+        heads that are not durable yet (`echo`: the heads a message without changes
+        advertises; a new connection of the same app sends one).
+
+        Nothing else waits: a reader's message never waits for the commits of others, which
+        a busy document always has in flight (that wait was a livelock: the SIGKILL test's
+        reader stopped syncing while a writer wrote on). A writer waits at most for the
+        commits under way when it sent, since each peer's own acknowledgement is generated
+        with the first batch of messages after its changes are durable.
         """
-        while self._flushing and connection in self._dirty and self._flushed is not None:
+        while self._flushing and self._flushed is not None:
+            if connection not in self._owed and not self._echoes(echo):
+                return
             await asyncio.shield(self._flushed)
+
+    def _echoes(self, echo: list[bytes] | None) -> bool:
+        return echo is not None and self.doc is not None and sorted(echo) == sorted(self.doc.heads)
 
     async def durable(self) -> None:
         """Wait until no commit of this document is in flight (so all it holds is stored)."""
@@ -155,7 +178,10 @@ class DocState:
 
     def _generate(self) -> None:
         # Peers still digesting our last changes stay owed: they are served when they answer.
+        # Every peer owed an acknowledgement is among those served: its message (with its
+        # changes) answered ours, and nothing has been sent to it since.
         dirty, self._dirty = self._dirty, self._dirty & self._unanswered
+        self._owed.clear()
         if self.doc is None:
             return
         for connection in dirty - self._unanswered:

@@ -113,6 +113,17 @@ def carries_changes(data: bytes) -> bool:
     return changes > 0
 
 
+def message_heads(data: bytes) -> list[bytes] | None:
+    """The heads a sync message advertises; None if it does not parse that far."""
+    try:
+        count, pos = leb128.decode(data, 1)
+    except IndexError:
+        return None
+    if pos + 32 * count > len(data):
+        return None
+    return [data[pos + 32 * i : pos + 32 * (i + 1)] for i in range(count)]
+
+
 def message_changes(data: bytes) -> list[bytes]:
     """The changes a sync message carries, each as the bytes of one change chunk.
 

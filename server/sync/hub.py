@@ -29,6 +29,7 @@ from server.sync.engine import (
     SyncDataError,
     carries_changes,
     has_empty_heads,
+    message_heads,
 )
 from server.sync.messages import (
     PROTOCOL_VERSION,
@@ -191,7 +192,7 @@ class SyncHub:
         )
 
     async def _admit(
-        self, connection: Connection, document_id: DocumentId
+        self, connection: Connection, document_id: DocumentId, echo: list[bytes] | None = None
     ) -> tuple[Grant, DocState] | None:
         """Check access, load and subscribe; None if refused (the peer was told) or closing.
 
@@ -211,7 +212,7 @@ class SyncHub:
             if connection.is_closing():
                 return None
             state.subscribe(connection)  # subscribed: the state cannot be evicted from now on
-            await state.settle(connection)
+            await state.settle(connection, echo)
             if connection.is_closing():
                 return None
             # After settling: what we sent meanwhile counts as answered too, so flow control
@@ -223,7 +224,8 @@ class SyncHub:
 
     async def _sync(self, connection: Connection, message: SyncMessage | RequestMessage) -> None:
         document_id = _document_id(message.document_id)
-        admitted = await self._admit(connection, document_id)
+        echo = None if carries_changes(message.data) else message_heads(message.data)
+        admitted = await self._admit(connection, document_id, echo)
         if admitted is None:
             return
         grant, state = admitted
@@ -253,7 +255,7 @@ class SyncHub:
                 raise ProtocolError(refusal)
             self.actors.claim(connection.identity.account_id, (c.actor for c in received.changes))
             state.doc = received.document
-            state.log_changes(self._records(connection, grant, received.changes))
+            state.log_changes(self._records(connection, grant, received.changes), connection)
         else:
             state.doc = received.document  # nothing new, but the binding may queue changes
         state.reply_to(connection)

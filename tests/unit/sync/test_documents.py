@@ -258,3 +258,33 @@ async def test_a_peers_own_changes_are_acknowledged_while_it_digests_ours(
     assert advertised_heads(last) == sorted(bytes(h) for h in person.doc.get_heads())
     await person.close()
     await carer.close()
+
+
+async def test_a_readers_message_never_waits_for_the_commits_of_others(
+    gated: tuple[SyncHub, GatedStore],
+) -> None:
+    """A reader answers while a writer's commit is in flight. Its message is applied at once
+    (before, it waited for a moment with no commit in flight, which a steadily written
+    document never has: the reader stopped syncing), and it gets the writer's change as
+    soon as that is durable."""
+    hub, store = gated
+    doc_id = new_document_id()
+    writer, reader = await writer_and_reader(hub, store, doc_id, "writer", "reader")
+    store.gate.clear()
+    store.append_started.clear()
+    put(writer.doc, "a", "the writer's next words")
+    await writer.send_sync(doc_id)  # applied; its commit is held
+    await asyncio.wait_for(store.append_started.wait(), 5)
+    frames_before = len(reader.transport.frames)
+
+    # Completes without the commit: nothing it does waits for storage.
+    await asyncio.wait_for(reader.send_sync(doc_id), 5)
+    assert len(reader.transport.frames) == frames_before  # nothing undurable was advertised
+    store.gate.set()
+    await hub.documents.drain()
+    for frame in reader.transport.frames[frames_before:]:
+        reader.apply(frame)
+
+    assert reader.doc.get_heads() == writer.doc.get_heads()
+    await reader.close()
+    await writer.close()
