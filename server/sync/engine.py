@@ -59,6 +59,8 @@ class Received(msgspec.Struct, frozen=True):
     the changes others made concurrently (empty: nothing new)."""
     held_bytes: int = 0
     """The size of the changes now held for the peer (`PeerSyncState.held`)."""
+    missing: int = 0
+    """How many changes the held ones wait for (`PeerSyncState.missing`)."""
 
 
 class Value(msgspec.Struct, frozen=True):
@@ -71,24 +73,43 @@ class Value(msgspec.Struct, frozen=True):
     """The text (for "text" and "str"), an ObjectRef (map, list), or the scalar."""
 
 
+class Held(msgspec.Struct, frozen=True):
+    """A change a peer sent before its dependencies (`PeerSyncState.held`)."""
+
+    data: bytes
+    deps: tuple[bytes, ...]
+
+
+MAX_MISSING_DEPENDENCIES = 1_000
+"""How many distinct changes a peer's held changes may wait for. An honest client's wait
+for one (a bloom-filter false positive); beyond this the peer's messages are refused."""
+
+
 class PeerSyncState:
     """The sync state of one (connection, document) pair. Never reused across connections."""
 
-    __slots__ = ("_state", "held")
+    __slots__ = ("_state", "held", "missing")
 
     def __init__(self) -> None:
         self._state = SyncState()
-        self.held: tuple[bytes, ...] = ()
-        """Changes the peer sent that wait for dependencies it has not sent yet.
+        self.held: dict[bytes, Held] = {}
+        """Changes the peer sent that wait for dependencies it has not sent yet, by hash.
 
         Automerge queues such changes inside the document that received them, and the queue
         then travels with every copy, is written by `save()` into snapshots, and makes the
         document ask every peer for the missing dependencies. So the live document never
-        holds a queue: the changes are held here, for this peer only, and offered again with
-        its next message (`LiveDocument.receive`) and when its next message is generated.
-        A bloom-filter false positive makes an honest peer send such changes (about one
-        upload in a hundred); a hostile one can send them on purpose.
+        holds a queue: the changes are held here, for this peer only, offered again when one
+        of the changes they wait for arrives (`LiveDocument.receive`), and the messages to
+        the peer ask for those (`LiveDocument.generate`). A bloom-filter false positive
+        makes an honest peer send such changes (about one upload in a hundred); a hostile
+        one can send them on purpose, and pays for it in the document's size limit.
         """
+        self.missing: frozenset[bytes] = frozenset()
+        """The changes the held ones wait for: neither held nor in the document."""
+
+    @property
+    def held_bytes(self) -> int:
+        return sum(len(h.data) for h in self.held.values())
 
 
 def has_empty_heads(data: bytes) -> bool:
@@ -232,27 +253,32 @@ class LiveDocument:
         nothing here depends on it). `state` is advanced as if the message was applied, so
         a refused peer's sync state must be discarded with its connection.
 
-        The changes held for the peer are offered again first. Whatever still waits for a
-        dependency is held again (`PeerSyncState.held`), and the copy returned holds none
-        of it. `known(hash)`: the change is in this document (a duplicate, not waiting).
+        Changes that wait for a dependency are held for the peer (`PeerSyncState.held`),
+        offered again once one of the changes they wait for has arrived, and the copy
+        returned never holds any of them. `known(hash)`: the change is in this document (a
+        duplicate, not waiting).
 
         Raises SyncDataError for anything the binding raises, Rust panics included.
         """
         before = self._doc.get_heads()
         try:
-            carried = message_changes(data)
-            # Whole documents (v2 messages may carry a document chunk) depend on nothing:
-            # only single changes can wait for dependencies.
-            single, whole = _single_changes(carried)
-            offered = [*state.held, *single]
+            single, whole = _single_changes(message_changes(data))
             copy = self._doc.fork()
-            if state.held:
-                copy.receive_sync_message(SyncState(), _carrying(state.held))
             copy.receive_sync_message(state._state, Message.decode(data))
             heads = copy.get_heads()
+            # Held changes are offered again only once something they wait for is here,
+            # never on every message: a peer could otherwise make each of its messages
+            # re-apply megabytes.
+            refed = False
+            if state.held:
+                arrived = set() if heads == before else _hashes(copy.get_changes(before))
+                refed = any(h in arrived or known(h) for h in state.missing)
+            if refed:
+                copy.receive_sync_message(
+                    SyncState(), _carrying([h.data for h in state.held.values()])
+                )
+                heads = copy.get_heads()
             changes = [] if heads == before else copy.get_changes(before)
-            deps = {bytes(d) for c in changes for d in c.deps}
-            written = [h for c in changes if (h := bytes(c.hash)) not in deps]
             received = [
                 ReceivedChange(
                     hash=bytes(c.hash),
@@ -263,11 +289,17 @@ class LiveDocument:
                 )
                 for c in changes
             ]
-            state.held = ()
-            if offered and (whole or len(offered) > len(received)):
-                # Not all of them were applied (or a whole document hides how many were)
-                state.held = _waiting(offered, {c.hash for c in received}, known)
-            if state.held:  # the copy queued them: rebuild it from the applied changes only
+            deps = {bytes(d) for c in changes for d in c.deps}
+            written = [c.hash for c in received if c.hash not in deps]
+            applied = {c.hash for c in received}
+            queued = False
+            if single and (whole or state.held or len(single) > len(received)):
+                # Some of the message's changes may not have been applied: known, or waiting.
+                queued = _hold(state, single, applied, known)
+            if state.held and (refed or queued or applied):
+                queued |= refed and any(h not in applied for h in state.held)
+                _settle_held(state, applied, known)
+            if queued:  # the copy queued changes: rebuild it from the applied ones only
                 copy = self._doc.fork()
                 if received:
                     copy.receive_sync_message(SyncState(), _carrying([c.data for c in received]))
@@ -278,8 +310,9 @@ class LiveDocument:
         except BaseException as e:  # a Rust panic is a BaseException
             _reraise_if_fatal(e)
             raise SyncDataError(f"bad sync message: {e}") from e
-        held_bytes = sum(len(c) for c in state.held)
-        return Received(LiveDocument(copy), received, before, written, held_bytes)
+        return Received(
+            LiveDocument(copy), received, before, written, state.held_bytes, len(state.missing)
+        )
 
     def touched(self, since: list[bytes]) -> list[Touch]:
         """Where the changes after `since` wrote, as paths in the document now (patches.py).
@@ -413,25 +446,14 @@ class LiveDocument:
         Raises SyncDataError for anything the binding raises (a panic included).
         """
         try:
-            message = self._with_held(state).generate_sync_message(state._state)
-            return None if message is None else bytes(message.encode())
+            message = self._doc.generate_sync_message(state._state)
+            data = None if message is None else bytes(message.encode())
+            if data is not None and state.missing:
+                data = _asking(data, state.missing)
+            return data
         except BaseException as e:  # a Rust panic is a BaseException
             _reraise_if_fatal(e)
             raise SyncDataError(f"could not generate a sync message: {e}") from e
-
-    def _with_held(self, state: PeerSyncState) -> Document:
-        """This document, or a copy queueing what is held for the peer.
-
-        Generated from that copy, a message asks the peer for the dependencies its held
-        changes wait for. If any of them has arrived since (from someone else), the held
-        changes would apply on the copy, unvetted: then this document itself is used, and
-        the peer, asked for its heads, sends them again with its next message.
-        """
-        if not state.held:
-            return self._doc
-        copy = self._doc.fork()
-        copy.receive_sync_message(SyncState(), _carrying(state.held))
-        return copy if copy.get_heads() == self._doc.get_heads() else self._doc
 
     def save(self) -> bytes:
         return bytes(self._doc.save())
@@ -503,19 +525,49 @@ def _json_scalar(kind: object, value: object) -> object:
     return None  # ScalarType.Unknown: a type from a newer Automerge
 
 
-def _waiting(
-    offered: list[bytes], applied: set[bytes], known: Callable[[bytes], bool]
-) -> tuple[bytes, ...]:
-    """The offered changes that were neither applied nor already known, once each."""
-    waiting: dict[bytes, bytes] = {}
-    for change in offered:
+def _hashes(changes: list[Any]) -> set[bytes]:
+    return {bytes(c.hash) for c in changes}
+
+
+def _hold(
+    state: PeerSyncState, single: list[bytes], applied: set[bytes], known: Callable[[bytes], bool]
+) -> bool:
+    """Hold the message's changes that were neither applied nor known; True if any."""
+    queued = False
+    for change in single:
         try:
-            hash_ = chunks.change_hash(change)
+            found = chunks.split(change)
         except chunks.ChunkError as e:
             raise SyncDataError(f"a change in the message is not readable: {e}") from e
-        if hash_ not in applied and not known(hash_):
-            waiting.setdefault(hash_, change)
-    return tuple(waiting.values())
+        chunk = found[0]
+        if chunk.hash in applied or chunk.hash in state.held or known(chunk.hash):
+            continue
+        state.held[chunk.hash] = Held(chunk.raw, chunk.deps)
+        queued = True
+    return queued
+
+
+def _settle_held(state: PeerSyncState, applied: set[bytes], known: Callable[[bytes], bool]) -> None:
+    """Drop the held changes just applied, and work out what the rest wait for."""
+    for hash_ in applied & state.held.keys():
+        del state.held[hash_]
+    state.missing = frozenset(
+        dep
+        for held in state.held.values()
+        for dep in held.deps
+        if dep not in state.held and dep not in applied and not known(dep)
+    )
+
+
+def _asking(data: bytes, extra: frozenset[bytes]) -> bytes:
+    """A sync message that also asks (`need`) for `extra`; the rest is copied unchanged."""
+    heads, pos = leb128.decode(data, 1)
+    need_at = pos + 32 * heads
+    count, pos = leb128.decode(data, need_at)
+    need = [data[pos + 32 * i : pos + 32 * (i + 1)] for i in range(count)]
+    rest = pos + 32 * count
+    need += sorted(extra - set(need))
+    return data[:need_at] + leb128.encode(len(need)) + b"".join(need) + data[rest:]
 
 
 def _reraise_if_fatal(error: BaseException) -> None:

@@ -23,6 +23,7 @@ from server.settings import MAX_EPHEMERAL_BYTES
 from server.storage.protocol import ChangeRecord
 from server.sync.documents import DocState, DocumentRegistry
 from server.sync.engine import (
+    MAX_MISSING_DEPENDENCIES,
     LiveDocument,
     Received,
     ReceivedChange,
@@ -248,6 +249,8 @@ class SyncHub:
             raise ProtocolError(f"invalid sync message for {document_id}") from e
         if state.size + received.held_bytes > self.max_document_bytes:
             raise ProtocolError(self._too_large())  # changes held for missing dependencies
+        if received.missing > MAX_MISSING_DEPENDENCIES:
+            raise ProtocolError("too many changes wait for changes that were never sent")
         if received.changes:
             refusal = self._vet(connection, grant, received, state.size)
             if refusal is not None:

@@ -7,6 +7,7 @@ dependency, and let one peer grow every reader's download without limit. An hone
 sends such changes after a bloom-filter false positive; a hostile one sends them on purpose.
 """
 
+import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -193,3 +194,59 @@ async def test_changes_that_wait_for_ever_count_against_the_document_limit(
     assert state.doc is not None
     assert state.doc.heads == list(base.get_heads())
     assert change_chunks(state.doc.save()) == []
+
+
+async def test_held_changes_stay_held_while_unrelated_changes_arrive(hub: SyncHub) -> None:
+    doc_id, base = await shared_plan(hub)
+    carer_doc = two_changes(base, ("safer", "first"), ("safer", "second"))
+    first, second = carer_doc.get_changes(list(base.get_heads()))
+    other = base.fork()
+    add_item(other, "safer", "unrelated")
+    (unrelated,) = other.get_changes(list(base.get_heads()))
+    carer = Peer(hub, "carer-phone", account="carer")
+    assert (await carer.next_frame())["type"] == "peer"
+    await send(carer, doc_id, carrying([bytes(second.raw_bytes)], [bytes(second.hash)]))
+    sync_state = carer.connection.sync_state(doc_id)
+
+    answer = await send(carer, doc_id, carrying([bytes(unrelated.raw_bytes)], []))
+    state = hub.documents.peek(doc_id)
+    assert state is not None
+    assert state.doc is not None
+
+    assert bytes(unrelated.hash) in state.doc.heads  # applied at once
+    assert list(sync_state.held) == [bytes(second.hash)]  # still waiting, not re-applied
+    assert sync_state.missing == {bytes(first.hash)}
+    assert bytes(first.hash) in needs(bytes(answer["data"]))  # type: ignore[arg-type]
+    assert change_chunks(state.doc.save()) == []
+    await send(carer, doc_id, carrying([bytes(first.raw_bytes)], []))
+    assert not sync_state.held
+    assert set(state.doc.heads) == {bytes(second.hash), bytes(unrelated.hash)}
+    await carer.close()
+
+
+async def test_changes_waiting_for_too_many_others_are_refused(hub: SyncHub) -> None:
+    doc_id, _ = await shared_plan(hub)
+    carer = Peer(hub, "carer-phone", account="carer")
+    assert (await carer.next_frame())["type"] == "peer"
+    # One change chunk that depends on more changes than anyone could be missing.
+    author = plan_document("everyone", SECTIONS)
+    add_item(author, "safer", "x")
+    change = bytes(author.get_last_local_change().raw_bytes)
+    forged = forge_dependencies(change, [bytes([i % 256, i // 256]) * 16 for i in range(1_001)])
+
+    with pytest.raises(ProtocolError, match="too many changes wait"):
+        await send(carer, doc_id, carrying([forged], []))
+    await carer.close()
+
+
+def forge_dependencies(change: bytes, deps: list[bytes]) -> bytes:
+    """The change chunk with its dependencies replaced (its hash and checksum made anew)."""
+    (chunk,) = chunks.split(change)
+    assert chunk.kind == chunks.CHANGE
+    length, start = leb128.decode(change, 9)
+    contents = change[start : start + length]
+    count, pos = leb128.decode(contents, 0)
+    body = leb128.encode(len(deps)) + b"".join(deps) + contents[pos + 32 * count :]
+    header = bytes([chunks.CHANGE]) + leb128.encode(len(body))
+    checksum = hashlib.sha256(header + body).digest()[:4]
+    return chunks.MAGIC + checksum + header + body
