@@ -8,7 +8,7 @@ import base64
 import math
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from automerge.core import ROOT, Document, Message, ObjType, ScalarType, SyncState
@@ -16,6 +16,7 @@ from automerge.core import ROOT, Document, Message, ObjType, ScalarType, SyncSta
 from server.sync import chunks, leb128, patches
 from server.sync.patches import ObjectRef, Touch
 
+_T = TypeVar("_T")
 _SYNC_V1 = 0x42
 _SYNC_V2 = 0x43
 
@@ -202,11 +203,7 @@ def _single_changes(carried: list[bytes]) -> tuple[list[bytes], bool]:
     single: list[bytes] = []
     whole = False
     for entry in carried:
-        try:
-            found = chunks.kinds(entry)
-        except chunks.ChunkError as e:
-            raise SyncDataError(f"a change in the message is not readable: {e}") from e
-        for kind, raw in found:
+        for kind, raw in _readable(chunks.kinds, entry):
             if kind == chunks.DOCUMENT:
                 whole = True
             else:
@@ -525,6 +522,14 @@ def _json_scalar(kind: object, value: object) -> object:
     return None  # ScalarType.Unknown: a type from a newer Automerge
 
 
+def _readable(read: Callable[[bytes], _T], data: bytes) -> _T:
+    """`read(data)`, with a chunk that does not parse reported as bad sync data."""
+    try:
+        return read(data)
+    except chunks.ChunkError as e:
+        raise SyncDataError(f"a change in the message is not readable: {e}") from e
+
+
 def _hashes(changes: list[Any]) -> set[bytes]:
     return {bytes(c.hash) for c in changes}
 
@@ -535,11 +540,7 @@ def _hold(
     """Hold the message's changes that were neither applied nor known; True if any."""
     queued = False
     for change in single:
-        try:
-            found = chunks.split(change)
-        except chunks.ChunkError as e:
-            raise SyncDataError(f"a change in the message is not readable: {e}") from e
-        chunk = found[0]
+        chunk = _readable(chunks.split, change)[0]
         if chunk.hash in applied or chunk.hash in state.held or known(chunk.hash):
             continue
         state.held[chunk.hash] = Held(chunk.raw, chunk.deps)

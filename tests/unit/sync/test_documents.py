@@ -226,6 +226,17 @@ async def writer_and_reader(
     return writer, reader
 
 
+async def write_held_at_commit(
+    store: GatedStore, writer: Peer, doc_id: DocumentId, text: str
+) -> None:
+    """The writer puts `text` at "a" and syncs: the change is applied, its commit held."""
+    store.gate.clear()
+    store.append_started.clear()
+    put(writer.doc, "a", text)
+    await writer.send_sync(doc_id)
+    await asyncio.wait_for(store.append_started.wait(), 5)
+
+
 async def test_a_peers_own_changes_are_acknowledged_while_it_digests_ours(
     gated: tuple[SyncHub, GatedStore],
 ) -> None:
@@ -236,11 +247,7 @@ async def test_a_peers_own_changes_are_acknowledged_while_it_digests_ours(
     hub, store = gated
     doc_id = new_document_id()
     carer, person = await writer_and_reader(hub, store, doc_id, "carer", "person")
-    store.gate.clear()
-    store.append_started.clear()
-    put(carer.doc, "a", "carer's words")
-    await carer.send_sync(doc_id)  # applied; its commit (and the fan-out) is held
-    await asyncio.wait_for(store.append_started.wait(), 5)
+    await write_held_at_commit(store, carer, doc_id, "carer's words")  # and its fan-out
     put(person.doc, "b", "person's words")
     frames_before = len(person.transport.frames)
 
@@ -270,11 +277,7 @@ async def test_a_readers_message_never_waits_for_the_commits_of_others(
     hub, store = gated
     doc_id = new_document_id()
     writer, reader = await writer_and_reader(hub, store, doc_id, "writer", "reader")
-    store.gate.clear()
-    store.append_started.clear()
-    put(writer.doc, "a", "the writer's next words")
-    await writer.send_sync(doc_id)  # applied; its commit is held
-    await asyncio.wait_for(store.append_started.wait(), 5)
+    await write_held_at_commit(store, writer, doc_id, "the writer's next words")
     frames_before = len(reader.transport.frames)
 
     # Completes without the commit: nothing it does waits for storage.

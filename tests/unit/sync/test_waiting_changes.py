@@ -72,6 +72,15 @@ async def shared_plan(hub: SyncHub) -> tuple[DocumentId, Document]:
     return doc_id, person.doc
 
 
+def assert_as_uploaded(hub: SyncHub, doc_id: DocumentId, base: Document) -> None:
+    """The live document is the person's upload: nothing applied, nothing queued."""
+    state = hub.documents.peek(doc_id)
+    assert state is not None
+    assert state.doc is not None
+    assert state.doc.heads == list(base.get_heads())
+    assert change_chunks(state.doc.save()) == []
+
+
 async def send(peer: Peer, doc_id: DocumentId, data: bytes) -> dict[str, object]:
     """Send raw sync bytes; the server's answer, once its commit is done."""
     await peer.hub.handle(
@@ -154,11 +163,7 @@ async def test_a_held_change_whose_dependency_is_refused_leaves_no_trace(hub: Sy
         )
     await carer.close()
 
-    state = hub.documents.peek(doc_id)
-    assert state is not None
-    assert state.doc is not None
-    assert state.doc.heads == list(base.get_heads())
-    assert change_chunks(state.doc.save()) == []
+    assert_as_uploaded(hub, doc_id, base)
     await hub.close()
     stored = await hub.documents.store.load(doc_id)
     assert stored is not None
@@ -189,11 +194,7 @@ async def test_changes_that_wait_for_ever_count_against_the_document_limit(
         await send_in_batches()
     await carer.close()
 
-    state = hub.documents.peek(doc_id)
-    assert state is not None
-    assert state.doc is not None
-    assert state.doc.heads == list(base.get_heads())
-    assert change_chunks(state.doc.save()) == []
+    assert_as_uploaded(hub, doc_id, base)
 
 
 async def test_held_changes_stay_held_while_unrelated_changes_arrive(hub: SyncHub) -> None:
