@@ -18,7 +18,13 @@ from server.errors import StorageError
 from server.ids import DocumentId
 from server.storage.protocol import ChangeRecord, DocumentStore
 from server.sync import repair
-from server.sync.engine import LiveDocument, SyncDataError, carries_changes
+from server.sync.engine import (
+    LiveDocument,
+    SyncDataError,
+    asks_for_everything,
+    carries_changes,
+    whole_document_message,
+)
 from server.sync.messages import SyncMessage
 from server.sync.peers import CLOSE_INTERNAL_ERROR, Connection
 
@@ -26,6 +32,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _COPY_ATTEMPTS = 10  # waits for a quiet moment before copying from storage instead
+WHOLE_FROM_STORAGE_BYTES = 64 * 1024
+"""A peer holding nothing of a document at least this large (stored size) is sent it from
+storage (`DocState.serve_whole`); smaller ones cost the binding little."""
 
 
 class DocState:
@@ -155,6 +164,50 @@ class DocState:
         self._flushed = asyncio.get_running_loop().create_future()
         self.registry.spawn(self._flush(), f"flush {self.document_id}")
 
+    def serve_whole(self, connection: Connection, data: bytes) -> bool:
+        """Send a peer that holds nothing the whole document from storage; False if not.
+
+        The binding would `save()` the document on the event loop for every such peer (a
+        second or more for a few megabytes, per peer). The stored bytes (snapshot and logged
+        changes) are that document once it is durable: they are read off the loop and sent
+        as one message (`whole_document_message`). Until the peer answers, nothing else is
+        generated for it (flow control); if the document changed meanwhile, the ordinary
+        path serves it instead.
+        """
+        if (
+            self.size < WHOLE_FROM_STORAGE_BYTES
+            or self.doc is None
+            or self.doc.is_empty
+            or not self.is_durable
+            or not asks_for_everything(data)
+        ):
+            return False
+        self._unanswered.add(connection)
+        self.registry.spawn(
+            self._send_whole(connection, self.doc.heads), f"whole {self.document_id}"
+        )
+        return True
+
+    async def _send_whole(self, connection: Connection, heads: list[bytes]) -> None:
+        try:
+            stored = await self.registry.store.load(self.document_id)
+        except StorageError:
+            stored = None  # the storage logged why; the ordinary path will try again
+        current = (
+            stored is not None
+            and self.is_durable
+            and self.doc is not None
+            and self.doc.heads == heads
+            and not self.dropped
+        )
+        if connection.closing or connection not in self.subscribers:
+            return
+        if not current or stored is None:
+            self._unanswered.discard(connection)
+            self.reply_to(connection)
+            return
+        self._send(connection, whole_document_message(heads, stored.data))
+
     async def _flush(self) -> None:
         try:
             while self._pending:
@@ -194,17 +247,22 @@ class DocState:
                 log.exception("could not generate a sync message for %s", connection.peer_id)
                 connection.fail("the server could not sync this document", CLOSE_INTERNAL_ERROR)
                 continue
-            if data is not None and carries_changes(data):
-                self._unanswered.add(connection)
             if data is not None:
-                connection.send(
-                    SyncMessage(
-                        sender_id=connection.server_peer_id,
-                        target_id=connection.peer_id,
-                        document_id=self.document_id,
-                        data=data,
-                    )
-                )
+                self._send(connection, data)
+
+    def _send(self, connection: Connection, data: bytes) -> None:
+        if connection.peer_id is None:  # not joined: never subscribed in the first place
+            return
+        if carries_changes(data):
+            self._unanswered.add(connection)
+        connection.send(
+            SyncMessage(
+                sender_id=connection.server_peer_id,
+                target_id=connection.peer_id,
+                document_id=self.document_id,
+                data=data,
+            )
+        )
 
     def _lose_unsaved(self, error: BaseException) -> None:
         # Changes are in memory but not on disk: forget the in-memory copy (the next use

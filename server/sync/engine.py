@@ -146,6 +146,48 @@ def message_heads(data: bytes) -> list[bytes] | None:
     return [data[pos + 32 * i : pos + 32 * (i + 1)] for i in range(count)]
 
 
+_CAPABILITY_V2 = 2  # "MessageV2": the peer takes whole documents among a message's changes
+
+
+def asks_for_everything(data: bytes) -> bool:
+    """The sender holds nothing of the document and takes a whole one in one message.
+
+    It advertises no heads and lists the v2 capability in the message's trailer (layout,
+    sync-protocol.md 5.1: after the changes, a LEB128 count of capabilities and one byte
+    each). Any parse failure answers False: the ordinary path then serves the peer.
+    """
+    if not has_empty_heads(data):
+        return False
+    try:
+        pos = _changes_offset(data)
+        count, pos = leb128.decode(data, pos)
+        for _ in range(count):
+            length, pos = leb128.decode(data, pos)
+            pos += length
+        capabilities, pos = leb128.decode(data, pos)
+        return count == 0 and _CAPABILITY_V2 in data[pos : pos + capabilities]
+    except IndexError:
+        return False
+
+
+def whole_document_message(heads: list[bytes], stored: bytes) -> bytes:
+    """A sync message that gives a peer holding nothing the whole document at once.
+
+    `stored`: the document as storage holds it (a snapshot and the changes logged since, all
+    chunks back to back), every change of it durable, and `heads` its heads. This is what
+    the binding itself sends such a peer (a v2 message whose one change entry is the saved
+    document), except that no `save()` runs: the bytes come from storage. No `have` is
+    sent: the peer, holding nothing, has nothing to send back but its acknowledgement.
+    """
+    out = bytearray([_SYNC_V2]) + leb128.encode(len(heads))
+    for head in heads:
+        out += head
+    out += bytes([0, 0])  # no need, no have
+    out += leb128.encode(1) + leb128.encode(len(stored)) + stored
+    out += bytes([2, 1, _CAPABILITY_V2])  # the capabilities we speak: v1 and v2
+    return bytes(out)
+
+
 def message_changes(data: bytes) -> list[bytes]:
     """The changes a sync message carries, each as the bytes of one change chunk.
 

@@ -247,10 +247,7 @@ class SyncHub:
             )
         except SyncDataError as e:
             raise ProtocolError(f"invalid sync message for {document_id}") from e
-        if state.size + received.held_bytes > self.max_document_bytes:
-            raise ProtocolError(self._too_large())  # changes held for missing dependencies
-        if received.missing > MAX_MISSING_DEPENDENCIES:
-            raise ProtocolError("too many changes wait for changes that were never sent")
+        self._check_held(state.size, received)
         if received.changes:
             refusal = self._vet(connection, grant, received, state.size)
             if refusal is not None:
@@ -260,8 +257,17 @@ class SyncHub:
             state.doc = received.document
             state.log_changes(self._records(connection, grant, received.changes), connection)
         else:
-            state.doc = received.document  # nothing new, but the binding may queue changes
+            state.doc = received.document
+            if state.serve_whole(connection, message.data):
+                return  # a peer that holds nothing gets the document from storage
         state.reply_to(connection)
+
+    def _check_held(self, size: int, received: Received) -> None:
+        """Refuse a peer whose changes waiting for dependencies exceed what is allowed."""
+        if size + received.held_bytes > self.max_document_bytes:
+            raise ProtocolError(self._too_large())
+        if received.missing > MAX_MISSING_DEPENDENCIES:
+            raise ProtocolError("too many changes wait for changes that were never sent")
 
     def _vet(
         self, connection: Connection, grant: Grant, received: Received, size: int

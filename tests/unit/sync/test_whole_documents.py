@@ -1,0 +1,84 @@
+"""A peer that holds nothing of a large document gets it from storage, with no `save()`.
+
+The binding answers such a peer with the whole document saved anew (`save()`, a second or
+more on the event loop for a few megabytes, per peer). The stored bytes, a snapshot and the
+changes logged since, are that document once everything is durable: they are sent instead.
+"""
+
+import asyncio
+import base64
+import os
+
+from server.storage.memory import MemoryDocumentStore
+from server.sync.documents import WHOLE_FROM_STORAGE_BYTES
+from server.sync.engine import carries_changes, message_changes
+from tests.support.automerge_docs import document_with, new_document_id, put
+from tests.support.fakes import GatedStore
+from tests.support.hub_peer import Peer, hub_on
+
+# Random text: Automerge compresses what repeats, and the threshold counts stored bytes.
+LARGE = {
+    f"entry {n}": base64.b64encode(os.urandom(1_500)).decode()
+    for n in range(WHOLE_FROM_STORAGE_BYTES // 1_000)
+}
+
+
+async def test_a_peer_holding_nothing_gets_the_stored_document() -> None:
+    store = MemoryDocumentStore()
+    hub = hub_on(store, snapshot_every=3)
+    doc_id = new_document_id()
+    writer = Peer(hub, "writer", document_with(LARGE))
+    await writer.next_frame()
+    await writer.upload(doc_id)
+    for n in range(5):  # a snapshot and changes logged after it
+        put(writer.doc, "later", str(n))
+        await writer.upload(doc_id)
+    await hub.documents.drain()
+    stored = await store.load(doc_id)
+    assert stored is not None
+
+    reader = Peer(hub, "reader")
+    await reader.next_frame()
+    await reader.send_sync(doc_id)
+    whole = await reader.next_frame()
+    reader.apply(whole)
+
+    data = whole["data"]
+    assert isinstance(data, bytes)
+    assert data[0] == 0x43  # a v2 message
+    assert message_changes(data) == [stored.data]  # the stored bytes, not a new save()
+    assert reader.doc.get_heads() == writer.doc.get_heads()
+    # Its answer needs nothing more: no change is sent twice.
+    await reader.send_sync(doc_id)
+    await hub.documents.drain()
+    assert not any(carries_changes(f["data"]) for f in reader.transport.frames[reader.seen :])  # type: ignore[arg-type]
+    await reader.close()
+    await writer.close()
+    await hub.close()
+
+
+async def test_while_a_commit_is_in_flight_the_ordinary_path_serves_it() -> None:
+    store = GatedStore()
+    hub = hub_on(store)
+    doc_id = new_document_id()
+    store.gate.set()
+    writer = Peer(hub, "writer", document_with(LARGE))
+    await writer.next_frame()
+    await writer.upload(doc_id)
+    store.gate.clear()
+    store.append_started.clear()
+    put(writer.doc, "later", "not durable yet")
+    await writer.send_sync(doc_id)
+    await asyncio.wait_for(store.append_started.wait(), 5)
+
+    reader = Peer(hub, "reader")
+    await reader.next_frame()
+    await reader.send_sync(doc_id)
+    assert reader.connection.queued_bytes == 0  # nothing advertised before it is durable
+    store.gate.set()
+    reader.apply(await reader.next_frame())
+
+    assert reader.doc.get_heads() == writer.doc.get_heads()
+    await reader.close()
+    await writer.close()
+    await hub.close()
