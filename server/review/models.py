@@ -49,8 +49,8 @@ class Entry(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
     """The proposal id for proposals."""
     before: Text | None
     after: Text | None
-    change_time: datetime
-    """The change's own time: the author's device clock."""
+    change_time: datetime | None
+    """The change's own time: the author's device clock; null if it carries none."""
     received_at: datetime
     hash: str
 
@@ -61,7 +61,8 @@ class Version(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
     role: str | None
     text: Text | None
     removed: bool
-    change_time: datetime
+    change_time: datetime | None
+    """As Entry.change_time: null if the change carries no time."""
     received_at: datetime
     hash: str
 

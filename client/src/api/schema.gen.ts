@@ -336,8 +336,7 @@ export interface components {
         /** Change */
         Change: {
             actorId: string;
-            /** Format: date-time */
-            changeTime: string;
+            changeTime: string | null;
             displayName: string | null;
             documentId: string;
             hash: string;
@@ -380,8 +379,7 @@ export interface components {
         Entry: {
             after: components["schemas"]["Text"] | null;
             before: components["schemas"]["Text"] | null;
-            /** Format: date-time */
-            changeTime: string;
+            changeTime: string | null;
             documentId: string;
             hash: string;
             itemId: string;
@@ -507,8 +505,7 @@ export interface components {
         };
         /** Version */
         Version: {
-            /** Format: date-time */
-            changeTime: string;
+            changeTime: string | null;
             displayName: string | null;
             hash: string;
             /** Format: date-time */

@@ -18,6 +18,11 @@ function at(iso: string): string {
   return when.format(new Date(iso))
 }
 
+/** A change's own time; null when its phone recorded none (docs/review-api.md). */
+function made(iso: string | null): string {
+  return iso === null ? "at a time its phone did not record" : at(iso)
+}
+
 function show(text: DigestText | null): string {
   if (text === null) return "(nothing)"
   return text.phone ? `“${text.text}” (${text.phone})` : `“${text.text}”`
@@ -56,7 +61,8 @@ function Entry({ entry }: { entry: DigestEntry }) {
         )}
       </p>
       <p class="byline">
-        Made {at(entry.changeTime)} · reached the server {at(entry.receivedAt)}
+        Made {made(entry.changeTime)} · reached the server{" "}
+        {at(entry.receivedAt)}
       </p>
     </li>
   )
@@ -80,7 +86,7 @@ function Conflict({ conflict }: { conflict: DigestConflict }) {
             {who(v.displayName, v.role)}:{" "}
             {v.removed ? "removed it" : show(v.text)}{" "}
             <span class="byline">
-              (made {at(v.changeTime)}, reached the server {at(v.receivedAt)})
+              (made {made(v.changeTime)}, reached the server {at(v.receivedAt)})
             </span>
           </li>
         ))}
