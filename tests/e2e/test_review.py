@@ -72,3 +72,26 @@ async def test_history_opens_the_plan_as_it_was_at_a_review(phone: PhoneFactory)
     await expect(past.get_by_text("Before the review")).to_be_visible()
     await expect(past.get_by_text("After the review")).to_have_count(0)
     await expect(past.get_by_role("button", name="Edit: Before the review")).to_have_count(0)
+
+
+async def test_a_signed_off_review_offers_no_edit_or_remove_to_anyone(phone: PhoneFactory) -> None:
+    """A sign-off is a record (the server refuses any change to it); corrections are a new
+    review. A plain note in the review log stays editable by those who write there."""
+    person = await person_with_plan(phone)
+    await person.add("review-log", "We meet every month")
+    clinician = await member_joins(phone, person, "clinician", "Lee")
+    page = clinician.page
+    await page.get_by_role("link", name="Review").click()
+    await expect(page.get_by_role("region", name="Changes by Pat")).to_be_visible()
+    await page.get_by_label("Note (optional)").fill("Seen with Pat on Monday")
+    await page.get_by_role("button", name="Mark reviewed").click()
+    await expect(page.locator("[data-digest-empty]")).to_be_visible()
+    await page.get_by_role("link", name="Plan", exact=True).click()
+
+    for viewer in (person, clinician):
+        signed = viewer.item("review-log", "Seen with Pat on Monday")
+        await expect(signed).to_be_visible()
+        await expect(signed.get_by_role("button")).to_have_count(0)
+        note = viewer.item("review-log", "We meet every month")
+        await expect(note.get_by_role("button", name="Edit: We meet every month")).to_be_visible()
+        await expect(note.get_by_role("button", name="Remove: We meet every month")).to_be_visible()
