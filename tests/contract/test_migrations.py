@@ -73,3 +73,51 @@ async def test_reopening_a_migrated_database_changes_nothing(tmp_path: Path) -> 
     with closing(sqlite3.connect(path)) as raw:
         (stored,) = raw.execute("SELECT change_time_ms FROM changes").fetchone()
     assert stored == NOW_S * 1000
+
+
+async def test_membership_events_are_rebuilt_from_the_audit_log(tmp_path: Path) -> None:
+    """An accepted invitation counts only if it made a member; a removal ends that role."""
+    path = tmp_path / "plans.db"
+    old_database(path, 6)
+    audit = [
+        ("create-plan", "pat", "pat", None),
+        ("accept-invite", "cat", "cat", "carer"),
+        ("accept-invite", "pat", "pat", "carer"),  # the person's own invitation: no change
+        ("accept-invite", "lee", "lee", "clinician"),
+        ("accept-invite", "lee", "lee", "viewer"),  # already a member: no change
+        ("invite", "pat", None, "carer"),
+        ("revoke-member", "pat", "cat", None),
+        ("accept-invite", "cat", "cat", "clinician"),
+        ("leave", "lee", "lee", "account deleted"),
+    ]
+    with closing(sqlite3.connect(path)) as db, db:
+        db.executemany(
+            "INSERT INTO accounts (id, email, display_name, password_hash, created_at_ms)"
+            " VALUES (?, ?, ?, '', 1)",
+            [(a, f"{a}@example.invalid", a.title()) for a in ("pat", "cat", "lee")],
+        )
+        db.execute(
+            "INSERT INTO plans (id, person_id, title, created_at_ms) VALUES ('p', 'pat', 'P', 1)"
+        )
+        db.executemany(
+            "INSERT INTO audit_log (plan_id, by_account, action, subject, detail, at_ms)"
+            " VALUES ('p', ?, ?, ?, ?, ?)",
+            [
+                (by, action, subject, detail, 1000 + i)
+                for i, (action, by, subject, detail) in enumerate(audit)
+            ],
+        )
+    db = await SqliteDatabase.open(path)
+    try:
+        events = await SqliteRecords(db).membership_events("p")
+    finally:
+        await db.close()
+
+    assert [(e.kind, e.subject_id, e.by_id, e.role, e.previous_role, e.at_ms) for e in events] == [
+        ("joined", "cat", "cat", "carer", None, 1001),
+        ("joined", "lee", "lee", "clinician", None, 1003),
+        ("removed", "cat", "pat", "carer", None, 1006),
+        ("joined", "cat", "cat", "clinician", "carer", 1007),
+        ("left", "lee", "lee", "clinician", None, 1008),
+    ]
+    assert [e.subject_name for e in events] == ["Cat", "Lee", "Cat", "Cat", "Lee"]

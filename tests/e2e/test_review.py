@@ -1,6 +1,8 @@
 """A clinician's review: the digest shows the person's and the carer's offline edits under
 their names; marking it reviewed empties the next digest; a new change appears in it."""
 
+import re
+
 from playwright.async_api import expect
 
 from tests.e2e.flows import PhoneFactory, carer_joins, member_joins, person_with_plan
@@ -95,3 +97,41 @@ async def test_a_signed_off_review_offers_no_edit_or_remove_to_anyone(phone: Pho
         note = viewer.item("review-log", "We meet every month")
         await expect(note.get_by_role("button", name="Edit: We meet every month")).to_be_visible()
         await expect(note.get_by_role("button", name="Remove: We meet every month")).to_be_visible()
+
+
+async def test_the_clinician_sees_who_joined_and_left_in_review_and_history(
+    phone: PhoneFactory,
+) -> None:
+    person = await person_with_plan(phone)
+    clinician = await member_joins(phone, person, "clinician", "Lee")
+    await carer_joins(phone, person)
+    page = person.page
+    await page.get_by_role("link", name="People").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    await page.get_by_role("button", name="Remove Cat").click()
+    await expect(page.get_by_role("button", name="Remove Cat")).to_have_count(0)
+
+    review = clinician.page
+    await review.get_by_role("link", name="Review").click()
+    joined = review.get_by_role("region", name="Who joined or left the plan")
+    await expect(joined.locator("li")).to_have_text(
+        [
+            re.compile(r"^Lee joined as clinician.*2\d\d\d"),
+            re.compile(r"^Cat joined as carer.*2\d\d\d"),
+            re.compile(r"^Pat removed Cat \(carer\).*2\d\d\d"),
+        ]
+    )
+    await review.get_by_role("button", name="Mark reviewed").click()
+    await expect(review.locator("[data-digest-empty]")).to_be_visible()
+    await expect(joined).to_have_count(0)
+
+    await review.get_by_role("link", name="History").click()
+    history = review.get_by_role("region", name="Who joined or left the plan, newest first")
+    await expect(history.locator("li")).to_have_text(
+        [
+            re.compile(r"^Pat removed Cat \(carer\)"),
+            re.compile(r"^Cat joined as carer"),
+            re.compile(r"^Lee joined as clinician"),
+        ]
+    )
+    await expect(history).not_to_contain_text("1970")

@@ -6,6 +6,7 @@ import type {
   DigestText,
 } from "../../api/review"
 import { roleName } from "../format"
+import { MembershipList } from "./membership"
 
 const when = new Intl.DateTimeFormat("en-GB", {
   day: "numeric",
@@ -100,7 +101,11 @@ function Conflict({ conflict }: { conflict: DigestConflict }) {
 
 export function DigestView({ digest }: { digest: Digest }) {
   const count = digest.people.reduce((n, p) => n + p.entries.length, 0)
-  if (count === 0 && digest.conflicts.length === 0) {
+  if (
+    count === 0 &&
+    digest.conflicts.length === 0 &&
+    digest.membership.length === 0
+  ) {
     return (
       <p class="empty" data-digest-empty>
         Nothing has changed since then.
@@ -121,6 +126,10 @@ export function DigestView({ digest }: { digest: Digest }) {
           </ul>
         </section>
       ) : null}
+      <MembershipList
+        events={digest.membership}
+        title="Who joined or left the plan"
+      />
       {digest.people.map((p) => {
         const name = who(p.displayName, p.role)
         return (

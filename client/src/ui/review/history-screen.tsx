@@ -1,6 +1,10 @@
 /** Past versions of the plan (at any review, or after any moment) and the timeline. */
 import { useEffect, useMemo, useState } from "preact/hooks"
-import { type ChangeRecord, reviewApi } from "../../api/review"
+import {
+  type ChangeRecord,
+  type MembershipEvent,
+  reviewApi,
+} from "../../api/review"
 import { type PlanDoc, reviews } from "../../docs/plan"
 import { type Role, sections } from "../../docs/template"
 import type { Session } from "../../plans/session"
@@ -11,6 +15,7 @@ import { PlanFrame } from "../plan/plan-frame"
 import { SectionView } from "../plan/section-view"
 import type { LoadedPlan } from "../plan/use-plan"
 import { type Moment, moments, viewAt } from "./history"
+import { MembershipList } from "./membership"
 import { Timeline } from "./timeline"
 
 const READ_ONLY: Role = "viewer"
@@ -83,6 +88,7 @@ function HistoryPage({
   const root = plan.open.documents.find((d) => d.kind === "everyone")
   const rootDoc = useDoc(root?.handle ?? firstHandle(plan))
   const [changes, setChanges] = useState<ChangeRecord[] | undefined>()
+  const [membership, setMembership] = useState<MembershipEvent[]>([])
   const [error, setError] = useState("")
   const [chosen, setChosen] = useState<Moment | undefined>()
 
@@ -90,6 +96,9 @@ function HistoryPage({
     reviewApi
       .changes(plan.open.plan.id)
       .then(setChanges, (e: unknown) => setError(explain(e)))
+    reviewApi
+      .membership(plan.open.plan.id)
+      .then(setMembership, (e: unknown) => setError(explain(e)))
   }, [plan.open.plan.id])
 
   const reviewMoments: Moment[] = (rootDoc ? reviews(rootDoc) : []).map(
@@ -143,6 +152,10 @@ function HistoryPage({
           </ul>
         </section>
       ) : null}
+      <MembershipList
+        events={[...membership].reverse()}
+        title="Who joined or left the plan, newest first"
+      />
     </article>
   )
 }
