@@ -135,3 +135,24 @@ async def test_the_clinician_sees_who_joined_and_left_in_review_and_history(
         ]
     )
     await expect(history).not_to_contain_text("1970")
+
+
+async def test_review_and_history_show_when_a_change_was_really_made(phone: PhoneFactory) -> None:
+    """Automerge's change times are seconds: read as milliseconds they were all in 1970."""
+    person = await person_with_plan(phone)
+    await person.add("coping", "Walk by the river")
+    clinician = await member_joins(phone, person, "clinician", "Lee")
+    page = clinician.page
+    today = await page.evaluate(
+        "new Intl.DateTimeFormat('en-GB', {day: 'numeric', month: 'short'}).format(new Date())"
+    )
+    year = await page.evaluate("String(new Date().getFullYear())")
+
+    await page.get_by_role("link", name="Review").click()
+    made = page.get_by_role("region", name="Changes by Pat").locator(".byline").first
+    await expect(made).to_contain_text(f"Made {today}, ")
+    await page.get_by_role("link", name="History").click()
+    timeline = page.get_by_role("img", name="Who changed the plan when")
+    await expect(timeline).to_have_accessible_name(re.compile(f"from {today} to {today}"))
+    moment = page.get_by_role("button", name=re.compile("^View the plan after Pat, "))
+    await expect(moment.first).to_contain_text(f"Pat, {today} {year}, ")
