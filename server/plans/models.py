@@ -4,7 +4,7 @@ from datetime import datetime
 
 import msgspec
 
-from server.clock import utc
+from server.clock import known_time, utc
 from server.storage.records import ChangeRow
 
 
@@ -66,8 +66,9 @@ class Change(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
     user_id: str | None
     display_name: str | None
     role: str | None
-    change_time: datetime
-    """The change's own timestamp: the author's device clock, not verified."""
+    change_time: datetime | None
+    """The change's own timestamp: the author's device clock, not verified; null when the
+    change carries none."""
     received_at: datetime
 
     @classmethod
@@ -80,6 +81,6 @@ class Change(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
             user_id=row.account_id,
             display_name=row.display_name,
             role=row.role,
-            change_time=utc(row.change_time_ms),
+            change_time=known_time(row.change_time_ms),
             received_at=utc(row.received_at_ms),
         )

@@ -7,7 +7,7 @@ changes were stored.
 
 from typing import NamedTuple
 
-from server.clock import utc
+from server.clock import known_time, utc
 from server.plans.template import section
 from server.review.graph import ChangeGraph
 from server.review.models import Conflict, Text, Version
@@ -75,7 +75,7 @@ def _version(write: Write) -> Version:
         role=row.role,
         text=text_of(write.after),
         removed=write.after is None or write.after.removed,
-        change_time=utc(row.change_time_ms),
+        change_time=known_time(row.change_time_ms),
         received_at=utc(row.received_at_ms),
         hash=row.hash.hex(),
     )

@@ -5,7 +5,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
 from server.auth.policy import Identity
-from server.review.models import Digest, Review
+from server.review.models import Digest, MembershipEvent, Review
 from server.review.service import ReviewService
 
 
@@ -32,3 +32,13 @@ class ReviewController(Controller):
     ) -> Digest:
         """Everything since a review (`since`, a review id; default: the latest) until now."""
         return await reviews.digest(identity, plan_id, since)
+
+    @get("/{plan_id:str}/membership")
+    async def membership(
+        self,
+        plan_id: FromPath[str],
+        identity: NamedDependency[Identity],
+        reviews: NamedDependency[ReviewService],
+    ) -> list[MembershipEvent]:
+        """Everyone who joined or left the plan, oldest first (History)."""
+        return await reviews.membership(identity, plan_id)

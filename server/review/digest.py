@@ -8,7 +8,7 @@ deps and at [its hash] (`PlanReader.effects`). Conflicts: conflicts.py.
 
 from typing import NamedTuple
 
-from server.clock import utc
+from server.clock import known_time, utc
 from server.review.conflicts import Write, conflict, text_of, title_of
 from server.review.graph import ChangeGraph
 from server.review.models import Conflict, Entry, EntryKind, PersonChanges
@@ -180,7 +180,7 @@ class _Builder:
                 item_id=subject.id,
                 before=text_of(before),
                 after=text_of(after),
-                change_time=utc(row.change_time_ms),
+                change_time=known_time(row.change_time_ms),
                 received_at=utc(row.received_at_ms),
                 hash=row.hash.hex(),
             )

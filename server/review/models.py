@@ -18,6 +18,7 @@ EntryKind = Literal[
     "reviewed",
 ]
 ConflictKind = Literal["concurrent-edits", "edit-and-removal"]
+MembershipKind = Literal["joined", "removed", "left"]
 
 
 class Review(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
@@ -49,8 +50,8 @@ class Entry(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
     """The proposal id for proposals."""
     before: Text | None
     after: Text | None
-    change_time: datetime
-    """The change's own time: the author's device clock."""
+    change_time: datetime | None
+    """The change's own time: the author's device clock; null if it carries none."""
     received_at: datetime
     hash: str
 
@@ -61,7 +62,8 @@ class Version(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
     role: str | None
     text: Text | None
     removed: bool
-    change_time: datetime
+    change_time: datetime | None
+    """As Entry.change_time: null if the change carries no time."""
     received_at: datetime
     hash: str
 
@@ -85,9 +87,31 @@ class PersonChanges(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
     entries: list[Entry]
 
 
+class MembershipEvent(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
+    """Someone joined or left the plan: it changed who saw it."""
+
+    kind: MembershipKind
+    """joined (accepted an invitation), removed (by the person), left (deleted their
+    account)."""
+    user_id: str
+    display_name: str | None
+    """None once their account is deleted."""
+    role: str
+    """Their role from then on (joined), or until then (removed, left)."""
+    previous_role: str | None
+    """joined: the role they had before they were last removed, if it was another."""
+    by_id: str
+    by_name: str | None
+    at: datetime
+    """The server's clock."""
+
+
 class Digest(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
     since: Review | None
     until: dict[str, list[str]]
     """The current heads: what a sign-off of this digest covers."""
     conflicts: list[Conflict]
     people: list[PersonChanges]
+    membership: list[MembershipEvent]
+    """Who joined or left since the review (by the server's clock: after it stored the
+    sign-off), oldest first."""

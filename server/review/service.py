@@ -6,6 +6,7 @@ row. Reading Automerge documents is CPU work, done in a worker thread.
 """
 
 import asyncio
+from typing import cast
 
 import msgspec
 
@@ -15,11 +16,18 @@ from server.errors import NotFound
 from server.ids import DocumentId
 from server.plans.access import can_read
 from server.review.digest import DocumentHistory, digest
-from server.review.models import Digest, Review
+from server.review.models import Digest, MembershipEvent, MembershipKind, Review
 from server.review.plan_state import PlanReader
 from server.review.signoffs import signoffs
 from server.storage.protocol import DocumentStore
-from server.storage.records import ChangeRow, DocumentRow, PlanRecords, ReviewRecords, ReviewRow
+from server.storage.records import (
+    ChangeRow,
+    DocumentRow,
+    MembershipEventRow,
+    PlanRecords,
+    ReviewRecords,
+    ReviewRow,
+)
 from server.sync.engine import LiveDocument
 
 Stored = list[tuple[ReviewRow, str | None]]
@@ -44,6 +52,19 @@ def _review(row: ReviewRow, reviewer_name: str | None) -> Review:
         reviewed_at=utc(row.reviewed_at_ms),
         received_at=utc(row.received_at_ms),
         heads=row.heads,
+    )
+
+
+def _event(row: MembershipEventRow) -> MembershipEvent:
+    return MembershipEvent(
+        kind=cast(MembershipKind, row.kind),  # the table's CHECK allows only these
+        user_id=row.subject_id,
+        display_name=row.subject_name,
+        role=row.role,
+        previous_role=row.previous_role,
+        by_id=row.by_id,
+        by_name=row.by_name,
+        at=utc(row.at_ms),
     )
 
 
@@ -84,12 +105,22 @@ class ReviewService:
             for d, reader in plan.readers.items()
         ]
         conflicts, people = await asyncio.to_thread(digest, documents, plan.rows)
+        after = -1 if review is None else review.received_at_ms
+        events = await self._records.membership_events(plan.id)
         return Digest(
             since=None if chosen is None else _review(*chosen),
             until={d: [h.hex() for h in r.doc.heads] for d, r in plan.readers.items()},
             conflicts=conflicts,
             people=people,
+            membership=[_event(e) for e in events if e.at_ms > after],
         )
+
+    async def membership(self, identity: Identity, plan_id: str) -> list[MembershipEvent]:
+        """Everyone who joined or left the plan, oldest first."""
+        account_id = identity.account_id or ""
+        if await self._records.role_of(plan_id, account_id) is None:
+            raise NotFound("no such plan")
+        return [_event(e) for e in await self._records.membership_events(plan_id)]
 
     async def _read(self, identity: Identity, plan_id: str) -> _Plan:
         account_id = identity.account_id or ""

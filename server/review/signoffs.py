@@ -5,9 +5,11 @@ found in the change that holds that operation. A sign-off counts only if that ch
 stored from an account that was a clinician of the plan at the time (its change row).
 """
 
+import math
 import re
 from datetime import date
 
+from server.clock import known_time
 from server.review.digest import REVIEW_LOG
 from server.review.plan_state import ItemState, PlanReader
 from server.storage.records import ChangeRow, ReviewRow
@@ -51,11 +53,18 @@ def _review(
         reviewer_id=row.account_id or "",
         note=item.text,
         next_review=_day(fields.get("nextReview")),
-        reviewed_at_ms=int(at) if isinstance(at, int | float) else row.change_time_ms,
+        reviewed_at_ms=_reviewed_at(at, row),
         received_at_ms=row.received_at_ms,
         heads=_heads(reader, fields.get("heads")),
         change_hash=row.hash.hex(),
     )
+
+
+def _reviewed_at(at: object, row: ChangeRow) -> int:
+    """signoff.at (ms, the reviewer's clock), else the change's own time, else when stored."""
+    if isinstance(at, int | float) and math.isfinite(at) and known_time(int(at)) is not None:
+        return int(at)
+    return row.change_time_ms or row.received_at_ms
 
 
 def _creator(history: list[ChangeInfo], obj: ObjectRef) -> ChangeInfo | None:

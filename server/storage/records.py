@@ -72,6 +72,23 @@ class ReviewRow(msgspec.Struct, frozen=True, kw_only=True):
     """The change that made the sign-off (hex): reviewed along with what `heads` cover."""
 
 
+class MembershipEventRow(msgspec.Struct, frozen=True, kw_only=True):
+    """Someone joined or left a plan (table membership_events, migration 0007)."""
+
+    kind: str
+    """"joined", "removed" (by the person) or "left" (the account was deleted)."""
+    subject_id: str
+    subject_name: str | None
+    """None once the account is deleted."""
+    by_id: str
+    by_name: str | None
+    role: str
+    """Their role from then on (joined), or until then (removed, left)."""
+    previous_role: str | None
+    """joined: the role they had before they were last removed, if it was another."""
+    at_ms: int
+
+
 class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
     plan_id: str
     by_account: str
@@ -145,6 +162,10 @@ class PlanRecords(Protocol):
 
     async def first_changes_by_actor(self, document_ids: list[str]) -> list[ChangeRow]:
         """Each actor's first logged change in these documents: who the actor is."""
+        ...
+
+    async def membership_events(self, plan_id: str) -> list[MembershipEventRow]:
+        """Who joined and left the plan, oldest first (the person's own start is not one)."""
         ...
 
     async def audit(self, entry: AuditEntry, now_ms: int) -> None: ...

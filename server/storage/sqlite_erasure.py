@@ -10,6 +10,7 @@ import msgspec
 
 from server.storage.erasure import ErasedAccount
 from server.storage.sqlite import SqliteDatabase
+from server.storage.sqlite_records import membership_event
 
 # Deleted after every other table naming a plan, in this order (children first).
 _PARENTS = ("invites", "members", "plan_documents")
@@ -162,17 +163,19 @@ class SqliteErasure:
     @staticmethod
     async def _leave(db: aiosqlite.Connection, account_id: str, now_ms: int) -> list[str]:
         """End the account's memberships of others' plans, as a revocation does."""
-        plans = [
-            str(p)
-            for p in await _column(
-                db,
+        left = list(
+            await db.execute_fetchall(
                 "UPDATE members SET revoked_at_ms = ? WHERE account_id = ?"
-                " AND revoked_at_ms IS NULL RETURNING plan_id",
+                " AND revoked_at_ms IS NULL RETURNING plan_id, role",
                 (now_ms, account_id),
             )
-        ]
-        for plan_id in plans:
+        )
+        plans = [str(r[0]) for r in left]
+        for plan_id, role in left:
             await db.execute(
                 _AUDIT, (plan_id, account_id, "leave", account_id, "account deleted", now_ms)
+            )
+            await membership_event(
+                db, str(plan_id), "left", account_id, account_id, str(role), now_ms
             )
         return sorted(plans)

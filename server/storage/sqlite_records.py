@@ -14,6 +14,7 @@ from server.storage.records import (
     CredentialRow,
     DocumentRow,
     MemberRow,
+    MembershipEventRow,
     PlanRow,
 )
 from server.storage.sqlite import SqliteDatabase
@@ -27,6 +28,26 @@ _AUDIT = (
     "INSERT INTO audit_log (plan_id, by_account, action, subject, detail, at_ms)"
     " VALUES (?, ?, ?, ?, ?, ?)"
 )
+
+
+_MEMBERSHIP_EVENT = (
+    "INSERT INTO membership_events (plan_id, kind, subject_id, by_account, role, previous_role,"
+    " at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+async def membership_event(
+    db: aiosqlite.Connection,
+    plan_id: str,
+    kind: str,
+    subject: str,
+    by: str,
+    role: str,
+    now_ms: int,
+    previous_role: str | None = None,
+) -> None:
+    """Record a change of `members` (in the transaction that makes it)."""
+    await db.execute(_MEMBERSHIP_EVENT, (plan_id, kind, subject, by, role, previous_role, now_ms))
 
 
 async def _audit(db: aiosqlite.Connection, entry: AuditEntry, now_ms: int) -> None:
@@ -303,15 +324,33 @@ class SqliteRecords:
             if not rows:
                 return None
             plan_id, role = str(rows[0][0]), str(rows[0][1])
+            before = list(
+                await db.execute_fetchall(
+                    "SELECT role FROM members WHERE plan_id = ? AND account_id = ?",
+                    (plan_id, account_id),
+                )
+            )
             # An active member keeps the role they have (the person cannot demote themselves
             # by accepting their own invite); a revoked member comes back with the new role.
-            await db.execute(
+            cursor = await db.execute(
                 "INSERT INTO members (plan_id, account_id, role, joined_at_ms) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (plan_id, account_id) DO UPDATE SET role = excluded.role,"
                 " joined_at_ms = excluded.joined_at_ms, revoked_at_ms = NULL"
                 " WHERE members.revoked_at_ms IS NOT NULL",
                 (plan_id, account_id, role, now_ms),
             )
+            if cursor.rowcount == 1:
+                previous = str(before[0][0]) if before else None
+                await membership_event(
+                    db,
+                    plan_id,
+                    "joined",
+                    account_id,
+                    account_id,
+                    role,
+                    now_ms,
+                    previous_role=None if previous == role else previous,
+                )
             await _audit(
                 db,
                 AuditEntry(
@@ -335,13 +374,18 @@ class SqliteRecords:
 
     async def revoke_member(self, plan_id: str, account_id: str, by: str, now_ms: int) -> bool:
         async def work(db: aiosqlite.Connection) -> bool:
-            cursor = await db.execute(
-                "UPDATE members SET revoked_at_ms = ? WHERE plan_id = ? AND account_id = ?"
-                " AND revoked_at_ms IS NULL AND role != 'person'",
-                (now_ms, plan_id, account_id),
+            roles = list(
+                await db.execute_fetchall(
+                    "UPDATE members SET revoked_at_ms = ? WHERE plan_id = ? AND account_id = ?"
+                    " AND revoked_at_ms IS NULL AND role != 'person' RETURNING role",
+                    (now_ms, plan_id, account_id),
+                )
             )
-            revoked = cursor.rowcount == 1
+            revoked = len(roles) == 1
             if revoked:
+                await membership_event(
+                    db, plan_id, "removed", account_id, by, str(roles[0][0]), now_ms
+                )
                 await _audit(
                     db,
                     AuditEntry(
@@ -389,6 +433,30 @@ class SqliteRecords:
                 role=r[6],
                 change_time_ms=int(r[7]),
                 received_at_ms=int(r[8]),
+            )
+            for r in rows
+        ]
+
+    async def membership_events(self, plan_id: str) -> list[MembershipEventRow]:
+        # A deleted account keeps its id on the events, and has no name.
+        rows = await self._db.fetch(
+            "SELECT e.kind, e.subject_id, s.display_name, e.by_account, b.display_name, e.role,"
+            " e.previous_role, e.at_ms FROM membership_events e"
+            " LEFT JOIN accounts s ON s.id = e.subject_id AND s.deleted_at_ms IS NULL"
+            " LEFT JOIN accounts b ON b.id = e.by_account AND b.deleted_at_ms IS NULL"
+            " WHERE e.plan_id = ? ORDER BY e.id",
+            (plan_id,),
+        )
+        return [
+            MembershipEventRow(
+                kind=str(r[0]),
+                subject_id=str(r[1]),
+                subject_name=r[2],
+                by_id=str(r[3]),
+                by_name=r[4],
+                role=str(r[5]),
+                previous_role=r[6],
+                at_ms=int(r[7]),
             )
             for r in rows
         ]

@@ -7,12 +7,13 @@ binding upgrade (or a swap to another implementation) is contained here.
 import base64
 import math
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import msgspec
 from automerge.core import ROOT, Document, Message, ObjType, ScalarType, SyncState
 
+from server import clock
 from server.sync import chunks, leb128, patches
 from server.sync.patches import ObjectRef, Touch
 
@@ -31,6 +32,7 @@ class ReceivedChange(msgspec.Struct, frozen=True):
     seq: int
     data: bytes
     change_time_ms: int
+    """The change's own time (its author's clock) in ms; 0: none recorded."""
 
 
 class ChangeInfo(msgspec.Struct, frozen=True, kw_only=True):
@@ -44,6 +46,7 @@ class ChangeInfo(msgspec.Struct, frozen=True, kw_only=True):
     max_op: int
     """Operations start_op..max_op (counters of `actor`) are this change's."""
     time_ms: int
+    """The change's own time in ms; 0: none recorded (`_change_time_ms`)."""
 
 
 class Received(msgspec.Struct, frozen=True):
@@ -324,7 +327,7 @@ class LiveDocument:
                     actor=bytes(c.actor_id),
                     seq=c.seq,
                     data=bytes(c.raw_bytes),
-                    change_time_ms=_to_ms(c.timestamp),
+                    change_time_ms=_change_time_ms(c),
                 )
                 for c in changes
             ]
@@ -383,7 +386,7 @@ class LiveDocument:
                 seq=c.seq,
                 start_op=c.start_op,
                 max_op=c.max_op,
-                time_ms=_to_ms(c.timestamp),
+                time_ms=_change_time_ms(c),
             )
             for c in self._doc.get_changes([])
         ]
@@ -623,6 +626,24 @@ def _reraise_if_fatal(error: BaseException) -> None:
         raise error
 
 
-def _to_ms(timestamp: datetime) -> int:
-    # The binding gives a naive datetime that means UTC.
-    return int(timestamp.replace(tzinfo=UTC).timestamp() * 1000)
+_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - the binding's datetimes are naive UTC
+_ONE_MS = timedelta(milliseconds=1)
+
+
+def _change_time_ms(change: Any) -> int:
+    """A change's own time in milliseconds since the epoch; 0 when it has none.
+
+    Automerge stores whole seconds since the epoch (the JS `change` option `time`: "the unix
+    timestamp (in seconds)"; `Date.now() / 1000` by default), 0 when no time was recorded
+    (the Python binding's transactions record none). The binding turns that integer into a
+    naive datetime as if it counted milliseconds, so a change made now reads as January
+    1970: the integer is recovered exactly and scaled. A time before 1970 or beyond what a
+    datetime holds (year 9999) says nothing true either and is also 0; so is one the binding
+    cannot represent at all (it raises ValueError beyond year 9999 read as milliseconds).
+    """
+    try:
+        timestamp: datetime = change.timestamp
+    except ValueError:
+        return 0
+    seconds = (timestamp.replace(tzinfo=None) - _EPOCH) // _ONE_MS
+    return seconds * 1000 if 0 < seconds <= clock.MAX_SECONDS else 0

@@ -1,6 +1,8 @@
 """A clinician's review: the digest shows the person's and the carer's offline edits under
 their names; marking it reviewed empties the next digest; a new change appears in it."""
 
+import re
+
 from playwright.async_api import expect
 
 from tests.e2e.flows import PhoneFactory, carer_joins, member_joins, person_with_plan
@@ -72,3 +74,85 @@ async def test_history_opens_the_plan_as_it_was_at_a_review(phone: PhoneFactory)
     await expect(past.get_by_text("Before the review")).to_be_visible()
     await expect(past.get_by_text("After the review")).to_have_count(0)
     await expect(past.get_by_role("button", name="Edit: Before the review")).to_have_count(0)
+
+
+async def test_a_signed_off_review_offers_no_edit_or_remove_to_anyone(phone: PhoneFactory) -> None:
+    """A sign-off is a record (the server refuses any change to it); corrections are a new
+    review. A plain note in the review log stays editable by those who write there."""
+    person = await person_with_plan(phone)
+    await person.add("review-log", "We meet every month")
+    clinician = await member_joins(phone, person, "clinician", "Lee")
+    page = clinician.page
+    await page.get_by_role("link", name="Review").click()
+    await expect(page.get_by_role("region", name="Changes by Pat")).to_be_visible()
+    await page.get_by_label("Note (optional)").fill("Seen with Pat on Monday")
+    await page.get_by_role("button", name="Mark reviewed").click()
+    await expect(page.locator("[data-digest-empty]")).to_be_visible()
+    await page.get_by_role("link", name="Plan", exact=True).click()
+
+    for viewer in (person, clinician):
+        signed = viewer.item("review-log", "Seen with Pat on Monday")
+        await expect(signed).to_be_visible()
+        await expect(signed.get_by_role("button")).to_have_count(0)
+        note = viewer.item("review-log", "We meet every month")
+        await expect(note.get_by_role("button", name="Edit: We meet every month")).to_be_visible()
+        await expect(note.get_by_role("button", name="Remove: We meet every month")).to_be_visible()
+
+
+async def test_the_clinician_sees_who_joined_and_left_in_review_and_history(
+    phone: PhoneFactory,
+) -> None:
+    person = await person_with_plan(phone)
+    clinician = await member_joins(phone, person, "clinician", "Lee")
+    await carer_joins(phone, person)
+    page = person.page
+    await page.get_by_role("link", name="People").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    await page.get_by_role("button", name="Remove Cat").click()
+    await expect(page.get_by_role("button", name="Remove Cat")).to_have_count(0)
+
+    review = clinician.page
+    await review.get_by_role("link", name="Review").click()
+    joined = review.get_by_role("region", name="Who joined or left the plan")
+    await expect(joined.locator("li")).to_have_text(
+        [
+            re.compile(r"^Lee joined as clinician.*2\d\d\d"),
+            re.compile(r"^Cat joined as carer.*2\d\d\d"),
+            re.compile(r"^Pat removed Cat \(carer\).*2\d\d\d"),
+        ]
+    )
+    await review.get_by_role("button", name="Mark reviewed").click()
+    await expect(review.locator("[data-digest-empty]")).to_be_visible()
+    await expect(joined).to_have_count(0)
+
+    await review.get_by_role("link", name="History").click()
+    history = review.get_by_role("region", name="Who joined or left the plan, newest first")
+    await expect(history.locator("li")).to_have_text(
+        [
+            re.compile(r"^Pat removed Cat \(carer\)"),
+            re.compile(r"^Cat joined as carer"),
+            re.compile(r"^Lee joined as clinician"),
+        ]
+    )
+    await expect(history).not_to_contain_text("1970")
+
+
+async def test_review_and_history_show_when_a_change_was_really_made(phone: PhoneFactory) -> None:
+    """Automerge's change times are seconds: read as milliseconds they were all in 1970."""
+    person = await person_with_plan(phone)
+    await person.add("coping", "Walk by the river")
+    clinician = await member_joins(phone, person, "clinician", "Lee")
+    page = clinician.page
+    today = await page.evaluate(
+        "new Intl.DateTimeFormat('en-GB', {day: 'numeric', month: 'short'}).format(new Date())"
+    )
+    year = await page.evaluate("String(new Date().getFullYear())")
+
+    await page.get_by_role("link", name="Review").click()
+    made = page.get_by_role("region", name="Changes by Pat").locator(".byline").first
+    await expect(made).to_contain_text(f"Made {today}, ")
+    await page.get_by_role("link", name="History").click()
+    timeline = page.get_by_role("img", name="Who changed the plan when")
+    await expect(timeline).to_have_accessible_name(re.compile(f"from {today} to {today}"))
+    moment = page.get_by_role("button", name=re.compile("^View the plan after Pat, "))
+    await expect(moment.first).to_contain_text(f"Pat, {today} {year}, ")

@@ -155,5 +155,6 @@ async def test_reviews_and_digests_are_for_members_and_known_reviews_only(
         "until": {plan["documentId"]: []},
         "conflicts": [],
         "people": [],
+        "membership": [],
     }
     assert await person.ok("GET", f"{base}/reviews") == []

@@ -11,6 +11,7 @@ export type DigestConflict = Schemas["Conflict"]
 export type PersonChanges = Schemas["PersonChanges"]
 export type Digest = Schemas["Digest"]
 export type ChangeRecord = Schemas["Change"]
+export type MembershipEvent = Schemas["MembershipEvent"]
 
 const q = encodeURIComponent
 
@@ -24,5 +25,7 @@ export const reviewApi = {
     ),
   changes: (planId: string) =>
     call<ChangeRecord[]>("GET", `/api/plans/${q(planId)}/changes`),
+  membership: (planId: string) =>
+    call<MembershipEvent[]>("GET", `/api/plans/${q(planId)}/membership`),
   exportUrl: (planId: string) => `/api/plans/${q(planId)}/export`,
 }

@@ -244,6 +244,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/plans/{plan_id}/membership": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Membership */
+        get: operations["ApiPlansPlanIdMembershipMembership"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/plans/{plan_id}/reviews": {
         parameters: {
             query?: never;
@@ -336,8 +353,7 @@ export interface components {
         /** Change */
         Change: {
             actorId: string;
-            /** Format: date-time */
-            changeTime: string;
+            changeTime: string | null;
             displayName: string | null;
             documentId: string;
             hash: string;
@@ -370,6 +386,7 @@ export interface components {
         /** Digest */
         Digest: {
             conflicts: components["schemas"]["Conflict"][];
+            membership: components["schemas"]["MembershipEvent"][];
             people: components["schemas"]["PersonChanges"][];
             since: components["schemas"]["Review"] | null;
             until: {
@@ -380,8 +397,7 @@ export interface components {
         Entry: {
             after: components["schemas"]["Text"] | null;
             before: components["schemas"]["Text"] | null;
-            /** Format: date-time */
-            changeTime: string;
+            changeTime: string | null;
             documentId: string;
             hash: string;
             itemId: string;
@@ -427,6 +443,19 @@ export interface components {
         /** Member */
         Member: {
             displayName: string;
+            role: string;
+            userId: string;
+        };
+        /** MembershipEvent */
+        MembershipEvent: {
+            /** Format: date-time */
+            at: string;
+            byId: string;
+            byName: string | null;
+            displayName: string | null;
+            /** @enum {string} */
+            kind: "joined" | "removed" | "left";
+            previousRole: string | null;
             role: string;
             userId: string;
         };
@@ -507,8 +536,7 @@ export interface components {
         };
         /** Version */
         Version: {
-            /** Format: date-time */
-            changeTime: string;
+            changeTime: string | null;
             displayName: string | null;
             hash: string;
             /** Format: date-time */
@@ -1070,6 +1098,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiPlansPlanIdMembershipMembership: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MembershipEvent"][];
+                };
             };
             /** @description Bad request syntax or unsupported method */
             400: {

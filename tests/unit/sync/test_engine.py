@@ -1,5 +1,7 @@
 """The Automerge engine wrapper: what a sync message added, and refusing it cleanly."""
 
+import base64
+
 import pytest
 from automerge.core import Document, Message, SyncState
 
@@ -187,3 +189,33 @@ def test_empty_heads_are_recognised_in_both_versions() -> None:
     assert not has_empty_heads(bytes(with_heads.encode()))
     assert not has_empty_heads(b"")
     assert not has_empty_heads(b"\x99\x00")
+
+
+# Six changes of one document made by the official JS library (@automerge/automerge 3.5.0,
+# tests/interop/node_modules) with `A.change(d, {time: t}, ...)` for t = 1768999999 (the
+# default: whole seconds now, here 2026-01-21T12:53:19Z), 0 (no time), -5, 1e15,
+# 253402300799 (the last second of year 9999) and 253402300800.
+JS_TIMES = (
+    "hW9Kg1Bb8QMA2gEBEAoKCgoKCgoKCgoKCgoKCgoBWoOc4lge4SUrCTWbzFQXRhuEqe0508pqFsA02vbBIUQHAQID"
+    "AhMCIx1ABEMEVgIIFUIhAiMHNAFCAlYCVwaAAQIGAAYBBgF6v5jDywbB57y0eXuFgJqm6q/jAf+Ct9nF15x+AX8A"
+    "BQF/AAQBBgd6A3QtNQJ0MBF0MTAwMDAwMDAwMDAwMDAwMAt0MTc2ODk5OTk5OQ10MjUzNDAyMzAwNzk5DXQyNTM0"
+    "MDIzMDA4MDAGAHoDfwJ9BAEGBgEGFAEBAQEBAQYABQ=="
+)
+JS_TIMES_MS = [1_768_999_999_000, 0, 0, 0, 253_402_300_799_000, 0]
+
+
+def test_change_times_are_automerge_seconds_in_milliseconds_and_0_when_none_is_true() -> None:
+    """Automerge records seconds; the binding reads them as ms (January 1970 for now)."""
+    client = Document.load(base64.b64decode(JS_TIMES))
+
+    _, received = upload(client, LiveDocument(), PeerSyncState())
+
+    assert [c.change_time_ms for c in received] == JS_TIMES_MS
+    assert [c.time_ms for c in LiveDocument(client).history()] == JS_TIMES_MS
+
+
+def test_a_change_of_the_python_binding_has_no_time() -> None:
+    """Its transactions record time 0: "unknown", never the epoch."""
+    _, received = upload(document_with({"a": "1"}), LiveDocument(), PeerSyncState())
+
+    assert [c.change_time_ms for c in received] == [0]

@@ -6,6 +6,7 @@ import type {
   DigestText,
 } from "../../api/review"
 import { roleName } from "../format"
+import { MembershipList } from "./membership"
 
 const when = new Intl.DateTimeFormat("en-GB", {
   day: "numeric",
@@ -16,6 +17,11 @@ const when = new Intl.DateTimeFormat("en-GB", {
 
 function at(iso: string): string {
   return when.format(new Date(iso))
+}
+
+/** A change's own time; null when its phone recorded none (docs/review-api.md). */
+function made(iso: string | null): string {
+  return iso === null ? "at a time its phone did not record" : at(iso)
 }
 
 function show(text: DigestText | null): string {
@@ -56,7 +62,8 @@ function Entry({ entry }: { entry: DigestEntry }) {
         )}
       </p>
       <p class="byline">
-        Made {at(entry.changeTime)} · reached the server {at(entry.receivedAt)}
+        Made {made(entry.changeTime)} · reached the server{" "}
+        {at(entry.receivedAt)}
       </p>
     </li>
   )
@@ -80,7 +87,7 @@ function Conflict({ conflict }: { conflict: DigestConflict }) {
             {who(v.displayName, v.role)}:{" "}
             {v.removed ? "removed it" : show(v.text)}{" "}
             <span class="byline">
-              (made {at(v.changeTime)}, reached the server {at(v.receivedAt)})
+              (made {made(v.changeTime)}, reached the server {at(v.receivedAt)})
             </span>
           </li>
         ))}
@@ -94,7 +101,11 @@ function Conflict({ conflict }: { conflict: DigestConflict }) {
 
 export function DigestView({ digest }: { digest: Digest }) {
   const count = digest.people.reduce((n, p) => n + p.entries.length, 0)
-  if (count === 0 && digest.conflicts.length === 0) {
+  if (
+    count === 0 &&
+    digest.conflicts.length === 0 &&
+    digest.membership.length === 0
+  ) {
     return (
       <p class="empty" data-digest-empty>
         Nothing has changed since then.
@@ -115,6 +126,10 @@ export function DigestView({ digest }: { digest: Digest }) {
           </ul>
         </section>
       ) : null}
+      <MembershipList
+        events={digest.membership}
+        title="Who joined or left the plan"
+      />
       {digest.people.map((p) => {
         const name = who(p.displayName, p.role)
         return (

@@ -1,57 +1,24 @@
 /** Past versions of the plan (at any review, or after any moment) and the timeline. */
 import { useEffect, useMemo, useState } from "preact/hooks"
-import { type ChangeRecord, reviewApi } from "../../api/review"
+import {
+  type ChangeRecord,
+  type MembershipEvent,
+  reviewApi,
+} from "../../api/review"
 import { type PlanDoc, reviews } from "../../docs/plan"
 import { type Role, sections } from "../../docs/template"
 import type { Session } from "../../plans/session"
-import { formatTime, roleName } from "../format"
+import { formatTime } from "../format"
 import { explain } from "../home"
 import { useDoc, useHeads } from "../hooks"
 import { PlanFrame } from "../plan/plan-frame"
 import { SectionView } from "../plan/section-view"
 import type { LoadedPlan } from "../plan/use-plan"
-import { headsAt, viewAt } from "./history"
+import { type Moment, moments, viewAt } from "./history"
+import { MembershipList } from "./membership"
 import { Timeline } from "./timeline"
 
-type Moment = { label: string; heads: Record<string, string[]> }
-
-const SESSION_MS = 10 * 60 * 1000
 const READ_ONLY: Role = "viewer"
-
-/** Consecutive changes by one person close together are one moment. */
-function moments(changes: ChangeRecord[]): Moment[] {
-  const found: Moment[] = []
-  let current:
-    | { userId: string | null; last: ChangeRecord; count: number }
-    | undefined
-  const close = () => {
-    if (current === undefined) return
-    const c = current.last
-    const name = c.displayName ?? "a former member"
-    const who =
-      c.role && c.role !== "person" ? `${name} (${roleName(c.role)})` : name
-    found.push({
-      label: `${who}, ${formatTime(Date.parse(c.changeTime))}: ${current.count} ${current.count === 1 ? "change" : "changes"}`,
-      heads: headsAt(changes, c),
-    })
-  }
-  for (const c of changes) {
-    const near =
-      current !== undefined &&
-      current.userId === c.userId &&
-      Date.parse(c.changeTime) - Date.parse(current.last.changeTime) <
-        SESSION_MS
-    if (near && current) {
-      current.last = c
-      current.count += 1
-    } else {
-      close()
-      current = { userId: c.userId, last: c, count: 1 }
-    }
-  }
-  close()
-  return found.reverse()
-}
 
 function PastVersion({
   session,
@@ -121,6 +88,7 @@ function HistoryPage({
   const root = plan.open.documents.find((d) => d.kind === "everyone")
   const rootDoc = useDoc(root?.handle ?? firstHandle(plan))
   const [changes, setChanges] = useState<ChangeRecord[] | undefined>()
+  const [membership, setMembership] = useState<MembershipEvent[]>([])
   const [error, setError] = useState("")
   const [chosen, setChosen] = useState<Moment | undefined>()
 
@@ -128,6 +96,9 @@ function HistoryPage({
     reviewApi
       .changes(plan.open.plan.id)
       .then(setChanges, (e: unknown) => setError(explain(e)))
+    reviewApi
+      .membership(plan.open.plan.id)
+      .then(setMembership, (e: unknown) => setError(explain(e)))
   }, [plan.open.plan.id])
 
   const reviewMoments: Moment[] = (rootDoc ? reviews(rootDoc) : []).map(
@@ -181,6 +152,10 @@ function HistoryPage({
           </ul>
         </section>
       ) : null}
+      <MembershipList
+        events={[...membership].reverse()}
+        title="Who joined or left the plan, newest first"
+      />
     </article>
   )
 }

@@ -6,6 +6,61 @@
 import * as A from "@automerge/automerge"
 import type { ChangeRecord } from "../../api/review"
 import type { PlanDoc } from "../../docs/plan"
+import { formatTime, roleName } from "../format"
+
+export type Moment = { label: string; heads: Record<string, string[]> }
+
+const SESSION_MS = 10 * 60 * 1000
+
+/**
+ * When a change happened, in ms, for placing it in time: its own time (the
+ * author's phone clock), or when it reached the server if it carries none
+ * (`changeTime` null: docs/review-api.md).
+ */
+export function changeMs(c: ChangeRecord): number {
+  return Date.parse(c.changeTime ?? c.receivedAt)
+}
+
+/** "21 Jan 2026, 18:54", or when it reached the server if it carries no time. */
+export function changeWhen(c: ChangeRecord): string {
+  return c.changeTime === null
+    ? `reached the server ${formatTime(Date.parse(c.receivedAt))}`
+    : formatTime(Date.parse(c.changeTime))
+}
+
+/** Consecutive changes by one person close together are one moment, newest first. */
+export function moments(changes: ChangeRecord[]): Moment[] {
+  const found: Moment[] = []
+  let current:
+    | { userId: string | null; last: ChangeRecord; count: number }
+    | undefined
+  const close = () => {
+    if (current === undefined) return
+    const c = current.last
+    const name = c.displayName ?? "a former member"
+    const who =
+      c.role && c.role !== "person" ? `${name} (${roleName(c.role)})` : name
+    found.push({
+      label: `${who}, ${changeWhen(c)}: ${current.count} ${current.count === 1 ? "change" : "changes"}`,
+      heads: headsAt(changes, c),
+    })
+  }
+  for (const c of changes) {
+    const near =
+      current !== undefined &&
+      current.userId === c.userId &&
+      Math.abs(changeMs(c) - changeMs(current.last)) < SESSION_MS
+    if (near && current) {
+      current.last = c
+      current.count += 1
+    } else {
+      close()
+      current = { userId: c.userId, last: c, count: 1 }
+    }
+  }
+  close()
+  return found.reverse()
+}
 
 /** hash -> the hashes it depends on, for every change in the document. */
 export function dependencies(doc: A.Doc<unknown>): Map<string, string[]> {

@@ -1,6 +1,7 @@
 /** A picture of the plan's history: one row per person, a mark per change. */
 import type { ChangeRecord } from "../../api/review"
 import { roleName } from "../format"
+import { changeMs } from "./history"
 
 const WIDTH = 320
 const ROW = 28
@@ -17,7 +18,7 @@ function rows(changes: ChangeRecord[]): Row[] {
     const label =
       c.role && c.role !== "person" ? `${name} (${roleName(c.role)})` : name
     const row = byPerson.get(key) ?? { key, label, times: [] }
-    row.times.push(Date.parse(c.changeTime))
+    row.times.push(changeMs(c))
     byPerson.set(key, row)
   }
   return [...byPerson.values()]
