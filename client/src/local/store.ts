@@ -97,6 +97,14 @@ export class AccountStore {
     write(this.key(`synced.${key}`), at)
   }
 
+  /** Why a plan was taken away from this phone by the server, if it was. */
+  lostPlan(planId: string): string | undefined {
+    return read<string>(this.key(`lost.${planId}`))
+  }
+  setLostPlan(planId: string, message: string): void {
+    write(this.key(`lost.${planId}`), message)
+  }
+
   forgetPlan(planId: string): void {
     this.plans = this.plans.filter((p) => p.id !== planId)
     for (const name of ["docs", "contributors", "members", "synced"]) {

@@ -12,8 +12,9 @@ import {
   setCurrentAccount,
   setPendingDeletes,
 } from "../local/store"
-import { createRepo, type ServerLink } from "../repo"
+import { createRepo, type NoticeEvent, type ServerLink } from "../repo"
 import { includesAll } from "../sync/status"
+import { forgetPlan } from "./plans"
 
 export type Session = {
   account: Account
@@ -22,12 +23,38 @@ export type Session = {
   server: ServerLink
 }
 
+export const REVOKED =
+  "You are no longer part of this plan, so its copy has been removed from this phone."
+export const DELETED =
+  "This plan has been deleted, so its copy has been removed from this phone."
+
 export function startSession(account: Account): Session {
   const { repo, server } = createRepo(account.id)
   addEventListener("pagehide", () => {
     void repo.flush()
   })
-  return { account, store: new AccountStore(account), repo, server }
+  const session: Session = {
+    account,
+    store: new AccountStore(account),
+    repo,
+    server,
+  }
+  // The server says this account may no longer have a document: the plan it
+  // belongs to leaves this phone at once, as it would on the next start.
+  server.addEventListener("lost", (event) => {
+    const { notice } = event as NoticeEvent
+    for (const plan of session.store.plans) {
+      const documents = session.store.documents(plan.id)
+      if (!documents.some((d) => d.documentId === notice.documentId)) continue
+      session.store.setLostPlan(
+        plan.id,
+        notice.reason === "document-deleted" ? DELETED : REVOKED
+      )
+      forgetPlan(session, plan)
+    }
+    server.dispatchEvent(new Event("plans"))
+  })
+  return session
 }
 
 export async function signIn(
@@ -78,7 +105,8 @@ export async function deleteAccount(
   await forgetAccount(session)
 }
 
-async function forgetAccount(session: Session): Promise<void> {
+/** Forgets the account and its plans on this device (signed out, or deleted). */
+export async function forgetAccount(session: Session): Promise<void> {
   await session.repo.shutdown()
   setPendingDeletes([...pendingDeletes(), databaseName(session.account.id)])
   session.store.clear()
