@@ -2,7 +2,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks"
 import { type ChangeRecord, reviewApi } from "../../api/review"
 import { type PlanDoc, reviews } from "../../docs/plan"
-import { type Role, sections } from "../../docs/template"
+import { sections } from "../../docs/template"
 import type { Session } from "../../plans/session"
 import { formatTime, roleName } from "../format"
 import { explain } from "../home"
@@ -16,7 +16,6 @@ import { Timeline } from "./timeline"
 type Moment = { label: string; heads: Record<string, string[]> }
 
 const SESSION_MS = 10 * 60 * 1000
-const READ_ONLY: Role = "viewer"
 
 /** Consecutive changes by one person close together are one moment. */
 function moments(changes: ChangeRecord[]): Moment[] {
@@ -96,8 +95,9 @@ function PastVersion({
               heading={s.title}
               handle={d.handle}
               doc={doc as PlanDoc}
-              role={READ_ONLY}
+              role={plan.open.role}
               names={plan.names}
+              readOnly
             />
           ))
       )}
