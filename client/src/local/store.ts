@@ -15,6 +15,7 @@ import type {
 
 const PREFIX = "sp."
 const CURRENT = `${PREFIX}current`
+const PENDING_SIGN_OUT = `${PREFIX}pending-sign-out`
 const PENDING_DELETE = `${PREFIX}pending-delete`
 
 function read<T>(key: string): T | undefined {
@@ -131,6 +132,16 @@ export function setCurrentAccount(account: Account | undefined): void {
 }
 
 /** Databases to delete at the next start, before any connection holds them. */
+/** A sign-out made offline: the server session is ended once back online. */
+export function pendingSignOut(): boolean {
+  return read<boolean>(PENDING_SIGN_OUT) ?? false
+}
+
+export function setPendingSignOut(pending: boolean): void {
+  if (pending) write(PENDING_SIGN_OUT, true)
+  else localStorage.removeItem(PENDING_SIGN_OUT)
+}
+
 export function pendingDeletes(): string[] {
   return read<string[]>(PENDING_DELETE) ?? []
 }

@@ -7,13 +7,16 @@ import type { DocumentId, Repo } from "@automerge/automerge-repo"
 import { type Account, api, Unreachable } from "../api/client"
 import {
   AccountStore,
+  currentAccount,
   databaseName,
   pendingDeletes,
+  pendingSignOut,
   setCurrentAccount,
   setPendingDeletes,
+  setPendingSignOut,
 } from "../local/store"
 import { createRepo, type NoticeEvent, type ServerLink } from "../repo"
-import { includesAll } from "../sync/status"
+import { hasUnacknowledged } from "../sync/status"
 import { forgetPlan } from "./plans"
 
 export type Session = {
@@ -61,12 +64,16 @@ export async function signIn(
   email: string,
   password: string
 ): Promise<Session> {
+  await finishPendingSignOut()
   const account = await api.signIn(email, password)
   setCurrentAccount(account)
   return startSession(account)
 }
 
-/** Documents whose changes on this device the server has not confirmed. */
+/**
+ * Documents with changes written on this device that the server has not
+ * acknowledged (changes received from the server do not count).
+ */
 export async function unsyncedDocuments(session: Session): Promise<string[]> {
   const { store, repo } = session
   const unsynced: string[] = []
@@ -77,7 +84,9 @@ export async function unsyncedDocuments(session: Session): Promise<string[]> {
       })
       if (!handle.isReady()) continue
       const known = store.serverHeads(documentId)?.heads ?? []
-      if (!includesAll(known, handle.heads())) unsynced.push(documentId)
+      if (hasUnacknowledged(handle.doc(), known, store.actors)) {
+        unsynced.push(documentId)
+      }
     }
   }
   return unsynced
@@ -92,8 +101,29 @@ export async function signOut(session: Session): Promise<void> {
     await api.signOut()
   } catch (error) {
     if (!(error instanceof Unreachable)) throw error
+    // Offline: this phone signs out now; the server is told when it is back.
+    setPendingSignOut(true)
   }
   await forgetAccount(session)
+}
+
+/**
+ * Ends on the server a session signed out of while offline, once it can be
+ * reached (at start and when the network returns), unless someone has signed
+ * in again since (their cookie would be the one ended).
+ */
+export async function finishPendingSignOut(): Promise<void> {
+  if (!pendingSignOut()) return
+  if (currentAccount() !== undefined) {
+    setPendingSignOut(false)
+    return
+  }
+  try {
+    await api.signOut()
+    setPendingSignOut(false)
+  } catch (error) {
+    if (!(error instanceof Unreachable)) setPendingSignOut(false)
+  }
 }
 
 /** Deletes the account on the server (password again), then everything here. */
