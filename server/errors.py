@@ -6,7 +6,18 @@ class DomainError(Exception):
 
 
 class ProtocolError(DomainError):
-    """A peer broke the sync protocol: it gets an `error` message and its connection closes."""
+    """A peer broke the sync protocol: it gets an `error` message and its connection closes.
+
+    `reason` is the machine-readable code sent with it (architecture.md, "Why a connection
+    loses a document"), `document_id` the document concerned, if one is.
+    """
+
+    def __init__(
+        self, message: str, *, reason: str = "protocol-error", document_id: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.document_id = document_id
 
 
 class StorageError(DomainError):

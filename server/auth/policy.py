@@ -62,8 +62,8 @@ class AccessEvents(Protocol):
         """The account's connections stop receiving these documents immediately."""
         ...
 
-    def credential_revoked(self, credential_id: str) -> None:
-        """Connections opened with this session or token are closed."""
+    def credential_revoked(self, credential_id: str, *, account_deleted: bool = False) -> None:
+        """Connections opened with this session or token are closed, told why."""
         ...
 
     async def documents_deleted(self, document_ids: list[DocumentId]) -> None:

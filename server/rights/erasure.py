@@ -71,4 +71,4 @@ class AccountErasure:
             documents = await self._plans.documents_of(plan_id)
             self._events.access_revoked(account_id, _ids([d.document_id for d in documents]))
         for credential_id in erased.credential_ids:
-            self._events.credential_revoked(credential_id)
+            self._events.credential_revoked(credential_id, account_deleted=True)

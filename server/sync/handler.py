@@ -20,7 +20,7 @@ from server.errors import ProtocolError, StorageError
 from server.settings import Settings
 from server.sync import codec
 from server.sync.hub import SyncHub
-from server.sync.messages import JoinMessage
+from server.sync.messages import UNAUTHENTICATED, JoinMessage
 from server.sync.peers import (
     CLOSE_INTERNAL_ERROR,
     CLOSE_NORMAL,
@@ -156,6 +156,7 @@ async def _authenticated(
             connection.fail(
                 "authentication required: a valid ?token= or session cookie from an allowed Origin",
                 CLOSE_UNAUTHORIZED,
+                why=UNAUTHENTICATED,
             )
             return False
         connection.identity = identity
@@ -200,7 +201,9 @@ async def _receive(
             hub.join(connection, message)
         else:
             await hub.handle(connection, message)
-    except (codec.DecodeError, ProtocolError) as e:
+    except ProtocolError as e:
+        connection.fail(str(e), why=e.reason, document_id=e.document_id)
+    except codec.DecodeError as e:
         connection.fail(str(e))
     except StorageError as e:
         log.warning("storage failed while serving %s: %s", connection.peer_id, e)

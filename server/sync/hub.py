@@ -33,7 +33,14 @@ from server.sync.engine import (
     message_heads,
 )
 from server.sync.messages import (
+    ACCESS_REVOKED,
+    ACCOUNT_DELETED,
+    CHANGE_REFUSED,
+    CREDENTIAL_EXPIRED,
+    CREDENTIAL_REVOKED,
+    DOCUMENT_DELETED,
     PROTOCOL_VERSION,
+    READ_ONLY,
     DocUnavailableMessage,
     EphemeralMessage,
     ErrorMessage,
@@ -135,9 +142,13 @@ class SyncHub:
         if identity.expires_at_ms is not None:
             delay_s = max(0.0, (identity.expires_at_ms - now_ms()) / 1000)
             self._expiries[connection] = asyncio.get_running_loop().call_later(
-                delay_s, connection.fail, "credential expired", CLOSE_UNAUTHORIZED
+                delay_s, self._expired, connection
             )
         return True
+
+    @staticmethod
+    def _expired(connection: Connection) -> None:
+        connection.fail("credential expired", CLOSE_UNAUTHORIZED, why=CREDENTIAL_EXPIRED)
 
     def leave(self, connection: Connection) -> None:
         """Forget a connection: its sync states and interests. Safe to call twice."""
@@ -240,19 +251,21 @@ class SyncHub:
         if state.doc is None:
             state.doc = LiveDocument()
         if grant.access is not Access.WRITE and carries_changes(message.data):
-            raise ProtocolError(_READ_ONLY)  # refused before the binding sees the changes
+            # Refused before the binding sees the changes.
+            raise ProtocolError(_READ_ONLY, reason=READ_ONLY, document_id=document_id)
         try:
             received = state.doc.receive(
                 connection.sync_state(document_id), message.data, state.knows
             )
         except SyncDataError as e:
             raise ProtocolError(f"invalid sync message for {document_id}") from e
-        self._check_held(state.size, received)
+        self._check_held(state.size, received, document_id)
         if received.changes:
             refusal = self._vet(connection, grant, received, state.size)
             if refusal is not None:
                 # The live document never held these changes: dropping the copy refuses them.
-                raise ProtocolError(refusal)
+                why = READ_ONLY if refusal == _READ_ONLY else CHANGE_REFUSED
+                raise ProtocolError(refusal, reason=why, document_id=document_id)
             self.actors.claim(connection.identity.account_id, (c.actor for c in received.changes))
             state.doc = received.document
             state.log_changes(self._records(connection, grant, received.changes), connection)
@@ -262,12 +275,15 @@ class SyncHub:
                 return  # a peer that holds nothing gets the document from storage
         state.reply_to(connection)
 
-    def _check_held(self, size: int, received: Received) -> None:
+    def _check_held(self, size: int, received: Received, document_id: DocumentId) -> None:
         """Refuse a peer whose changes waiting for dependencies exceed what is allowed."""
         if size + received.held_bytes > self.max_document_bytes:
-            raise ProtocolError(self._too_large())
-        if received.missing > MAX_MISSING_DEPENDENCIES:
-            raise ProtocolError("too many changes wait for changes that were never sent")
+            why = self._too_large()
+        elif received.missing > MAX_MISSING_DEPENDENCIES:
+            why = "too many changes wait for changes that were never sent"
+        else:
+            return
+        raise ProtocolError(why, reason=CHANGE_REFUSED, document_id=document_id)
 
     def _vet(
         self, connection: Connection, grant: Grant, received: Received, size: int
@@ -348,7 +364,11 @@ class SyncHub:
             state.reply_to(connection)
 
     def access_revoked(self, account_id: str, document_ids: list[DocumentId]) -> None:
-        """The account's connections stop receiving these documents now (AccessEvents)."""
+        """The account's connections stop receiving these documents now (AccessEvents).
+
+        Each is told, per document, in an `error` naming it (reason `access-revoked`), and
+        stays open for the documents it may still read: its app removes the plan at once.
+        """
         self._access_epoch += 1
         for connection in list(self.peers.values()):
             if connection.identity.account_id != account_id:
@@ -358,7 +378,25 @@ class SyncHub:
                 state = self.documents.peek(document_id)
                 if state is not None:
                     state.unsubscribe(connection)
+                self._lost(
+                    connection,
+                    document_id,
+                    ACCESS_REVOKED,
+                    "access revoked: you are no longer a member of this plan",
+                )
         self.documents.evict_idle()
+
+    def _lost(self, connection: Connection, document_id: DocumentId, why: str, text: str) -> None:
+        """Tell a peer that it lost a document, and why (messages.ErrorMessage)."""
+        connection.send(
+            ErrorMessage(
+                sender_id=self.server_peer_id,
+                target_id=connection.peer_id,
+                message=text,
+                reason=why,
+                document_id=document_id,
+            )
+        )
 
     async def documents_deleted(self, document_ids: list[DocumentId]) -> None:
         """Deleted documents leave at once: every peer is unsubscribed (AccessEvents).
@@ -372,28 +410,40 @@ class SyncHub:
         self._access_epoch += 1
         states = []
         for document_id in document_ids:
+            told: set[Connection] = set()
             for connection in list(self._waiting.get(document_id, ())):
                 self._stop_waiting(connection, document_id)
+                told.add(connection)
             state = self.documents.drop(document_id)
             if state is not None:
                 for connection in list(state.subscribers):
                     state.unsubscribe(connection)
+                    told.add(connection)
                 states.append(state)
+            for connection in told:
+                if connection.peer_id is not None:
+                    self._lost(connection, document_id, DOCUMENT_DELETED, "this plan was deleted")
         await self.documents.settled(states, document_ids)
 
     async def stored_document(self, document_id: DocumentId) -> bytes | None:
         """Everything stored of a document, live copy included (DocumentRegistry.stored)."""
         return await self.documents.stored(document_id)
 
-    def credential_revoked(self, credential_id: str) -> None:
+    def credential_revoked(self, credential_id: str, *, account_deleted: bool = False) -> None:
         """Close every connection opened with this session or token (AccessEvents).
 
         Joined or not: a socket authenticated before the revocation and joining after it
-        must never be served.
+        must never be served. Each is told why (reason `credential-revoked`, or
+        `account-deleted`) before the close with code 4401.
         """
         self.credential_epoch += 1
+        why, text = (
+            (ACCOUNT_DELETED, "this account was deleted")
+            if account_deleted
+            else (CREDENTIAL_REVOKED, "credential revoked")
+        )
         for connection in list(self._by_credential.get(credential_id, ())):
-            connection.fail("credential revoked", CLOSE_UNAUTHORIZED)
+            connection.fail(text, CLOSE_UNAUTHORIZED, why=why)
             self._forget_credential(connection)
 
     def _forget_credential(self, connection: Connection) -> None:

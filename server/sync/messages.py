@@ -51,8 +51,29 @@ class PeerMessage(WireMessage, tag="peer", kw_only=True):
 
 
 class ErrorMessage(WireMessage, tag="error", kw_only=True):
+    """`message` is for people and logs; the rest is this server's extension (decision 27).
+
+    `reason`: a machine-readable code (REASONS); `document_id`: the document it is about.
+    A stock client only logs an `error`, so both are safe to add. An `error` that names a
+    document does not close the connection: the peer lost that document only.
+    """
+
     message: str
     target_id: PeerIdField | None = None
+    reason: str | None = None
+    document_id: DocumentIdField | None = None
+
+
+# Why the server tells a peer it loses a document or its connection (ErrorMessage.reason).
+ACCESS_REVOKED = "access-revoked"  # this account is no longer a member: document named
+DOCUMENT_DELETED = "document-deleted"  # the plan was deleted (its owner's account): named
+CHANGE_REFUSED = "change-refused"  # a change was refused (closes); document named
+READ_ONLY = "read-only"  # a change from a read-only member (closes); document named
+CREDENTIAL_REVOKED = "credential-revoked"  # signed out, or the token revoked (closes, 4401)
+CREDENTIAL_EXPIRED = "credential-expired"  # closes, 4401
+ACCOUNT_DELETED = "account-deleted"  # closes, 4401
+UNAUTHENTICATED = "unauthenticated"  # no valid credential (closes, 4401)
+PROTOCOL_ERROR = "protocol-error"  # anything else that closes the connection
 
 
 class RequestMessage(WireMessage, tag="request", kw_only=True):

@@ -17,7 +17,7 @@ from server.auth.policy import Identity
 from server.ids import DocumentId, PeerId
 from server.sync import codec
 from server.sync.engine import PeerSyncState
-from server.sync.messages import ErrorMessage, ToClient
+from server.sync.messages import PROTOCOL_ERROR, ErrorMessage, ToClient
 
 log = logging.getLogger(__name__)
 
@@ -134,13 +134,29 @@ class Connection:
         self._outbox_bytes += len(frame)
         self._outbox.put_nowait(frame)
 
-    def fail(self, reason: str, code: int = CLOSE_PROTOCOL_ERROR) -> None:
-        """Tell the peer what went wrong in an `error` message, then close its socket."""
+    def fail(
+        self,
+        reason: str,
+        code: int = CLOSE_PROTOCOL_ERROR,
+        *,
+        why: str = PROTOCOL_ERROR,
+        document_id: str | None = None,
+    ) -> None:
+        """Tell the peer what went wrong in an `error` message, then close its socket.
+
+        `reason` is for people, `why` its machine-readable code (messages.ErrorMessage).
+        """
         if self.closing:
             return
         log.info("closing peer %s: %s", self.peer_id, reason)
         self.send(
-            ErrorMessage(sender_id=self.server_peer_id, target_id=self.peer_id, message=reason)
+            ErrorMessage(
+                sender_id=self.server_peer_id,
+                target_id=self.peer_id,
+                message=reason,
+                reason=why,
+                document_id=document_id,
+            )
         )
         self.close(code, reason)
 

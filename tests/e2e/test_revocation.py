@@ -3,7 +3,9 @@ leaves the carer's phone."""
 
 from playwright.async_api import expect
 
-from tests.e2e.flows import PhoneFactory, carer_joins, person_with_plan
+from tests.e2e.flows import PhoneFactory, carer_joins, member_joins, person_with_plan
+from tests.e2e.phone import PASSWORD, Phone
+from tests.support.server_process import ServerHandle
 
 
 async def test_a_revoked_carer_stops_receiving_changes(phone: PhoneFactory) -> None:
@@ -34,3 +36,139 @@ async def test_a_revoked_carer_stops_receiving_changes(phone: PhoneFactory) -> N
     await expect(carer.page.get_by_text("Before removal")).to_have_count(0)
     await carer.open("/")
     await expect(carer.page.get_by_text("You have no plan on this phone yet.")).to_be_visible()
+
+
+# The IndexedDB keys (automerge-repo's storage) that name one of these documents.
+_STORED_KEYS = """async ([database, ids]) => {
+    const db = await new Promise((resolve, reject) => {
+        const request = indexedDB.open(database)
+        request.onsuccess = () => resolve(request.result)
+        request.onerror = () => reject(request.error)
+    })
+    const found = []
+    for (const name of db.objectStoreNames) {
+        const keys = await new Promise((resolve, reject) => {
+            const request = db.transaction(name).objectStore(name).getAllKeys()
+            request.onsuccess = () => resolve(request.result)
+            request.onerror = () => reject(request.error)
+        })
+        for (const key of keys) {
+            const text = JSON.stringify(key)
+            if (ids.some((id) => text.includes(id))) found.push(text)
+        }
+    }
+    db.close()
+    return found
+}"""
+
+REMOVED_WITHIN_MS = 2_000
+
+
+async def database(phone: Phone) -> str:
+    """The name of the IndexedDB database of the account signed in on this phone."""
+    account = await phone.page.evaluate("JSON.parse(localStorage['sp.current']).id")
+    return f"safety-plan-{account}"
+
+
+async def stored_keys(phone: Phone, document_ids: list[str]) -> list[str]:
+    keys: list[str] = await phone.page.evaluate(_STORED_KEYS, [await database(phone), document_ids])
+    return keys
+
+
+async def member_documents(member: Phone, plan_id: str) -> list[str]:
+    response = await member.context.request.get(f"/api/plans/{plan_id}/documents")
+    assert response.ok
+    return [d["documentId"] for d in await response.json()]
+
+
+async def test_a_removed_carers_open_page_says_so_within_two_seconds(
+    phone: PhoneFactory,
+) -> None:
+    person = await person_with_plan(phone)
+    await person.add("coping", "Before removal")
+    carer = await carer_joins(phone, person)
+    await expect(carer.item("coping", "Before removal")).to_be_visible()
+    await carer.expect_sync("saved")
+    plan_id = person.plan_id()
+    documents = await member_documents(carer, plan_id)
+    assert await stored_keys(carer, documents)  # the plan is on the carer's phone
+
+    page = person.page
+    await page.get_by_role("link", name="People").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    await page.get_by_role("button", name="Remove Cat").click()
+
+    # The carer's page is still open, never reloaded.
+    await expect(carer.page.get_by_text("You are no longer part of this plan")).to_be_visible(
+        timeout=REMOVED_WITHIN_MS
+    )
+    await expect(carer.page.get_by_text("Before removal")).to_have_count(0)
+    await expect(carer.page.locator("[data-sync]")).to_have_count(0)
+    await gone_from_storage(carer, documents)
+    await carer.open("/")
+    await expect(carer.page.get_by_text("You have no plan on this phone yet.")).to_be_visible()
+
+
+async def gone_from_storage(phone: Phone, document_ids: list[str]) -> None:
+    """Wait until IndexedDB holds nothing of these documents (fails after the 2 s)."""
+    await phone.page.wait_for_function(
+        f"async (arg) => (await ({_STORED_KEYS})(arg)).length === 0",
+        arg=[await database(phone), document_ids],
+        timeout=REMOVED_WITHIN_MS,
+    )
+
+
+async def test_when_the_person_deletes_their_account_open_pages_say_so_within_two_seconds(
+    phone: PhoneFactory, server: ServerHandle
+) -> None:
+    person = await person_with_plan(phone)
+    await person.add("coping", "Written before the deletion")
+    carer = await carer_joins(phone, person)
+    await expect(carer.item("coping", "Written before the deletion")).to_be_visible()
+    plan_id = person.plan_id()
+    documents = await member_documents(carer, plan_id)
+
+    deleted = await person.context.request.delete(
+        "/api/accounts/me", data={"password": PASSWORD}, headers={"origin": server.base_url}
+    )
+    assert deleted.ok, await deleted.text()
+
+    # Both pages are still open, never reloaded.
+    await expect(carer.page.get_by_text("This plan has been deleted")).to_be_visible(
+        timeout=REMOVED_WITHIN_MS
+    )
+    await expect(carer.page.get_by_text("Written before the deletion")).to_have_count(0)
+    await gone_from_storage(carer, documents)
+    await expect(person.page.get_by_text("This account has been deleted")).to_be_visible(
+        timeout=REMOVED_WITHIN_MS
+    )
+    await expect(person.page.get_by_text("Written before the deletion")).to_have_count(0)
+
+
+async def test_a_change_the_server_refuses_is_explained_never_left_syncing(
+    phone: PhoneFactory,
+) -> None:
+    """A viewer's phone that believes it may write (its role as remembered is stale: here
+    set by hand) suggests a change; the server refuses it, and the page says why."""
+    person = await person_with_plan(phone)
+    viewer = await member_joins(phone, person, "viewer", "Vic")
+    await viewer.expect_sync("saved")
+    plan_id = viewer.plan_id()
+    await viewer.page.evaluate(
+        """() => {
+            for (const key of Object.keys(localStorage)) {
+                if (!key.endsWith(".plans")) continue
+                const plans = JSON.parse(localStorage.getItem(key))
+                for (const plan of plans) plan.role = "carer"
+                localStorage.setItem(key, JSON.stringify(plans))
+            }
+        }"""
+    )
+    await viewer.open(f"/#/plan/{plan_id}")
+    await viewer.suggest("warning-signs", "Not for a viewer to write")
+
+    alert = viewer.page.get_by_role("alert")
+    await expect(alert).to_contain_text("did not accept a change", timeout=REMOVED_WITHIN_MS)
+    await expect(alert).to_contain_text("you can read this plan but not change it")
+    await expect(viewer.page.locator("[data-sync]")).not_to_contain_text("Syncing")
+    await expect(viewer.page.locator("[data-sync]")).to_contain_text("refused")

@@ -17,9 +17,10 @@ async def test_an_ended_session_is_explained_and_nothing_written_is_lost(
 
     ended = await person.context.request.delete("/api/session", headers={"origin": server.base_url})
     assert ended.status == 204
-    await expect(person.page.get_by_role("alert")).to_contain_text(
-        "The server closed this phone's connection"
-    )
+    # The open page says so at once (the server tells the connection why it closes it);
+    # the person's own plan stays on the phone, readable and writable.
+    await expect(person.page.get_by_text("Your sign-in has ended")).to_be_visible(timeout=2_000)
+    await expect(person.page.get_by_role("heading", name="My safety plan")).to_be_visible()
     await person.add("coping", "Written after the session ended")
     await person.expect_sync("device-only")
     await expect(person.page.locator("[data-sync]")).to_contain_text("Not connected")

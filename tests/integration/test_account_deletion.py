@@ -117,6 +117,13 @@ async def test_a_person_deleting_their_account_deletes_their_plan_with_everythin
     assert query(server, "SELECT COUNT(*) FROM tokens WHERE account_id = ?", (person.id,)) == [(0,)]
     # Nothing of the plan is served from memory, and the carer's open socket has left it.
     assert all(server.hub.documents.peek(d) is None for d in documents)  # type: ignore[arg-type]
+    # The carer's open socket was told the plan is gone (decision 27), and stays open.
+    notice = await carer_phone.recv()
+    assert (notice["type"], notice["reason"], notice["documentId"]) == (
+        "error",
+        "document-deleted",
+        shared,
+    )
     await carer_phone.send_sync(shared, REQUEST_PAYLOAD, "request")
     after = await carer_phone.recv()
     assert (after["type"], after["documentId"]) == ("doc-unavailable", shared)
@@ -124,7 +131,10 @@ async def test_a_person_deleting_their_account_deletes_their_plan_with_everythin
     # The person's own sockets are closed and every credential is dead.
     code, messages = await phone.closed()
     assert code == 4401
-    assert messages[-1]["message"] == "credential revoked"
+    assert (messages[-1]["message"], messages[-1]["reason"]) == (
+        "this account was deleted",
+        "account-deleted",
+    )
     assert (await person.call("GET", "/api/me")).status_code == 401
     assert (await sign_in(server, person.account["email"])) == 401
     await carer_phone.close()

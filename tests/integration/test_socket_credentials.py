@@ -108,12 +108,24 @@ async def join_and_request(peer: WirePeer, doc_id: str) -> tuple[int | None, lis
     return close.code if close else None, seen
 
 
+_WHY = {
+    "credential revoked": "credential-revoked",
+    "credential expired": "credential-expired",
+    "this account was deleted": "account-deleted",
+}
+
+
 def assert_closed_unauthenticated(
     code: int | None, messages: list[dict[str, Any]], reason: str
 ) -> None:
+    """Closed with 4401 after an `error` saying why, for people and machines (decision 27).
+
+    Before it, only notices naming documents the socket lost (a deleted account's plans).
+    """
     assert code == 4401
-    assert [m["type"] for m in messages] == ["error"], messages
-    assert messages[0]["message"] == reason
+    assert [m["type"] for m in messages][-1:] == ["error"], messages
+    assert all(m.get("reason") == "document-deleted" for m in messages[:-1]), messages
+    assert (messages[-1]["message"], messages[-1]["reason"]) == (reason, _WHY[reason])
 
 
 async def test_a_token_revoked_after_the_upgrade_but_before_join_gets_nothing(
@@ -174,8 +186,8 @@ async def test_deleting_the_account_closes_its_sockets_joined_or_not(
     waiting_close = await join_and_request(waiting, doc_id)
 
     assert deleted.status_code == 204
-    assert_closed_unauthenticated(*joined_close, "credential revoked")
-    assert_closed_unauthenticated(*waiting_close, "credential revoked")
+    assert_closed_unauthenticated(*joined_close, "this account was deleted")
+    assert_closed_unauthenticated(*waiting_close, "this account was deleted")
 
 
 @pytest.mark.accounts(session_lifetime_s=2.0)

@@ -176,6 +176,16 @@ async def test_a_revoked_member_receives_nothing_more(
     doc_id = plan["documentId"]
 
     await person.ok("DELETE", f"/api/plans/{plan['id']}/members/{carer.id}", 204)
+    # The carer's open connection is told at once, and why (decision 27); it stays open.
+    notice = await carer_peer.recv()
+    assert notice == {
+        "type": "error",
+        "senderId": notice["senderId"],
+        "targetId": carer_peer.peer_id,
+        "message": "access revoked: you are no longer a member of this plan",
+        "reason": "access-revoked",
+        "documentId": doc_id,
+    }
     put_note(owner.doc(doc_id), "a", "after revocation")
     await owner.sync(doc_id)
     await carer_peer.send_sync(doc_id, REQUEST_PAYLOAD)

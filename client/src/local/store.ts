@@ -15,6 +15,7 @@ import type {
 
 const PREFIX = "sp."
 const CURRENT = `${PREFIX}current`
+const PENDING_SIGN_OUT = `${PREFIX}pending-sign-out`
 const PENDING_DELETE = `${PREFIX}pending-delete`
 
 function read<T>(key: string): T | undefined {
@@ -97,6 +98,14 @@ export class AccountStore {
     write(this.key(`synced.${key}`), at)
   }
 
+  /** Why a plan was taken away from this phone by the server, if it was. */
+  lostPlan(planId: string): string | undefined {
+    return read<string>(this.key(`lost.${planId}`))
+  }
+  setLostPlan(planId: string, message: string): void {
+    write(this.key(`lost.${planId}`), message)
+  }
+
   forgetPlan(planId: string): void {
     this.plans = this.plans.filter((p) => p.id !== planId)
     for (const name of ["docs", "contributors", "members", "synced"]) {
@@ -123,6 +132,16 @@ export function setCurrentAccount(account: Account | undefined): void {
 }
 
 /** Databases to delete at the next start, before any connection holds them. */
+/** A sign-out made offline: the server session is ended once back online. */
+export function pendingSignOut(): boolean {
+  return read<boolean>(PENDING_SIGN_OUT) ?? false
+}
+
+export function setPendingSignOut(pending: boolean): void {
+  if (pending) write(PENDING_SIGN_OUT, true)
+  else localStorage.removeItem(PENDING_SIGN_OUT)
+}
+
 export function pendingDeletes(): string[] {
   return read<string[]>(PENDING_DELETE) ?? []
 }

@@ -7,13 +7,17 @@ import type { DocumentId, Repo } from "@automerge/automerge-repo"
 import { type Account, api, Unreachable } from "../api/client"
 import {
   AccountStore,
+  currentAccount,
   databaseName,
   pendingDeletes,
+  pendingSignOut,
   setCurrentAccount,
   setPendingDeletes,
+  setPendingSignOut,
 } from "../local/store"
-import { createRepo, type ServerLink } from "../repo"
-import { includesAll } from "../sync/status"
+import { createRepo, type NoticeEvent, type ServerLink } from "../repo"
+import { hasUnacknowledged } from "../sync/status"
+import { forgetPlan } from "./plans"
 
 export type Session = {
   account: Account
@@ -22,24 +26,54 @@ export type Session = {
   server: ServerLink
 }
 
+export const REVOKED =
+  "You are no longer part of this plan, so its copy has been removed from this phone."
+export const DELETED =
+  "This plan has been deleted, so its copy has been removed from this phone."
+
 export function startSession(account: Account): Session {
   const { repo, server } = createRepo(account.id)
   addEventListener("pagehide", () => {
     void repo.flush()
   })
-  return { account, store: new AccountStore(account), repo, server }
+  const session: Session = {
+    account,
+    store: new AccountStore(account),
+    repo,
+    server,
+  }
+  // The server says this account may no longer have a document: the plan it
+  // belongs to leaves this phone at once, as it would on the next start.
+  server.addEventListener("lost", (event) => {
+    const { notice } = event as NoticeEvent
+    for (const plan of session.store.plans) {
+      const documents = session.store.documents(plan.id)
+      if (!documents.some((d) => d.documentId === notice.documentId)) continue
+      session.store.setLostPlan(
+        plan.id,
+        notice.reason === "document-deleted" ? DELETED : REVOKED
+      )
+      forgetPlan(session, plan)
+    }
+    server.dispatchEvent(new Event("plans"))
+  })
+  return session
 }
 
 export async function signIn(
   email: string,
   password: string
 ): Promise<Session> {
+  await finishPendingSignOut()
   const account = await api.signIn(email, password)
   setCurrentAccount(account)
   return startSession(account)
 }
 
-/** Documents whose changes on this device the server has not confirmed. */
+/**
+ * Documents with changes written on this device that the server has not
+ * acknowledged (changes received from the server do not count).
+ */
 export async function unsyncedDocuments(session: Session): Promise<string[]> {
   const { store, repo } = session
   const unsynced: string[] = []
@@ -50,7 +84,9 @@ export async function unsyncedDocuments(session: Session): Promise<string[]> {
       })
       if (!handle.isReady()) continue
       const known = store.serverHeads(documentId)?.heads ?? []
-      if (!includesAll(known, handle.heads())) unsynced.push(documentId)
+      if (hasUnacknowledged(handle.doc(), known, store.actors)) {
+        unsynced.push(documentId)
+      }
     }
   }
   return unsynced
@@ -65,8 +101,29 @@ export async function signOut(session: Session): Promise<void> {
     await api.signOut()
   } catch (error) {
     if (!(error instanceof Unreachable)) throw error
+    // Offline: this phone signs out now; the server is told when it is back.
+    setPendingSignOut(true)
   }
   await forgetAccount(session)
+}
+
+/**
+ * Ends on the server a session signed out of while offline, once it can be
+ * reached (at start and when the network returns), unless someone has signed
+ * in again since (their cookie would be the one ended).
+ */
+export async function finishPendingSignOut(): Promise<void> {
+  if (!pendingSignOut()) return
+  if (currentAccount() !== undefined) {
+    setPendingSignOut(false)
+    return
+  }
+  try {
+    await api.signOut()
+    setPendingSignOut(false)
+  } catch (error) {
+    if (!(error instanceof Unreachable)) setPendingSignOut(false)
+  }
 }
 
 /** Deletes the account on the server (password again), then everything here. */
@@ -78,7 +135,8 @@ export async function deleteAccount(
   await forgetAccount(session)
 }
 
-async function forgetAccount(session: Session): Promise<void> {
+/** Forgets the account and its plans on this device (signed out, or deleted). */
+export async function forgetAccount(session: Session): Promise<void> {
   await session.repo.shutdown()
   setPendingDeletes([...pendingDeletes(), databaseName(session.account.id)])
   session.store.clear()

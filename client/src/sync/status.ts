@@ -7,7 +7,14 @@
  * The server only advertises heads it has made durable (docs/architecture.md),
  * so "saved" means stored on the server's disk, not merely received.
  */
-import type { DocHandle, Repo, StorageId } from "@automerge/automerge-repo"
+import * as A from "@automerge/automerge"
+import {
+  type DocHandle,
+  decodeHeads,
+  type Repo,
+  type StorageId,
+  type UrlHeads,
+} from "@automerge/automerge-repo"
 import type { AccountStore } from "../local/store"
 import type { ServerLink } from "../repo"
 
@@ -21,6 +28,31 @@ export function includesAll(
 ): boolean {
   const known = new Set(theirs)
   return ours.every((h) => known.has(h))
+}
+
+/**
+ * Whether a document has changes written on this phone (by `ownActors`) that
+ * the server has not acknowledged (`serverHeads`: its last known durable
+ * heads). Changes that came from elsewhere are never "unsaved" here: they
+ * reached this phone through the server (or another tab of this account,
+ * whose actors are ours too). Server heads this phone lacks are ignored, so a
+ * doubt counts as unsaved, never as saved. `serverHeads` are automerge-repo's
+ * (bs58check, as getSyncInfo gives them).
+ */
+export function hasUnacknowledged(
+  doc: A.Doc<unknown>,
+  serverHeads: readonly string[],
+  ownActors: readonly string[]
+): boolean {
+  let hex: string[]
+  try {
+    hex = decodeHeads(serverHeads as UrlHeads)
+  } catch {
+    hex = []
+  }
+  const known = hex.filter((h) => A.hasHeads(doc, [h]))
+  const mine = new Set(ownActors)
+  return A.getChangesMetaSince(doc, known).some((c) => mine.has(c.actor))
 }
 
 export function combine(connected: boolean, saved: boolean[]): SyncState {

@@ -3,7 +3,8 @@ import type { ComponentChildren } from "preact"
 import { useEffect, useState } from "preact/hooks"
 import { type Account, ApiError, api, Unreachable } from "../api/client"
 import { currentAccount, setCurrentAccount } from "../local/store"
-import { type Session, startSession } from "../plans/session"
+import { forgetAccount, type Session, startSession } from "../plans/session"
+import type { NoticeEvent } from "../repo"
 import { CrisisCard } from "./crisis-card"
 import { Home } from "./home"
 import { useRoute } from "./hooks"
@@ -23,7 +24,26 @@ function initialSession(): Session | undefined {
 export function App() {
   const [session, setSession] = useState<Session | undefined>(initialSession)
   const [expired, setExpired] = useState(false)
+  const [deleted, setDeleted] = useState(false)
   const route = useRoute()
+
+  // The server closed the connection because the sign-in ended: say so now,
+  // not at the next start. A deleted account leaves this phone entirely.
+  useEffect(() => {
+    if (session === undefined) return
+    const ended = (event: Event) => {
+      if ((event as NoticeEvent).notice.reason === "account-deleted") {
+        void forgetAccount(session).then(() => {
+          setDeleted(true)
+          setSession(undefined)
+        })
+      } else {
+        setExpired(true)
+      }
+    }
+    session.server.addEventListener("ended", ended)
+    return () => session.server.removeEventListener("ended", ended)
+  }, [session])
 
   // Offline-first: the remembered account opens at once; the server is asked
   // in the background whether the session is still valid.
@@ -43,6 +63,7 @@ export function App() {
 
   const signedIn = (next: Session) => {
     setExpired(false)
+    setDeleted(false)
     setSession(next)
   }
 
@@ -87,6 +108,12 @@ export function App() {
         Skip to content
       </button>
       <UpdateBanner />
+      {deleted && session === undefined ? (
+        <p class="banner" role="alert">
+          This account has been deleted, so its plans have been removed from
+          this phone.
+        </p>
+      ) : null}
       {expired && session !== undefined && route[0] !== "signin" ? (
         <p class="banner" role="alert">
           Your sign-in has ended, so this phone cannot sync. Your plan is still

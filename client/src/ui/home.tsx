@@ -31,6 +31,10 @@ export function Home({ session }: { session: Session }) {
 
   useEffect(() => {
     refreshPlans(session).then(setPlans, () => undefined)
+    // A plan the server took away leaves the list at once.
+    const changed = () => setPlans(session.store.plans)
+    session.server.addEventListener("plans", changed)
+    return () => session.server.removeEventListener("plans", changed)
   }, [session])
 
   const run = async (work: () => Promise<void>) => {

@@ -196,8 +196,10 @@ async def test_a_member_revoked_while_its_message_waits_is_not_served() -> None:
     await second
     await registry.drain()
 
-    types = [f["type"] for f in alice.transport.frames[2:]]
-    assert types == ["doc-unavailable"]
+    frames = alice.transport.frames[2:]
+    # Told why (architecture.md, "Why a connection loses a document"), then refused.
+    assert [f["type"] for f in frames] == ["error", "doc-unavailable"]
+    assert (frames[0]["reason"], frames[0]["documentId"]) == ("access-revoked", doc_id)
     assert len(await store.list_changes(doc_id)) == len(alice.doc.get_changes([])) - len(
         alice.doc.get_changes(heads)
     )

@@ -52,23 +52,21 @@ type Props = {
   item: Item
   kind: ItemKind
   names: Names
-  editable: boolean
+  /** Without actions (read-only, a past version) the item has no control. */
+  actions: ItemActions | undefined
+}
+
+/** What a member may do with an item. */
+export type ItemActions = {
   onEdit: (fields: Fields) => void
   onRemove: () => void
 }
 
-export function ItemView({
-  doc,
-  item,
-  kind,
-  names,
-  editable,
-  onEdit,
-  onRemove,
-}: Props) {
+export function ItemView({ doc, item, kind, names, actions }: Props) {
   const [editing, setEditing] = useState(false)
   const by = attribution(doc, item)
-  if (editing) {
+  if (editing && actions !== undefined) {
+    const { onEdit } = actions
     return (
       <li class="item">
         <ItemForm
@@ -96,7 +94,7 @@ export function ItemView({
         </p>
       ) : null}
       <Byline names={names} {...by} />
-      {editable ? (
+      {actions !== undefined ? (
         <div class="actions">
           <button
             type="button"
@@ -108,7 +106,7 @@ export function ItemView({
           <button
             type="button"
             class="quiet"
-            onClick={onRemove}
+            onClick={actions.onRemove}
             aria-label={`Remove: ${item.text}`}
           >
             Remove

@@ -2,6 +2,7 @@
 import type { ComponentChildren } from "preact"
 import type { Session } from "../../plans/session"
 import type { ServerLink } from "../../repo"
+import type { ServerNotice } from "../../sync/server-socket"
 import type { SyncStatus } from "../../sync/status"
 import { formatTime } from "../format"
 import { useEventValue, useOnline } from "../hooks"
@@ -25,8 +26,32 @@ const STATUS_TEXT: Record<SyncStatus["state"], string> = {
   "device-only": "Offline · changes only on this phone",
 }
 
+/** What a refusal means for the person, by its reason (docs/architecture.md). */
+function explainRefusal(notice: ServerNotice): string | undefined {
+  switch (notice.reason) {
+    case "read-only":
+      return "The server did not accept a change from this phone: you can read this plan but not change it. Your change is only on this phone."
+    case "change-refused":
+      return `The server did not accept a change from this phone (${notice.message}). Your change is only on this phone.`
+    case "credential-revoked":
+    case "credential-expired":
+    case "unauthenticated":
+    case "account-deleted":
+      return undefined // the app's banner says the sign-in has ended
+    default:
+      return `The server closed this phone's connection: ${notice.message}`
+  }
+}
+
 /** The device has a network but the server is unreachable or refused us: not "offline". */
-function label(state: SyncStatus["state"], online: boolean): string {
+function label(
+  state: SyncStatus["state"],
+  online: boolean,
+  refused: boolean
+): string {
+  // Never "Syncing…" for a change the server has refused: it will not sync.
+  if (refused && state !== "saved")
+    return "Not saved · the server refused a change"
   if (!online) return STATUS_TEXT[state]
   if (state === "offline") return "Not connected · all had reached the server"
   if (state === "device-only")
@@ -48,11 +73,12 @@ export function SyncBadge({
   )
   const refusal = useEventValue(server, "change", () => server.refusal)
   const online = useOnline()
+  const explained = refusal && explainRefusal(refusal)
   return (
     <>
-      {refusal && status.state !== "saved" ? (
+      {explained && status.state !== "saved" ? (
         <p class="error" role="alert">
-          The server closed this phone's connection: {refusal}
+          {explained}
         </p>
       ) : null}
       <p
@@ -61,7 +87,12 @@ export function SyncBadge({
         data-sync={status.state}
       >
         <span class="dot" aria-hidden="true" />
-        {label(status.state, online)}
+        {label(
+          status.state,
+          online,
+          refusal?.reason === "read-only" ||
+            refusal?.reason === "change-refused"
+        )}
         {status.state === "saved" ? null : status.lastSynced !== undefined ? (
           <span class="muted">
             {" "}

@@ -6,10 +6,8 @@ import type { Names } from "../format"
 import { ItemForm } from "./item-form"
 import { Byline } from "./item-view"
 
-type Props = {
-  proposal: Proposal
-  kind: ItemKind
-  names: Names
+/** What a member may do with a suggestion; absent where nothing may change. */
+export type ProposalActions = {
   decides: boolean
   onAccept: (edited?: Fields) => void
   onDecline: () => void
@@ -17,12 +15,21 @@ type Props = {
   onWithdraw: () => void
 }
 
-export function ProposalView(props: Props) {
-  const { proposal, kind, names, decides } = props
+type Props = {
+  proposal: Proposal
+  kind: ItemKind
+  names: Names
+  /** Without actions (a past version) the suggestion is shown, with no control. */
+  actions: ProposalActions | undefined
+}
+
+export function ProposalView({ proposal, kind, names, actions }: Props) {
   const [editing, setEditing] = useState(false)
   const author = proposer(proposal)
   const mine = names.isMine(author)
-  if (editing) {
+  const decides = actions?.decides ?? false
+  if (editing && actions !== undefined) {
+    const props = actions
     return (
       <li class="proposal">
         <ItemForm
@@ -58,12 +65,12 @@ export function ProposalView(props: Props) {
         verb="Suggested"
       />
       <div class="actions">
-        {decides ? (
+        {actions === undefined ? null : decides ? (
           <>
             <button
               type="button"
               class="primary"
-              onClick={() => props.onAccept()}
+              onClick={() => actions.onAccept()}
               aria-label={`Accept: ${proposal.text}`}
             >
               Accept
@@ -78,7 +85,7 @@ export function ProposalView(props: Props) {
             <button
               type="button"
               class="quiet"
-              onClick={props.onDecline}
+              onClick={actions.onDecline}
               aria-label={`Decline: ${proposal.text}`}
             >
               Decline
@@ -89,7 +96,7 @@ export function ProposalView(props: Props) {
             <button type="button" onClick={() => setEditing(true)}>
               Edit suggestion
             </button>
-            <button type="button" class="quiet" onClick={props.onWithdraw}>
+            <button type="button" class="quiet" onClick={actions.onWithdraw}>
               Withdraw suggestion
             </button>
           </>

@@ -35,6 +35,11 @@ type Props = {
   doc: PlanDoc
   role: Role
   names: Names
+  /**
+   * A past version: no control that changes anything is rendered, whatever
+   * the role (the children get no actions at all, so none can be offered).
+   */
+  readOnly?: boolean
 }
 
 export function SectionView({
@@ -45,9 +50,10 @@ export function SectionView({
   doc,
   role,
   names,
+  readOnly = false,
 }: Props) {
-  const writes = canWrite(role, section)
-  const proposes = canPropose(role, section)
+  const writes = !readOnly && canWrite(role, section)
+  const proposes = !readOnly && canPropose(role, section)
   const items = visibleItems(doc, section.id)
   const proposals = pendingProposals(doc, section.id)
   const edit = (fn: (d: PlanDoc, now: number) => void) =>
@@ -71,12 +77,19 @@ export function SectionView({
               item={item}
               kind={section.itemKind}
               names={names}
-              editable={writes && isChangeable(item)}
-              onEdit={(fields) =>
-                edit((d, now) => editItem(d, section.id, item.id, fields, now))
-              }
-              onRemove={() =>
-                edit((d, now) => removeItem(d, section.id, item.id, now))
+              actions={
+                writes && isChangeable(item)
+                  ? {
+                      onEdit: (fields) =>
+                        edit((d, now) =>
+                          editItem(d, section.id, item.id, fields, now)
+                        ),
+                      onRemove: () =>
+                        edit((d, now) =>
+                          removeItem(d, section.id, item.id, now)
+                        ),
+                    }
+                  : undefined
               }
             />
           ))}
@@ -92,18 +105,22 @@ export function SectionView({
               proposal={p}
               kind={section.itemKind}
               names={names}
-              decides={role === "person"}
-              onAccept={(fields) =>
-                edit((d, now) => {
-                  acceptProposal(d, p.id, now, fields)
-                })
-              }
-              onDecline={() => edit((d, now) => declineProposal(d, p.id, now))}
-              onEdit={(fields) =>
-                edit((d, now) => editProposal(d, p.id, fields, now))
-              }
-              onWithdraw={() =>
-                edit((d, now) => withdrawProposal(d, p.id, now))
+              actions={
+                readOnly
+                  ? undefined
+                  : {
+                      decides: role === "person",
+                      onAccept: (fields) =>
+                        edit((d, now) => {
+                          acceptProposal(d, p.id, now, fields)
+                        }),
+                      onDecline: () =>
+                        edit((d, now) => declineProposal(d, p.id, now)),
+                      onEdit: (fields) =>
+                        edit((d, now) => editProposal(d, p.id, fields, now)),
+                      onWithdraw: () =>
+                        edit((d, now) => withdrawProposal(d, p.id, now)),
+                    }
               }
             />
           ))}

@@ -10,7 +10,7 @@ import {
   planDocuments,
   refreshPlans,
 } from "../../plans/plans"
-import type { Session } from "../../plans/session"
+import { REVOKED, type Session } from "../../plans/session"
 import { SyncMonitor } from "../../sync/status"
 import { Names } from "../format"
 import { explain } from "../home"
@@ -44,8 +44,6 @@ function sameDocuments(a: OpenPlan, b: OpenPlan): boolean {
 }
 
 const NAMES_EVERY_MS = 2000
-const REVOKED =
-  "You are no longer part of this plan, so its copy has been removed from this phone."
 
 export function usePlan(session: Session, planId: string): PlanLoad {
   const [load, setLoad] = useState<Opened>({ state: "loading" })
@@ -87,7 +85,21 @@ export function usePlan(session: Session, planId: string): PlanLoad {
     let monitor: SyncMonitor | undefined
     let current: OpenPlan | undefined
     let cancelled = false
+    // The server took the plan away (docs/architecture.md): say so at once.
+    const lost = () => {
+      // A plan this phone has (again: rejoined) is not lost.
+      if (findPlan(session, planId) !== undefined) return false
+      const message = session.store.lostPlan(planId)
+      if (message === undefined) return false
+      cancelled = true
+      monitor?.close()
+      setLoad({ state: "missing", message })
+      return true
+    }
+    const onPlans = () => void lost()
+    session.server.addEventListener("plans", onPlans)
     const open = async (refresh: boolean) => {
+      if (lost()) return
       let plan = findPlan(session, planId)
       if (plan === undefined) {
         await refreshPlans(session).catch(() => undefined)
@@ -124,6 +136,7 @@ export function usePlan(session: Session, planId: string): PlanLoad {
         const plan = findPlan(session, planId)
         if (e instanceof ApiError && e.status === 404 && plan !== undefined) {
           forgetPlan(session, plan)
+          session.store.setLostPlan(planId, REVOKED)
           setLoad({ state: "missing", message: REVOKED })
         } else if (current === undefined) {
           setLoad({ state: "missing", message: explain(e) })
@@ -132,6 +145,7 @@ export function usePlan(session: Session, planId: string): PlanLoad {
     refreshNames()
     return () => {
       cancelled = true
+      session.server.removeEventListener("plans", onPlans)
       monitor?.close()
     }
   }, [session, planId])

@@ -6,7 +6,7 @@ import {
   reviewApi,
 } from "../../api/review"
 import { type PlanDoc, reviews } from "../../docs/plan"
-import { type Role, sections } from "../../docs/template"
+import { sections } from "../../docs/template"
 import type { Session } from "../../plans/session"
 import { formatTime } from "../format"
 import { explain } from "../home"
@@ -17,8 +17,6 @@ import type { LoadedPlan } from "../plan/use-plan"
 import { type Moment, moments, viewAt } from "./history"
 import { MembershipList } from "./membership"
 import { Timeline } from "./timeline"
-
-const READ_ONLY: Role = "viewer"
 
 function PastVersion({
   session,
@@ -63,8 +61,9 @@ function PastVersion({
               heading={s.title}
               handle={d.handle}
               doc={doc as PlanDoc}
-              role={READ_ONLY}
+              role={plan.open.role}
               names={plan.names}
+              readOnly
             />
           ))
       )}
