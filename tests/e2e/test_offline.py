@@ -58,7 +58,7 @@ async def test_offline_cold_start_opens_the_plan_and_call_links(
     phone: PhoneFactory, server: ServerHandle
 ) -> None:
     person = await person_with_plan(phone)
-    await person.add("help-contacts", "My sister Jo", phone="07700 900123")
+    await person.add("help-contacts", "My sister Jo", phone="07911 123456")
     await person.add("warning-signs", "I stop eating")
     await person.expect_sync("saved")
     await person.page.evaluate("navigator.serviceWorker.ready.then(() => true)")
@@ -69,10 +69,10 @@ async def test_offline_cold_start_opens_the_plan_and_call_links(
     await expect(page.get_by_role("heading", name="Crisis card")).to_be_visible()
     await expect(page.get_by_text("I stop eating")).to_be_visible()
 
-    call = page.get_by_role("link", name="Call My sister Jo")
-    await expect(call).to_have_attribute("href", "tel:07700900123")
-    await expect(page.get_by_role("link", name="Text My sister Jo")).to_have_attribute(
-        "href", "sms:07700900123"
-    )
+    call = page.get_by_role("link", name="Call 07911 123456, My sister Jo")
+    await expect(call).to_have_attribute("href", "tel:+447911123456")
+    await expect(
+        page.get_by_role("link", name="Text 07911 123456, My sister Jo")
+    ).to_have_attribute("href", "sms:+447911123456")
     await expect(page.get_by_role("link", name="Call Samaritans 116 123")).to_be_visible()
     await person.expect_sync("offline")

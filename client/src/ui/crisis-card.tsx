@@ -3,21 +3,15 @@
  * places, who to call with one tap, and national crisis lines. It reads only
  * from this phone, so it works with no signal and no server.
  */
+import { checkPhone, shown, smsHref, telHref } from "../docs/phone"
 import type { PlanDoc } from "../docs/plan"
 import { visibleItems } from "../docs/plan"
 import { crisisSections, template } from "../docs/template"
 import type { OpenDocument } from "../plans/plans"
 import type { Session } from "../plans/session"
 import { useDoc } from "./hooks"
-import { telHref } from "./plan/item-view"
+import { PhoneActions } from "./phone-actions"
 import { PlanFrame } from "./plan/plan-frame"
-
-function smsHref(phone: string, body?: string): string {
-  const number = phone.replace(/[^\d+]/g, "")
-  return body
-    ? `sms:${number}?&body=${encodeURIComponent(body)}`
-    : `sms:${number}`
-}
 
 function Steps({ document }: { document: OpenDocument }) {
   const doc: PlanDoc | undefined = useDoc(document.handle)
@@ -41,22 +35,7 @@ function Steps({ document }: { document: OpenDocument }) {
                     <li key={item.id}>
                       <span class="text">{item.text}</span>
                       {item.phone ? (
-                        <span class="contact-actions">
-                          <a
-                            class="call big"
-                            href={telHref(item.phone)}
-                            aria-label={`Call ${item.text}`}
-                          >
-                            Call
-                          </a>
-                          <a
-                            class="text-link big"
-                            href={smsHref(item.phone)}
-                            aria-label={`Text ${item.text}`}
-                          >
-                            Text
-                          </a>
-                        </span>
+                        <PhoneActions name={item.text} phone={item.phone} big />
                       ) : null}
                     </li>
                   ))}
@@ -74,22 +53,25 @@ function CrisisLines() {
     <section class="lines" aria-labelledby="lines-title">
       <h2 id="lines-title">If you need help now</h2>
       <ul>
-        {template.crisisLines.lines.map((line) => (
-          <li key={line.name}>
-            <a
-              class="call big"
-              href={
-                line.action === "sms"
-                  ? smsHref(line.phone, line.body)
-                  : telHref(line.phone)
-              }
-            >
-              {line.action === "sms" ? "Text" : "Call"} {line.name}{" "}
-              {line.display ?? line.phone}
-            </a>
-            <span class="muted">{line.note}</span>
-          </li>
-        ))}
+        {template.crisisLines.lines.map((line) => {
+          // The template's numbers go through the same check as the person's own
+          // (docs/phone.ts); its unit tests cover every number in the template.
+          const check = checkPhone(line.phone)
+          if (!check.ok) return null
+          const sms = line.action === "sms"
+          return (
+            <li key={line.name}>
+              <a
+                class={sms ? "text-link big" : "call big"}
+                href={sms ? smsHref(check, line.body) : telHref(check)}
+              >
+                {sms ? "Text" : "Call"} {line.name}{" "}
+                <span class="number">{line.display ?? shown(check)}</span>
+              </a>
+              <span class="muted">{line.note}</span>
+            </li>
+          )
+        })}
       </ul>
     </section>
   )
