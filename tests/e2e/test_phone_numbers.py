@@ -44,8 +44,14 @@ async def test_the_form_says_what_is_wrong_and_keeps_what_was_typed(
     await expect(section.locator(".item")).to_have_count(0)
 
     await field.fill("07911 123456")
+    await expect(section.locator(".hint")).to_have_text("Call and Text: 07911 123456")
     await section.get_by_role("button", name="Add", exact=True).click()
     await expect(person.item("help-contacts", "My sister Jo")).to_be_visible()
+    gp_phone = person.section("professional-contacts").get_by_label("Phone number")
+    await gp_phone.fill("020 7946 0018")
+    await expect(person.section("professional-contacts").locator(".hint")).to_have_text(
+        "Call only: 020 7946 0018"
+    )
     await person.add("professional-contacts", "GP surgery", phone="020 7946 0018")
     await person.add("professional-contacts", "Team in Lyon", phone="+33 6 12 34 56 78")
 

@@ -1,6 +1,6 @@
 /** The form for adding or editing an item (and a phone number for contacts). */
 import { useState } from "preact/hooks"
-import { checkPhone } from "../../docs/phone"
+import { checkPhone, shown } from "../../docs/phone"
 import { type Fields, MAX_PHONE, MAX_TEXT } from "../../docs/plan"
 import type { ItemKind } from "../../docs/template"
 
@@ -89,8 +89,7 @@ export function ItemForm({
             class={phoneProblem ? "field-error" : "hint"}
             role={phoneProblem ? "alert" : undefined}
           >
-            {phoneProblem ??
-              "A UK number, or one starting with + and the country code."}
+            {phoneProblem ?? phoneHint(phone)}
           </p>
         </>
       ) : null}
@@ -106,4 +105,18 @@ export function ItemForm({
       </div>
     </form>
   )
+}
+
+/** While typing: what the number will do once saved, or how to write one. */
+function phoneHint(phone: string): string {
+  const check = phone.trim() === "" ? null : checkPhone(phone)
+  if (check?.ok) {
+    const what = check.text
+      ? "Call and Text"
+      : check.call
+        ? "Call only"
+        : "Text only"
+    return `${what}: ${shown(check)}`
+  }
+  return "A UK number, or one starting with + and the country code."
 }
