@@ -78,3 +78,16 @@ async def test_reasons_for_living_are_on_the_persons_card_and_never_on_a_carers(
     await expect(card.get_by_role("region", name="Get help now")).to_be_visible()
     await expect(card.get_by_role("region", name="My reasons for living")).to_have_count(0)
     await expect(card.get_by_text("My niece Lily")).to_have_count(0)
+
+
+async def test_the_national_lines_show_even_when_the_plan_cannot_be_opened(
+    phone: PhoneFactory,
+) -> None:
+    person = await person_with_plan(phone)
+    page = await person.open("/#/plan/not-a-plan-on-this-phone/card")
+    await expect(page.get_by_role("heading", name="Plan not available")).to_be_visible()
+    help_now = page.get_by_role("region", name="Get help now")
+    await expect(help_now.get_by_role("link", name="Call Samaritans 116 123")).to_have_attribute(
+        "href", "tel:116123"
+    )
+    await expect(help_now.get_by_role("link", name="Text Shout 85258")).to_be_visible()

@@ -112,7 +112,14 @@ export function CrisisCard({
   planId: string
 }) {
   return (
-    <PlanFrame session={session} planId={planId} current="card">
+    // The national lines never wait for the plan: they show while it opens, and even if
+    // it cannot be opened on this phone.
+    <PlanFrame
+      session={session}
+      planId={planId}
+      current="card"
+      always={<CrisisLines />}
+    >
       {(plan) => {
         const root = plan.open.documents.find((d) => d.kind === "everyone")
         // Only the person's own phone holds this document (the server never sends
