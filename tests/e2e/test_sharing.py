@@ -11,7 +11,7 @@ async def test_carer_sees_shared_sections_but_not_the_person_only_one(
     person = await person_with_plan(phone)
     await person.add("warning-signs", "I stop answering messages")
     await person.add("coping", "Walk by the river")
-    await person.add("help-contacts", "My sister Jo", phone="07700 900123")
+    await person.add("help-contacts", "My sister Jo", phone="07911 123456")
     await person.add("reasons", "Seeing my niece grow up")
     await person.expect_sync("saved")
 

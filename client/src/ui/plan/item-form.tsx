@@ -1,5 +1,6 @@
 /** The form for adding or editing an item (and a phone number for contacts). */
 import { useState } from "preact/hooks"
+import { checkPhone, shown } from "../../docs/phone"
 import { type Fields, MAX_PHONE, MAX_TEXT } from "../../docs/plan"
 import type { ItemKind } from "../../docs/template"
 
@@ -24,11 +25,28 @@ export function ItemForm({
 }: Props) {
   const [text, setText] = useState(initial?.text ?? "")
   const [phone, setPhone] = useState(initial?.phone ?? "")
+  const [phoneProblem, setPhoneProblem] = useState<string | null>(null)
   const [id] = useState(() => `f${++counter}`)
 
   const save = (event: Event) => {
     event.preventDefault()
     if (text.trim() === "") return
+    if (kind === "contact" && phone.trim() !== "") {
+      // The same check the card makes when it shows the number (docs/phone.ts). What
+      // was typed stays in the field, untouched, for the person to correct.
+      const check = checkPhone(phone)
+      if (!check.ok) {
+        setPhoneProblem(
+          `${check.problem} Correct it, or leave the number empty to save without one.`
+        )
+        const field = (
+          event.currentTarget as HTMLFormElement
+        ).elements.namedItem("phone")
+        if (field instanceof HTMLInputElement) field.focus()
+        return
+      }
+    }
+    setPhoneProblem(null)
     onSave(kind === "contact" ? { text, phone } : { text })
     if (initial === undefined) {
       setText("")
@@ -59,8 +77,20 @@ export function ItemForm({
             inputMode="tel"
             maxLength={MAX_PHONE}
             value={phone}
-            onInput={(e) => setPhone(e.currentTarget.value)}
+            aria-invalid={phoneProblem !== null}
+            aria-describedby={`${id}-phone-hint`}
+            onInput={(e) => {
+              setPhone(e.currentTarget.value)
+              setPhoneProblem(null)
+            }}
           />
+          <p
+            id={`${id}-phone-hint`}
+            class={phoneProblem ? "field-error" : "hint"}
+            role={phoneProblem ? "alert" : undefined}
+          >
+            {phoneProblem ?? phoneHint(phone)}
+          </p>
         </>
       ) : null}
       <div class="actions">
@@ -75,4 +105,18 @@ export function ItemForm({
       </div>
     </form>
   )
+}
+
+/** While typing: what the number will do once saved, or how to write one. */
+function phoneHint(phone: string): string {
+  const check = phone.trim() === "" ? null : checkPhone(phone)
+  if (check?.ok) {
+    const what = check.text
+      ? "Call and Text"
+      : check.call
+        ? "Call only"
+        : "Text only"
+    return `${what}: ${shown(check)}`
+  }
+  return "A UK number, or one starting with + and the country code."
 }

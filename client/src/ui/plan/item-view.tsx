@@ -8,11 +8,8 @@ import {
 } from "../../docs/plan"
 import type { ItemKind } from "../../docs/template"
 import { formatTime, type Names } from "../format"
+import { PhoneActions } from "../phone-actions"
 import { ItemForm } from "./item-form"
-
-export function telHref(phone: string): string {
-  return `tel:${phone.replace(/[^\d+]/g, "")}`
-}
 
 export function Byline({
   names,
@@ -87,11 +84,9 @@ export function ItemView({ doc, item, kind, names, actions }: Props) {
     <li class="item" data-item={item.id}>
       <p class="text">{item.text}</p>
       {item.phone ? (
-        <p>
-          <a class="call" href={telHref(item.phone)}>
-            Call {item.phone}
-          </a>
-        </p>
+        <div class="phone-line">
+          <PhoneActions name={item.text} phone={item.phone} />
+        </div>
       ) : null}
       <Byline names={names} {...by} />
       {actions !== undefined ? (

@@ -111,20 +111,36 @@ type Props = {
   planId: string
   current: "plan" | "card" | "people" | "review" | "history"
   children: (plan: LoadedPlan) => ComponentChildren
+  /** Shown while the plan opens, and if it cannot be opened (the crisis card's help lines). */
+  always?: ComponentChildren
 }
 
-export function PlanFrame({ session, planId, current, children }: Props) {
+export function PlanFrame({
+  session,
+  planId,
+  current,
+  children,
+  always,
+}: Props) {
   const load = usePlan(session, planId)
   if (load.state === "loading") {
-    return <p role="status">Opening your plan…</p>
+    return (
+      <>
+        <p role="status">Opening your plan…</p>
+        {always}
+      </>
+    )
   }
   if (load.state === "missing") {
     return (
-      <section>
-        <h1>Plan not available</h1>
-        <p role="alert">{load.message}</p>
-        <a href="#/">Back to my plans</a>
-      </section>
+      <>
+        <section>
+          <h1>Plan not available</h1>
+          <p role="alert">{load.message}</p>
+          <a href="#/">Back to my plans</a>
+        </section>
+        {always}
+      </>
     )
   }
   const plan = load.plan
