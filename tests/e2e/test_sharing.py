@@ -43,13 +43,15 @@ async def test_a_carers_suggestion_becomes_the_persons_item_only_when_accepted(
     await person.page.get_by_role("button", name="Accept: Stays in bed all day", exact=True).click()
 
     await expect(person.item("warning-signs", "Stays in bed all day")).to_be_visible()
-    await expect(person.byline("warning-signs", "Stays in bed all day")).to_contain_text(
-        "Added by Cat (carer)"
-    )
+    mine = person.byline("warning-signs", "Stays in bed all day")
+    await expect(mine).to_contain_text("Suggested by Cat (carer)")
+    await expect(mine).to_contain_text("accepted by you")
+    await expect(mine).not_to_contain_text("changed by")
     await expect(carer.item("warning-signs", "Stays in bed all day")).to_be_visible()
-    await expect(carer.byline("warning-signs", "Stays in bed all day")).to_contain_text(
-        "Added by you"
-    )
+    theirs = carer.byline("warning-signs", "Stays in bed all day")
+    await expect(theirs).to_contain_text("Suggested by you")
+    await expect(theirs).to_contain_text("accepted by Pat")
+    await expect(theirs).not_to_contain_text("changed by")
 
 
 async def test_a_carers_own_notes_reach_the_clinician_but_not_the_person(
