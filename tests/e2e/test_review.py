@@ -72,3 +72,34 @@ async def test_history_opens_the_plan_as_it_was_at_a_review(phone: PhoneFactory)
     await expect(past.get_by_text("Before the review")).to_be_visible()
     await expect(past.get_by_text("After the review")).to_have_count(0)
     await expect(past.get_by_role("button", name="Edit: Before the review")).to_have_count(0)
+
+
+async def test_the_persons_review_tab_lists_only_what_changed_after_the_review(
+    phone: PhoneFactory,
+) -> None:
+    person = await person_with_plan(phone)
+    await person.add("reasons", "My niece, before the review")
+    await person.add("coping", "Walk, before the review")
+    clinician = await member_joins(phone, person, "clinician", "Lee")
+    await person.expect_sync("saved")
+    page = clinician.page
+    await page.get_by_role("link", name="Review").click()
+    await page.get_by_label("Note (optional)").fill("Talked it through")
+    await page.get_by_role("button", name="Mark reviewed").click()
+    await expect(page.locator("[data-digest-empty]")).to_be_visible()
+    await expect(person.page.get_by_text("Reviewed by Lee (clinician)")).to_be_visible()
+    await person.add("reasons", "My dog, after the review")
+    await person.expect_sync("saved")
+
+    mine = person.page
+    await mine.get_by_role("link", name="Review").click()
+    digest = mine.locator("article")
+    await expect(digest.get_by_text("Changes since the review by Lee")).to_be_visible()
+    await expect(digest).to_contain_text("My dog, after the review")
+    await expect(digest).not_to_contain_text("before the review")
+    await expect(mine.locator("[data-review-note]")).to_have_text(
+        " Their note: “Talked it through”"
+    )
+
+    await mine.get_by_role("link", name="History").click()
+    await expect(mine.locator("[data-review-note]")).to_have_text("Their note: “Talked it through”")

@@ -304,6 +304,12 @@ export function reviews(doc: PlanDoc): Review[] {
     .sort((a, b) => a.signoff.at - b.signoff.at)
 }
 
+/** The reviewer's note, if they wrote one (an empty note is stored as "Reviewed"). */
+export function reviewNote(review: Review): string | undefined {
+  const text = review.item.text.trim()
+  return text === "" || text === "Reviewed" ? undefined : text
+}
+
 /** Is the next review (a "YYYY-MM-DD" date) due on `today`? */
 export function reviewDue(
   nextReview: string | undefined,

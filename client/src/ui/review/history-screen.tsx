@@ -1,7 +1,7 @@
 /** Past versions of the plan (at any review, or after any moment) and the timeline. */
 import { useEffect, useMemo, useState } from "preact/hooks"
 import { type ChangeRecord, reviewApi } from "../../api/review"
-import { type PlanDoc, reviews } from "../../docs/plan"
+import { type PlanDoc, reviewNote, reviews } from "../../docs/plan"
 import { type Role, sections } from "../../docs/template"
 import type { Session } from "../../plans/session"
 import { formatTime, roleName } from "../format"
@@ -13,7 +13,11 @@ import type { LoadedPlan } from "../plan/use-plan"
 import { headsAt, viewAt } from "./history"
 import { Timeline } from "./timeline"
 
-type Moment = { label: string; heads: Record<string, string[]> }
+type Moment = {
+  label: string
+  heads: Record<string, string[]>
+  note?: string | undefined
+}
 
 const SESSION_MS = 10 * 60 * 1000
 const READ_ONLY: Role = "viewer"
@@ -134,6 +138,7 @@ function HistoryPage({
     (r) => ({
       label: `the review by ${plan.names.of(r.reviewer)} on ${formatTime(r.signoff.at)}`,
       heads: r.signoff.heads,
+      note: reviewNote(r),
     })
   )
 
@@ -158,6 +163,11 @@ function HistoryPage({
                 <button type="button" onClick={() => setChosen(m)}>
                   View the plan as of {m.label}
                 </button>
+                {m.note ? (
+                  <p class="review-note" data-review-note>
+                    Their note: “{m.note}”
+                  </p>
+                ) : null}
               </li>
             ))}
           </ul>
