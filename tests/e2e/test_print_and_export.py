@@ -41,7 +41,7 @@ async def test_every_printed_page_names_the_person_and_date_and_shows_only_what_
     await page.get_by_label("Note (optional)").fill("Plan talked through with Pat")
     await page.get_by_role("button", name="Mark reviewed").click()
     await page.get_by_role("link", name="Plan", exact=True).click()
-    await expect(page.get_by_text("Plan talked through with Pat")).to_be_visible()
+    await expect(page.get_by_text("Plan talked through with Pat", exact=True)).to_be_visible()
     await expect(person.page.get_by_text("Ring the crisis team early")).to_be_visible()
 
     for who in (clinician, person):
@@ -60,7 +60,9 @@ async def test_every_printed_page_names_the_person_and_date_and_shows_only_what_
         await expect(
             printed.get_by_text("Suggestions not yet agreed by Pat are left out")
         ).to_be_visible()
-        await expect(printed.get_by_text("Plan talked through with Pat")).to_be_visible()
+        await expect(
+            printed.get_by_text("Plan talked through with Pat", exact=True)
+        ).to_be_visible()
         reviewer = "you" if who is clinician else "Lee (clinician)"
         await expect(printed.get_by_text(f"Reviewed by {reviewer} on")).to_be_visible()
         pdf = await printed.pdf(prefer_css_page_size=True)
