@@ -31,6 +31,9 @@ class DocumentHistory(NamedTuple):
     """The review's heads for this document; empty: its whole history."""
     reviewed: tuple[bytes, ...] = ()
     """Changes left out besides those (the sign-off's own change)."""
+    received_by: int | None = None
+    """For a document the review's heads do not cover (one the reviewer cannot read, such as
+    the person's own): changes the server had received by then (ms) count as reviewed."""
 
 
 def digest(
@@ -44,13 +47,21 @@ def digest(
     by_id = {d.document_id: d for d in documents}
     pending: dict[tuple[str, bytes], ChangeInfo] = {}
     graphs: dict[str, ChangeGraph] = {}
+    logged = {(r.document_id, r.hash): r for r in rows}
     for d in documents:
         graph = graphs[d.document_id] = ChangeGraph(d.reader.history)
-        reviewed = graph.closure(d.since) | set(d.reviewed)
+        since = d.since
+        if d.received_by is not None:
+            since += tuple(
+                c.hash
+                for c in d.reader.history
+                if (row := logged.get((d.document_id, c.hash))) is not None
+                and row.received_at_ms <= d.received_by
+            )
+        reviewed = graph.closure(since) | set(d.reviewed)
         for c in d.reader.history:
             if c.hash not in reviewed:
                 pending[(d.document_id, c.hash)] = c
-    logged = {(r.document_id, r.hash): r for r in rows}
     order = [k for k in logged if k in pending] + [k for k in pending if k not in logged]
     builder = _Builder()
     for document_id, change_hash in order:

@@ -101,6 +101,7 @@ class ReviewService:
                 reader,
                 tuple(bytes.fromhex(h) for h in review.heads.get(d, [])) if review else (),
                 (bytes.fromhex(review.change_hash),) if review and review.document_id == d else (),
+                review.received_at_ms if review and d not in review.heads else None,
             )
             for d, reader in plan.readers.items()
         ]

@@ -1,6 +1,10 @@
 """GET/HEAD of every path outside /api and /schema: the built PWA's files, or its index.html.
 
-A file under the client directory is served as it is. A path that names no file but looks
+A file under the client directory is served as it is, or as the brotli or gzip copy the build
+made beside it (`x.js.br`, `x.js.gz`, see client/vite.config.ts) when the request's
+Accept-Encoding takes that coding (q-values honoured, br preferred on a tie); a missing copy
+falls back to the file itself. Every file answer carries `Vary: Accept-Encoding`. Ranges are
+not served (the whole file, 200, like before). A path that names no file but looks
 like an app route (no extension, e.g. /plan/abc) gets index.html, so a reload of any screen
 works; anything else is 404. Paths are resolved and must stay inside the client directory.
 The WebSocket handler (sync/handler.py) accepts upgrades on the same paths: Litestar keeps
@@ -62,16 +66,66 @@ def _inside(root: Path, url_path: str) -> Path | None:
     return candidate if candidate.is_relative_to(root) else None
 
 
-def _file(path: Path, url_path: str) -> File:
+# The codings the build precompresses, in the server's order of preference, with their suffix.
+_CODINGS = (("br", ".br"), ("gzip", ".gz"))
+
+
+def accepted_codings(accept_encoding: str | None) -> list[str]:
+    """The precompressed codings `accept_encoding` takes, best first (RFC 9110, 12.5.3).
+
+    A coding is taken when its own q-value, or failing that `*`'s, is above zero; the higher
+    q wins and the server's order (br, then gzip) breaks ties. A malformed entry is skipped.
+    """
+    if not accept_encoding:
+        return []
+    weights: dict[str, float] = {}
+    for entry in accept_encoding.split(","):
+        name, *params = (part.strip() for part in entry.split(";"))
+        q = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value.strip())
+                except ValueError:
+                    q = -1.0
+                if not 0.0 <= q <= 1.0:
+                    q = -1.0  # not a q-value: the entry is ignored
+        if name and q >= 0.0:
+            weights[name.lower()] = q
+    ranked = []
+    for order, (coding, _suffix) in enumerate(_CODINGS):
+        q = weights.get(coding, weights.get("*", 0.0))
+        if q > 0.0:
+            ranked.append((-q, order, coding))
+    return [coding for _q, _order, coding in sorted(ranked)]
+
+
+def _variant(path: Path, accept_encoding: str | None) -> tuple[Path, str | None]:
+    """The file to send for `path`: its best precompressed copy, or itself (no coding)."""
+    suffixes = dict(_CODINGS)
+    for coding in accepted_codings(accept_encoding):
+        copy = path.with_name(path.name + suffixes[coding])
+        # The copy must be a plain file in the same directory (never a link out of it).
+        if copy.is_file() and not copy.is_symlink():
+            return copy, coding
+    return path, None
+
+
+def _file(path: Path, url_path: str, accept_encoding: str | None) -> File:
     cache = _IMMUTABLE if url_path.startswith("/assets/") else "no-cache"
     if path.name in _NO_CACHE:
         cache = "no-cache"
+    sent, coding = _variant(path, accept_encoding)
+    headers = {"Cache-Control": cache, "Vary": "Accept-Encoding", **SECURITY_HEADERS}
+    if coding is not None:
+        headers["Content-Encoding"] = coding
     return File(
-        path,
+        sent,
         filename=path.name,
         content_disposition_type="inline",
         media_type=_MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream"),
-        headers={"Cache-Control": cache, **SECURITY_HEADERS},
+        headers=headers,
     )
 
 
@@ -84,20 +138,22 @@ def _plain(status: int, text: str) -> Response[str]:
     )
 
 
-def client_response(client_dir: Path, url_path: str) -> Response[Any]:
+def client_response(
+    client_dir: Path, url_path: str, accept_encoding: str | None = None
+) -> Response[Any]:
     """The response to GET `url_path` (already percent-decoded) from a built client."""
     root = client_dir.resolve()
     target = _inside(root, url_path)
     if target is None:
         return _plain(404, "not found\n")
     if target.is_file():
-        return _file(target, url_path)
+        return _file(target, url_path, accept_encoding)
     if PurePosixPath(url_path).suffix:
         return _plain(404, "not found\n")
     index = root / INDEX
     if not index.is_file():
         return _plain(503, NOT_BUILT)
-    return _file(index, "/" + INDEX)
+    return _file(index, "/" + INDEX, accept_encoding)
 
 
 @route(
@@ -113,4 +169,4 @@ def client_app(
     url_path: str = request.scope["path"]
     if any(url_path == p or url_path.startswith(p + "/") for p in _NOT_ROUTES):
         raise NotFoundException
-    return client_response(settings.client_dir, url_path)
+    return client_response(settings.client_dir, url_path, request.headers.get("accept-encoding"))

@@ -156,3 +156,34 @@ async def test_review_and_history_show_when_a_change_was_really_made(phone: Phon
     await expect(timeline).to_have_accessible_name(re.compile(f"from {today} to {today}"))
     moment = page.get_by_role("button", name=re.compile("^View the plan after Pat, "))
     await expect(moment.first).to_contain_text(f"Pat, {today} {year}, ")
+
+
+async def test_the_persons_review_tab_lists_only_what_changed_after_the_review(
+    phone: PhoneFactory,
+) -> None:
+    person = await person_with_plan(phone)
+    await person.add("reasons", "My niece, before the review")
+    await person.add("coping", "Walk, before the review")
+    clinician = await member_joins(phone, person, "clinician", "Lee")
+    await person.expect_sync("saved")
+    page = clinician.page
+    await page.get_by_role("link", name="Review").click()
+    await page.get_by_label("Note (optional)").fill("Talked it through")
+    await page.get_by_role("button", name="Mark reviewed").click()
+    await expect(page.locator("[data-digest-empty]")).to_be_visible()
+    await expect(person.page.get_by_text("Reviewed by Lee (clinician)")).to_be_visible()
+    await person.add("reasons", "My dog, after the review")
+    await person.expect_sync("saved")
+
+    mine = person.page
+    await mine.get_by_role("link", name="Review").click()
+    digest = mine.locator("article")
+    await expect(digest.get_by_text("Changes since the review by Lee")).to_be_visible()
+    await expect(digest).to_contain_text("My dog, after the review")
+    await expect(digest).not_to_contain_text("before the review")
+    await expect(mine.locator("[data-review-note]")).to_have_text(
+        " Their note: “Talked it through”"
+    )
+
+    await mine.get_by_role("link", name="History").click()
+    await expect(mine.locator("[data-review-note]")).to_have_text("Their note: “Talked it through”")

@@ -43,13 +43,15 @@ async def test_a_carers_suggestion_becomes_the_persons_item_only_when_accepted(
     await person.page.get_by_role("button", name="Accept: Stays in bed all day", exact=True).click()
 
     await expect(person.item("warning-signs", "Stays in bed all day")).to_be_visible()
-    await expect(person.byline("warning-signs", "Stays in bed all day")).to_contain_text(
-        "Added by Cat (carer)"
-    )
+    mine = person.byline("warning-signs", "Stays in bed all day")
+    await expect(mine).to_contain_text("Suggested by Cat (carer)")
+    await expect(mine).to_contain_text("accepted by you")
+    await expect(mine).not_to_contain_text("changed by")
     await expect(carer.item("warning-signs", "Stays in bed all day")).to_be_visible()
-    await expect(carer.byline("warning-signs", "Stays in bed all day")).to_contain_text(
-        "Added by you"
-    )
+    theirs = carer.byline("warning-signs", "Stays in bed all day")
+    await expect(theirs).to_contain_text("Suggested by you")
+    await expect(theirs).to_contain_text("accepted by Pat")
+    await expect(theirs).not_to_contain_text("changed by")
 
 
 async def test_a_carers_own_notes_reach_the_clinician_but_not_the_person(
@@ -70,3 +72,23 @@ async def test_a_carers_own_notes_reach_the_clinician_but_not_the_person(
     await expect(person.section("coping")).to_be_visible()
     await expect(person.page.get_by_text("I need a break on Fridays")).to_have_count(0)
     await expect(person.page.get_by_role("heading", name="My notes as a carer")).to_have_count(0)
+
+
+async def test_the_invitation_says_what_each_role_will_not_see(phone: PhoneFactory) -> None:
+    person = await person_with_plan(phone)
+    page = person.page
+    await page.get_by_role("link", name="People").click()
+    scope = page.locator("[data-invite-scope]")
+
+    await page.get_by_label("They are").select_option("carer")
+    await expect(scope).to_contain_text(
+        "A carer will see the shared parts of your plan, but not: Reasons for living; "
+        "Crisis and advance preferences; other carers' notes."
+    )
+    await page.get_by_label("They are").select_option("clinician")
+    await expect(scope).to_contain_text("but not: Reasons for living.")
+    await expect(scope).not_to_contain_text("Crisis and advance preferences")
+    await page.get_by_label("They are").select_option("viewer")
+    await expect(scope).to_contain_text(
+        "but not: Reasons for living; Crisis and advance preferences; carers' notes."
+    )

@@ -158,3 +158,47 @@ async def test_reviews_and_digests_are_for_members_and_known_reviews_only(
         "membership": [],
     }
     assert await person.ok("GET", f"{base}/reviews") == []
+
+
+async def test_the_persons_digest_starts_at_the_review_in_documents_it_did_not_cover(
+    server: LiveServer, users: dict[str, ApiUser]
+) -> None:
+    """The person's own document (reasons for living) is not in a clinician's review heads:
+    what the server had received by the sign-off counts as reviewed there too."""
+    person, clinician = users["person"], users["clinician"]
+    plan = await person.ok(
+        "POST", "/api/plans", 201, json={"documentId": new_document_id(), "title": "Plan"}
+    )
+    invite = await person.ok(
+        "POST", f"/api/plans/{plan['id']}/invites", 201, json={"role": "clinician"}
+    )
+    await clinician.ok("POST", f"/api/invites/{invite['code']}/accept")
+    base, shared, own = f"/api/plans/{plan['id']}", plan["documentId"], new_document_id()
+    await person.ok(
+        "POST", f"{base}/documents", 201, json={"documentId": own, "audience": "person"}
+    )
+    peer = await WirePeer.connect(person.sync_url(server.url), "person-phone")
+    for doc_id, audience in ((shared, "everyone"), (own, "person")):
+        sections = EVERYONE if audience == "everyone" else ["reasons"]
+        peer.docs[doc_id] = plan_document(audience, sections)
+        peer.states[doc_id] = SyncState()
+    new_item(peer.doc(shared), "coping", "A walk, before the review")
+    new_item(peer.doc(own), "reasons", "My niece, before the review")
+    await peer.sync(shared)
+    await peer.sync(own)
+    clinician_peer = await WirePeer.connect(clinician.sync_url(server.url), "clinician-phone")
+    await clinician_peer.receive_until(shared, lambda d: len(d.get_changes([])) == 2, request=True)
+    until = (await clinician.ok("GET", f"{base}/digest"))["until"]
+    assert set(until) == {shared}  # the clinician cannot read the person's own document
+    sign_off(clinician_peer.doc(shared), {shared: [bytes.fromhex(h) for h in until[shared]]})
+    await clinician_peer.sync(shared)
+    assert len(await clinician.ok("GET", f"{base}/reviews")) == 1
+
+    new_item(peer.doc(own), "reasons", "My dog, after the review")
+    await peer.sync(own)
+    digest = await person.ok("GET", f"{base}/digest")
+
+    assert entries(digest) == [("person", "person", [("added", "reasons")])]
+    assert digest["people"][0]["entries"][0]["after"]["text"] == "My dog, after the review"
+    for p in (peer, clinician_peer):
+        await p.close()

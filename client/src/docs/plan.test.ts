@@ -217,6 +217,20 @@ describe("proposals", () => {
     expect(texts(doc, "warning-signs")).toEqual([])
   })
 
+  it("say when they were accepted in the person's own words", () => {
+    const doc = A.change(proposed(), (d) => {
+      acceptProposal(d, "p1", 20, { text: "I stop answering texts" }, "i1")
+    })
+
+    const item = visibleItems(doc, "warning-signs")[0]
+    if (item === undefined) throw new Error("not accepted")
+    expect(attribution(doc, item).accepted).toEqual({
+      by: PERSON,
+      at: 20,
+      reworded: true,
+    })
+  })
+
   it("become items credited to the proposer when accepted", () => {
     const doc = A.change(proposed(), (d) => {
       acceptProposal(d, "p1", 20, undefined, "i1")
@@ -230,6 +244,7 @@ describe("proposals", () => {
       made: 10,
       editor: PERSON,
       edited: 20,
+      accepted: { by: PERSON, at: 20, reworded: false },
     })
     expect(pendingProposals(doc)).toEqual([])
     expect(doc.proposals[0]?.decision).toEqual({

@@ -304,6 +304,12 @@ export function reviews(doc: PlanDoc): Review[] {
     .sort((a, b) => a.signoff.at - b.signoff.at)
 }
 
+/** The reviewer's note, if they wrote one (an empty note is stored as "Reviewed"). */
+export function reviewNote(review: Review): string | undefined {
+  const text = review.item.text.trim()
+  return text === "" || text === "Reviewed" ? undefined : text
+}
+
 /** Is the next review (a "YYYY-MM-DD" date) due on `today`? */
 export function reviewDue(
   nextReview: string | undefined,
@@ -342,6 +348,8 @@ export type Attribution = {
   made: number
   editor: string | undefined
   edited: number
+  /** For an accepted suggestion: who accepted it, when, and whether in other words. */
+  accepted?: { by: string | undefined; at: number; reworded: boolean }
 }
 
 /** Who wrote an item (the proposer, for accepted suggestions) and who changed it last. */
@@ -350,12 +358,23 @@ export function attribution(doc: PlanDoc, item: Item): Attribution {
     item.fromProposal === undefined
       ? undefined
       : doc.proposals.find((p) => p.id === item.fromProposal)
-  return {
+  const by: Attribution = {
     author: actorOf(proposal ?? item),
     made: item.made,
     editor: actorOf(item.edit),
     edited: item.edit.at,
   }
+  if (proposal?.decision?.state === "accepted") {
+    // The item's map was made by whoever accepted, in the accepting change.
+    by.accepted = {
+      by: actorOf(item),
+      at: proposal.decision.at,
+      reworded:
+        proposal.text !== item.text ||
+        (proposal.phone ?? "") !== (item.phone ?? ""),
+    }
+  }
+  return by
 }
 
 export function proposer(p: Proposal): string | undefined {

@@ -71,3 +71,34 @@ export function crisisSections(): Section[] {
     .filter((s) => s.crisisCard !== null)
     .sort((a, b) => (a.crisisCard ?? 0) - (b.crisisCard ?? 0))
 }
+
+/**
+ * Which roles read each audience's documents: the table the server enforces
+ * (server/plans/access.py). A carer reads only their own "carer" document.
+ */
+const READERS: Record<AudienceKind, readonly Role[]> = {
+  everyone: ["person", "carer", "clinician", "viewer"],
+  person: ["person"],
+  clinicians: ["person", "clinician"],
+  carer: ["carer", "clinician"],
+}
+
+/** Can this role read the documents of this audience (a carer: their own)? */
+export function reads(role: Role, kind: AudienceKind): boolean {
+  return READERS[kind].includes(role)
+}
+
+/**
+ * What a member of this role will not see of the plan, from the template's
+ * sections and their audiences ("other carers' notes" for a carer).
+ */
+export function unseenBy(role: Role): string[] {
+  const unseen = sections
+    .filter((s) => s.audience !== "carer" && !reads(role, s.audience))
+    .map((s) => s.title)
+  if (sections.some((s) => s.audience === "carer")) {
+    if (role === "carer") unseen.push("other carers' notes")
+    else if (!reads(role, "carer")) unseen.push("carers' notes")
+  }
+  return unseen
+}

@@ -2,6 +2,7 @@
 import { useState } from "preact/hooks"
 import { api, type Invite } from "../api/client"
 import { reviewApi } from "../api/review"
+import { type Role, unseenBy } from "../docs/template"
 import type { Session } from "../plans/session"
 import { roleName } from "./format"
 import { explain } from "./home"
@@ -26,6 +27,7 @@ function PeopleScreen({
   const [role, setRole] = useState<string>("carer")
   const [invite, setInvite] = useState<Invite | undefined>()
   const [error, setError] = useState("")
+  const unseen = unseenBy(role as Role)
 
   const run = async (work: () => Promise<void>) => {
     setError("")
@@ -91,10 +93,12 @@ function PeopleScreen({
       {isPerson ? (
         <form class="card" onSubmit={create}>
           <h2>Invite someone</h2>
-          <p>
-            They will see the shared parts of your plan, not your reasons for
-            living. A carer can add their own notes and suggest things; you
-            decide what goes in your plan.
+          <p data-invite-scope>
+            {unseen.length > 0
+              ? `A ${roleName(role)} will see the shared parts of your plan, but not: ${unseen.join("; ")}.`
+              : `A ${roleName(role)} will see all of your plan.`}{" "}
+            A carer can add their own notes and suggest things; you decide what
+            goes in your plan.
           </p>
           <label>
             They are

@@ -1,6 +1,7 @@
 /** One item: the words, a call link for contacts, who wrote and changed it. */
 import { useState } from "preact/hooks"
 import {
+  type Attribution,
   attribution,
   type Fields,
   type Item,
@@ -17,6 +18,7 @@ export function Byline({
   made,
   editor,
   edited,
+  accepted,
   verb = "Added",
 }: {
   names: Names
@@ -24,15 +26,32 @@ export function Byline({
   made: number
   editor?: string | undefined
   edited?: number
+  accepted?: Attribution["accepted"]
   verb?: string
 }) {
+  // Accepting a suggestion is not a change of it: only a later edit is.
   const changed =
     editor !== undefined &&
     edited !== undefined &&
-    (editor !== author || edited !== made)
+    (accepted !== undefined
+      ? edited !== accepted.at || editor !== accepted.by
+      : editor !== author || edited !== made)
   return (
     <p class="byline">
-      {verb} by <span class="who">{names.of(author)}</span>, {formatTime(made)}
+      {accepted ? "Suggested" : verb} by{" "}
+      <span class="who">{names.of(author)}</span>, {formatTime(made)}
+      {accepted ? (
+        <>
+          {" "}
+          · accepted by <span class="who">{names.of(accepted.by)}</span>
+          {accepted.reworded
+            ? names.isMine(accepted.by)
+              ? " in your own words"
+              : " in their own words"
+            : ""}
+          , {formatTime(accepted.at)}
+        </>
+      ) : null}
       {changed ? (
         <>
           {" "}

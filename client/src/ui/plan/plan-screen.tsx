@@ -90,6 +90,38 @@ function RootStatus({
   return doc ? <ReviewStatus doc={doc} names={plan.names} /> : null
 }
 
+/**
+ * "Safety plan of <name> · printed <date>" at the top of every printed page: an
+ * @page margin box (styles.css) shows the --print-running custom property, set
+ * here through the CSSOM (the CSP allows no inline styles) and renewed just
+ * before printing so the date is the printing's.
+ */
+function PrintRunningHead({ owner }: { owner: string }) {
+  useEffect(() => {
+    const root = document.documentElement.style
+    const set = () => {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: stripped on purpose
+      const text = `Safety plan of ${owner.replace(/[\u0000-\u001f]/g, " ")} · printed ${formatTime(Date.now())}`
+      root.setProperty("--print-running", JSON.stringify(text))
+    }
+    set()
+    window.addEventListener("beforeprint", set)
+    return () => {
+      window.removeEventListener("beforeprint", set)
+      root.removeProperty("--print-running")
+    }
+  }, [owner])
+  return null
+}
+
+/** Whose plan it is: the member with the person's role (the account, for the person). */
+function ownerName(plan: LoadedPlan, session: Session): string {
+  if (plan.open.role === "person") return session.account.displayName
+  return (
+    plan.members.find((m) => m.role === "person")?.displayName ?? "the person"
+  )
+}
+
 export function PlanScreen({
   session,
   planId,
@@ -101,11 +133,13 @@ export function PlanScreen({
     <PlanFrame session={session} planId={planId} current="plan">
       {(plan) => (
         <article aria-labelledby="plan-title">
+          <PrintRunningHead owner={ownerName(plan, session)} />
           <h1 id="plan-title">{plan.open.plan.title}</h1>
           <RootReviewStatus plan={plan} />
           <p class="print-only">
             Printed {formatTime(Date.now())}. Each item shows who wrote it and
-            who changed it last.
+            who changed it last. Suggestions not yet agreed by{" "}
+            {ownerName(plan, session)} are left out.
           </p>
           <button
             type="button"

@@ -5,7 +5,7 @@ import {
   type MembershipEvent,
   reviewApi,
 } from "../../api/review"
-import { type PlanDoc, reviews } from "../../docs/plan"
+import { type PlanDoc, reviewNote, reviews } from "../../docs/plan"
 import { sections } from "../../docs/template"
 import type { Session } from "../../plans/session"
 import { formatTime } from "../format"
@@ -104,6 +104,7 @@ function HistoryPage({
     (r) => ({
       label: `the review by ${plan.names.of(r.reviewer)} on ${formatTime(r.signoff.at)}`,
       heads: r.signoff.heads,
+      note: reviewNote(r),
     })
   )
 
@@ -128,6 +129,11 @@ function HistoryPage({
                 <button type="button" onClick={() => setChosen(m)}>
                   View the plan as of {m.label}
                 </button>
+                {m.note ? (
+                  <p class="review-note" data-review-note>
+                    Their note: “{m.note}”
+                  </p>
+                ) : null}
               </li>
             ))}
           </ul>

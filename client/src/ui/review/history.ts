@@ -8,7 +8,12 @@ import type { ChangeRecord } from "../../api/review"
 import type { PlanDoc } from "../../docs/plan"
 import { formatTime, roleName } from "../format"
 
-export type Moment = { label: string; heads: Record<string, string[]> }
+export type Moment = {
+  label: string
+  heads: Record<string, string[]>
+  /** The reviewer's note, for a moment that is a review. */
+  note?: string | undefined
+}
 
 const SESSION_MS = 10 * 60 * 1000
 

@@ -1,5 +1,5 @@
 /** "Reviewed by … on …; next review due …", from the plan document (so also offline). */
-import { type PlanDoc, reviewDue, reviews } from "../../docs/plan"
+import { type PlanDoc, reviewDue, reviewNote, reviews } from "../../docs/plan"
 import { formatTime, type Names } from "../format"
 
 const day = new Intl.DateTimeFormat("en-GB", { dateStyle: "long" })
@@ -15,12 +15,19 @@ export function ReviewStatus({ doc, names }: { doc: PlanDoc; names: Names }) {
   }
   const { signoff, reviewer } = latest
   const due = reviewDue(signoff.nextReview, new Date())
+  const note = reviewNote(latest)
   return (
     <p
       class={due ? "review-status due" : "review-status"}
       data-review-due={due}
     >
       Reviewed by {names.of(reviewer)} on {formatTime(signoff.at)}.
+      {note ? (
+        <span class="review-note" data-review-note>
+          {" "}
+          Their note: “{note}”
+        </span>
+      ) : null}
       {signoff.nextReview ? (
         due ? (
           <strong>
