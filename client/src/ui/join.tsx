@@ -1,26 +1,17 @@
 /** Accepting an invitation link: #/join/<code>. */
-import { useState } from "preact/hooks"
 import { joinPlan } from "../plans/plans"
 import type { Session } from "../plans/session"
-import { explain } from "./home"
+import { Notice, useAction } from "./action"
 import { go } from "./hooks"
 
 export function Join({ session, code }: { session: Session; code: string }) {
-  const [error, setError] = useState("")
-  const [busy, setBusy] = useState(false)
+  const { busy, error, run } = useAction()
 
-  const accept = async () => {
-    setBusy(true)
-    setError("")
-    try {
+  const accept = () =>
+    run(async () => {
       const plan = await joinPlan(session, code)
       go(`plan/${plan.id}`)
-    } catch (e) {
-      setError(explain(e))
-    } finally {
-      setBusy(false)
-    }
-  }
+    })
 
   return (
     <section aria-labelledby="join-title">
@@ -38,11 +29,7 @@ export function Join({ session, code }: { session: Session; code: string }) {
       >
         Join this plan
       </button>
-      {error ? (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <Notice>{error}</Notice>
       <p>
         <a href="#/">Back to my plans</a>
       </p>

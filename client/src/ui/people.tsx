@@ -3,8 +3,8 @@ import { useState } from "preact/hooks"
 import { api, type Invite } from "../api/client"
 import { reviewApi } from "../api/review"
 import type { Session } from "../plans/session"
+import { Notice, useAction } from "./action"
 import { roleName } from "./format"
-import { explain } from "./home"
 import { PlanFrame } from "./plan/plan-frame"
 import type { LoadedPlan } from "./plan/use-plan"
 
@@ -25,16 +25,7 @@ function PeopleScreen({
   const isPerson = plan.open.role === "person"
   const [role, setRole] = useState<string>("carer")
   const [invite, setInvite] = useState<Invite | undefined>()
-  const [error, setError] = useState("")
-
-  const run = async (work: () => Promise<void>) => {
-    setError("")
-    try {
-      await work()
-    } catch (e) {
-      setError(explain(e))
-    }
-  }
+  const { busy, error, run } = useAction()
 
   const create = (event: Event) => {
     event.preventDefault()
@@ -109,7 +100,7 @@ function PeopleScreen({
               ))}
             </select>
           </label>
-          <button type="submit" class="primary">
+          <button type="submit" class="primary" disabled={busy}>
             Create invitation
           </button>
         </form>
@@ -145,11 +136,7 @@ function PeopleScreen({
           <p class="muted">It works once and expires in 7 days.</p>
         </section>
       ) : null}
-      {error ? (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <Notice>{error}</Notice>
     </article>
   )
 }

@@ -1,5 +1,5 @@
 /** A suggestion waiting for the person: accept, edit then accept, or decline. */
-import { useState } from "preact/hooks"
+import { useRef, useState } from "preact/hooks"
 import { actorOf, type Fields, type Proposal, proposer } from "../../docs/plan"
 import type { ItemKind } from "../../docs/template"
 import type { Names } from "../format"
@@ -20,6 +20,23 @@ type Props = {
 export function ProposalView(props: Props) {
   const { proposal, kind, names, decides } = props
   const [editing, setEditing] = useState(false)
+  // A suggestion is decided (or withdrawn) once, however fast the button is tapped.
+  const decided = useRef(false)
+  const once =
+    <A extends unknown[]>(act: (...args: A) => void) =>
+    (...args: A) => {
+      if (decided.current) return
+      decided.current = true
+      try {
+        act(...args)
+      } catch (e) {
+        decided.current = false
+        throw e
+      }
+    }
+  const accept = once(props.onAccept)
+  const decline = once(props.onDecline)
+  const withdraw = once(props.onWithdraw)
   const author = proposer(proposal)
   const mine = names.isMine(author)
   if (editing) {
@@ -35,7 +52,7 @@ export function ProposalView(props: Props) {
           }
           submit={decides ? "Add to my plan" : "Save suggestion"}
           onSave={(fields) => {
-            if (decides) props.onAccept(fields)
+            if (decides) accept(fields)
             else props.onEdit(fields)
             setEditing(false)
           }}
@@ -63,7 +80,7 @@ export function ProposalView(props: Props) {
             <button
               type="button"
               class="primary"
-              onClick={() => props.onAccept()}
+              onClick={() => accept()}
               aria-label={`Accept: ${proposal.text}`}
             >
               Accept
@@ -78,7 +95,7 @@ export function ProposalView(props: Props) {
             <button
               type="button"
               class="quiet"
-              onClick={props.onDecline}
+              onClick={() => decline()}
               aria-label={`Decline: ${proposal.text}`}
             >
               Decline
@@ -89,7 +106,7 @@ export function ProposalView(props: Props) {
             <button type="button" onClick={() => setEditing(true)}>
               Edit suggestion
             </button>
-            <button type="button" class="quiet" onClick={props.onWithdraw}>
+            <button type="button" class="quiet" onClick={() => withdraw()}>
               Withdraw suggestion
             </button>
           </>
