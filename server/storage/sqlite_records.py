@@ -9,10 +9,13 @@ import aiosqlite
 
 from server.storage.records import (
     AccountRow,
+    AlreadyMember,
     AuditEntry,
     ChangeRow,
     CredentialRow,
     DocumentRow,
+    InviteRow,
+    InviteView,
     MemberRow,
     PlanRow,
 )
@@ -290,8 +293,18 @@ class SqliteRecords:
 
     async def accept_invite(
         self, code_hash: bytes, account_id: str, now_ms: int
-    ) -> tuple[str, str] | None:
-        async def work(db: aiosqlite.Connection) -> tuple[str, str] | None:
+    ) -> tuple[str, str] | AlreadyMember | None:
+        async def work(db: aiosqlite.Connection) -> tuple[str, str] | AlreadyMember | None:
+            member = list(
+                await db.execute_fetchall(
+                    "SELECT m.plan_id, m.role FROM invites i JOIN members m"
+                    " ON m.plan_id = i.plan_id AND m.account_id = ? AND m.revoked_at_ms IS NULL"
+                    " WHERE i.code_hash = ? AND i.used_by IS NULL AND i.expires_at_ms > ?",
+                    (account_id, code_hash, now_ms),
+                )
+            )
+            if member:
+                return AlreadyMember(plan_id=str(member[0][0]), role=str(member[0][1]))
             rows = list(
                 await db.execute_fetchall(
                     "UPDATE invites SET used_by = ?, used_at_ms = ?"
@@ -330,6 +343,59 @@ class SqliteRecords:
                 )
             )
             return plan_id, str(current[0][0])
+
+        return await self._db.transact(work)
+
+    async def view_invite(
+        self, code_hash: bytes, account_id: str, now_ms: int
+    ) -> InviteView | None:
+        rows = await self._db.fetch(
+            "SELECT a.display_name, i.role, i.expires_at_ms, m.role FROM invites i"
+            " JOIN plans p ON p.id = i.plan_id JOIN accounts a ON a.id = p.person_id"
+            " LEFT JOIN members m ON m.plan_id = i.plan_id AND m.account_id = ?"
+            " AND m.revoked_at_ms IS NULL"
+            " WHERE i.code_hash = ? AND i.used_by IS NULL AND i.expires_at_ms > ?",
+            (account_id, code_hash, now_ms),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return InviteView(
+            person_name=str(r[0]),
+            role=str(r[1]),
+            expires_at_ms=int(r[2]),
+            your_role=None if r[3] is None else str(r[3]),
+        )
+
+    async def pending_invites(self, plan_id: str, now_ms: int) -> list[InviteRow]:
+        rows = await self._db.fetch(
+            "SELECT code_hash, role, created_at_ms, expires_at_ms FROM invites"
+            " WHERE plan_id = ? AND used_by IS NULL AND expires_at_ms > ?"
+            " ORDER BY created_at_ms, code_hash",
+            (plan_id, now_ms),
+        )
+        return [
+            InviteRow(
+                code_hash=bytes(r[0]),
+                role=str(r[1]),
+                created_at_ms=int(r[2]),
+                expires_at_ms=int(r[3]),
+            )
+            for r in rows
+        ]
+
+    async def cancel_invite(self, plan_id: str, code_hash: bytes, by: str, now_ms: int) -> bool:
+        async def work(db: aiosqlite.Connection) -> bool:
+            cursor = await db.execute(
+                "DELETE FROM invites WHERE plan_id = ? AND code_hash = ? AND used_by IS NULL",
+                (plan_id, code_hash),
+            )
+            cancelled = cursor.rowcount == 1
+            if cancelled:
+                await _audit(
+                    db, AuditEntry(plan_id=plan_id, by_account=by, action="cancel-invite"), now_ms
+                )
+            return cancelled
 
         return await self._db.transact(work)
 

@@ -62,7 +62,8 @@ export function App() {
   } else {
     const [page, id, sub] = route
     if (page === "join" && id !== undefined) {
-      screen = <Join session={session} code={id} />
+      // A code with "/" in it spans several parts: the Join screen says it is not a code.
+      screen = <Join session={session} code={route.slice(1).join("/")} />
     } else if (page === "plan" && id !== undefined) {
       if (sub === "card") screen = <CrisisCard session={session} planId={id} />
       else if (sub === "people")
