@@ -18,6 +18,8 @@ class Plan(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
     document_id: str
     title: str
     role: str
+    person_name: str | None = None
+    """Whose plan it is: the person's display name (in `GET /api/plans`)."""
 
 
 class PlanDocumentCreate(msgspec.Struct, kw_only=True, rename="camel"):

@@ -114,11 +114,24 @@ class PlanService:
         )
         self._policy.role_changed(plan.id, plan.person_id)
         await self._events.document_registered(document_id)
-        return Plan(id=plan.id, document_id=document_id, title=title, role="person")
+        stored = await self._records.plan(plan.id)
+        return Plan(
+            id=plan.id,
+            document_id=document_id,
+            title=title,
+            role="person",
+            person_name=None if stored is None else stored.person_name,
+        )
 
     async def list_plans(self, identity: Identity) -> list[Plan]:
         return [
-            Plan(id=p.id, document_id=p.document_id, title=p.title, role=role)
+            Plan(
+                id=p.id,
+                document_id=p.document_id,
+                title=p.title,
+                role=role,
+                person_name=p.person_name,
+            )
             for p, role in await self._records.plans_of(identity.account_id or "")
         ]
 

@@ -30,6 +30,8 @@ class PlanRow(msgspec.Struct, frozen=True, kw_only=True):
     title: str
     document_id: str
     """The plan's first document (audience "everyone"), registered with the plan."""
+    person_name: str | None = None
+    """The person's display name (read only; not written by `create_plan`)."""
 
 
 class DocumentRow(msgspec.Struct, frozen=True, kw_only=True):

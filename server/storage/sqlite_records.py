@@ -24,7 +24,8 @@ from server.storage.sqlite import SqliteDatabase
 # A plan's own document is the first one registered with it.
 _PLAN_COLUMNS = (
     "SELECT p.id, p.person_id, p.title, (SELECT d.doc_id FROM plan_documents d"
-    " WHERE d.plan_id = p.id ORDER BY d.created_at_ms, d.doc_id LIMIT 1)"
+    " WHERE d.plan_id = p.id ORDER BY d.created_at_ms, d.doc_id LIMIT 1),"
+    " (SELECT a.display_name FROM accounts a WHERE a.id = p.person_id)"
 )
 _AUDIT = (
     "INSERT INTO audit_log (plan_id, by_account, action, subject, detail, at_ms)"
@@ -199,7 +200,7 @@ class SqliteRecords:
             " WHERE m.account_id = ? AND m.revoked_at_ms IS NULL ORDER BY p.created_at_ms",
             (account_id,),
         )
-        return [(self._plan(r), str(r[4])) for r in rows]
+        return [(self._plan(r), str(r[5])) for r in rows]
 
     async def plan(self, plan_id: str) -> PlanRow | None:
         rows = await self._db.fetch(
@@ -211,7 +212,11 @@ class SqliteRecords:
     @staticmethod
     def _plan(row: tuple[object, ...]) -> PlanRow:
         return PlanRow(
-            id=str(row[0]), person_id=str(row[1]), title=str(row[2]), document_id=str(row[3])
+            id=str(row[0]),
+            person_id=str(row[1]),
+            title=str(row[2]),
+            document_id=str(row[3]),
+            person_name=None if row[4] is None else str(row[4]),
         )
 
     async def role_of(self, plan_id: str, account_id: str) -> str | None:

@@ -104,3 +104,31 @@ async def test_codes_are_taken_however_typed_and_junk_gets_a_kind_message(
     await page.get_by_label("Invitation code").fill(f"  {code.lower().replace('-', ' ')} ")
     await page.get_by_role("button", name="Join plan").click()
     await expect(page.locator("[data-sync]")).to_be_visible(timeout=WAIT_MS)
+
+
+async def test_a_members_home_plan_and_crisis_card_say_whose_plan_it_is(
+    phone: PhoneFactory,
+) -> None:
+    person = await person_with_plan(phone, "Sam")
+    await person.add("warning-signs", "Stops eating")
+    code = await person.invite("carer")
+    carer = await phone("Cat")
+    await carer.sign_up()
+    await carer.join(code)
+    page = carer.page
+
+    await expect(page.get_by_role("heading", name="Sam's safety plan", level=1)).to_be_visible()
+    await expect(page.locator("[data-whose-plan]")).to_have_text("You are their carer.")
+    await page.get_by_role("link", name="Crisis card").click()
+    await expect(page.get_by_role("heading", name="Sam's crisis card", level=1)).to_be_visible()
+    await expect(page.get_by_text("These are Sam's steps, not yours.")).to_be_visible()
+    await expect(page.get_by_text("Stops eating")).to_be_visible()
+    await page.get_by_role("link", name="My plans").click()
+    link = page.locator("a.plan-link")
+    await expect(link).to_contain_text("Sam's safety plan")
+    await expect(link).to_contain_text("You are their carer")
+    # The person's own screens keep their own words.
+    await person.page.get_by_role("link", name="Crisis card").click()
+    await expect(person.page.get_by_role("heading", name="Crisis card", level=1)).to_have_text(
+        "Crisis card"
+    )

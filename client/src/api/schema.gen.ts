@@ -515,6 +515,7 @@ export interface components {
         Plan: {
             documentId: string;
             id: string;
+            personName?: string | null;
             role: string;
             title: string;
         };

@@ -8,6 +8,7 @@ import { visibleItems } from "../docs/plan"
 import { crisisSections, template } from "../docs/template"
 import type { OpenDocument } from "../plans/plans"
 import type { Session } from "../plans/session"
+import { cardLead, cardTitle } from "./format"
 import { useDoc } from "./hooks"
 import { telHref } from "./plan/item-view"
 import { PlanFrame } from "./plan/plan-frame"
@@ -108,8 +109,8 @@ export function CrisisCard({
         const root = plan.open.documents.find((d) => d.kind === "everyone")
         return (
           <article class="crisis" aria-labelledby="card-title">
-            <h1 id="card-title">Crisis card</h1>
-            <p class="lead">Take it one step at a time.</p>
+            <h1 id="card-title">{cardTitle(plan.open.plan)}</h1>
+            <p class="lead">{cardLead(plan.open.plan)}</p>
             {root ? <Steps document={root} /> : null}
             <CrisisLines />
           </article>

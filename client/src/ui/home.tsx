@@ -9,7 +9,7 @@ import {
   unsyncedDocuments,
 } from "../plans/session"
 import { Notice, useAction } from "./action"
-import { roleName } from "./format"
+import { whosePlan } from "./format"
 import { go } from "./hooks"
 
 export { explain } from "./action"
@@ -77,12 +77,8 @@ export function Home({ session }: { session: Session }) {
           {plans.map((p) => (
             <li key={p.id}>
               <a class="plan-link" href={`#/plan/${p.id}`}>
-                {p.title}
-                <span class="muted">
-                  {p.role === "person"
-                    ? "Your plan"
-                    : `You are a ${roleName(p.role)}`}
-                </span>
+                {whosePlan(p)?.title ?? p.title}
+                <span class="muted">{whosePlan(p)?.you ?? "Your plan"}</span>
               </a>
               <a class="crisis-link" href={`#/plan/${p.id}/card`}>
                 Crisis card
