@@ -2,13 +2,40 @@
 import { useState } from "preact/hooks"
 import { type Fields, MAX_PHONE, MAX_TEXT } from "../../docs/plan"
 import type { ItemKind } from "../../docs/template"
+import { Notice } from "../action"
+
+const count = new Intl.NumberFormat("en-GB")
+
+/**
+ * Keeps a field within `max` characters without cutting silently: the field is not
+ * truncated by the browser (no maxLength), so a long paste is cut here and the person is
+ * told how much was kept. Returns the value to keep and what to say, if anything.
+ */
+function limited(value: string, max: number, what: string): [string, string] {
+  if (value.length <= max) return [value, ""]
+  return [
+    value.slice(0, max),
+    `That was ${count.format(value.length)} characters; ${what} holds ${count.format(max)}, so the first ${count.format(max)} were kept. Check the end still reads right.`,
+  ]
+}
+
+/** "1,850 of 2,000 characters", shown from 90% of the limit on. */
+function Remaining({ length, max }: { length: number; max: number }) {
+  if (length < max * 0.9) return null
+  return (
+    <p class="muted" aria-live="polite" data-remaining>
+      {count.format(length)} of {count.format(max)} characters
+    </p>
+  )
+}
 
 type Props = {
   kind: ItemKind
   initial?: Fields
   label: string
   submit: string
-  onSave: (fields: Fields) => void
+  /** False if it could not be saved: the form keeps what was typed. */
+  onSave: (fields: Fields) => unknown
   onCancel?: () => void
 }
 
@@ -25,12 +52,25 @@ export function ItemForm({
   const [text, setText] = useState(initial?.text ?? "")
   const [phone, setPhone] = useState(initial?.phone ?? "")
   const [id] = useState(() => `f${++counter}`)
+  const [cut, setCut] = useState("")
+  const input = (
+    field: HTMLTextAreaElement | HTMLInputElement,
+    max: number,
+    what: string,
+    set: (value: string) => void
+  ) => {
+    const [kept, told] = limited(field.value, max, what)
+    if (kept !== field.value) field.value = kept
+    set(kept)
+    setCut(told)
+  }
 
   const save = (event: Event) => {
     event.preventDefault()
     if (text.trim() === "") return
-    onSave(kind === "contact" ? { text, phone } : { text })
-    if (initial === undefined) {
+    const saved = onSave(kind === "contact" ? { text, phone } : { text })
+    if (saved !== false) setCut("")
+    if (saved !== false && initial === undefined) {
       setText("")
       setPhone("")
     }
@@ -44,10 +84,13 @@ export function ItemForm({
         name="text"
         rows={2}
         required
-        maxLength={MAX_TEXT}
         value={text}
-        onInput={(e) => setText(e.currentTarget.value)}
+        aria-describedby={`${id}-limit`}
+        onInput={(e) => input(e.currentTarget, MAX_TEXT, "an item", setText)}
       />
+      <div id={`${id}-limit`}>
+        <Remaining length={text.length} max={MAX_TEXT} />
+      </div>
       {kind === "contact" ? (
         <>
           <label for={`${id}-phone`}>Phone number</label>
@@ -57,12 +100,14 @@ export function ItemForm({
             type="tel"
             autocomplete="off"
             inputMode="tel"
-            maxLength={MAX_PHONE}
             value={phone}
-            onInput={(e) => setPhone(e.currentTarget.value)}
+            onInput={(e) =>
+              input(e.currentTarget, MAX_PHONE, "a phone number", setPhone)
+            }
           />
         </>
       ) : null}
+      <Notice>{cut}</Notice>
       <div class="actions">
         <button type="submit" class="primary">
           {submit}

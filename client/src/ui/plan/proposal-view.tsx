@@ -2,6 +2,7 @@
 import { useRef, useState } from "preact/hooks"
 import { actorOf, type Fields, type Proposal, proposer } from "../../docs/plan"
 import type { ItemKind } from "../../docs/template"
+import { Notice } from "../action"
 import type { Names } from "../format"
 import { ItemForm } from "./item-form"
 import { Byline } from "./item-view"
@@ -11,28 +12,29 @@ type Props = {
   kind: ItemKind
   names: Names
   decides: boolean
-  onAccept: (edited?: Fields) => void
-  onDecline: () => void
-  onEdit: (fields: Fields) => void
-  onWithdraw: () => void
+  /** Each returns false if it could not be done (the section says why). */
+  onAccept: (edited?: Fields) => boolean
+  onDecline: () => boolean
+  onEdit: (fields: Fields) => boolean
+  onWithdraw: () => boolean
+  onEditing: (editing: boolean) => void
 }
 
 export function ProposalView(props: Props) {
   const { proposal, kind, names, decides } = props
-  const [editing, setEditing] = useState(false)
+  const [editing, setEditingState] = useState(false)
+  const setEditing = (on: boolean) => {
+    setEditingState(on)
+    props.onEditing(on)
+  }
   // A suggestion is decided (or withdrawn) once, however fast the button is tapped.
   const decided = useRef(false)
   const once =
-    <A extends unknown[]>(act: (...args: A) => void) =>
-    (...args: A) => {
-      if (decided.current) return
+    <A extends unknown[]>(act: (...args: A) => boolean) =>
+    (...args: A): boolean => {
+      if (decided.current) return true
       decided.current = true
-      try {
-        act(...args)
-      } catch (e) {
-        decided.current = false
-        throw e
-      }
+      return act(...args)
     }
   const accept = once(props.onAccept)
   const decline = once(props.onDecline)
@@ -42,6 +44,13 @@ export function ProposalView(props: Props) {
   if (editing) {
     return (
       <li class="proposal">
+        {proposal.decision ? (
+          <Notice>
+            {proposal.decision.state === "withdrawn"
+              ? "This suggestion has just been withdrawn on another phone."
+              : "This suggestion has just been decided on another phone."}
+          </Notice>
+        ) : null}
         <ItemForm
           kind={kind}
           initial={{ text: proposal.text, phone: proposal.phone }}
@@ -52,9 +61,9 @@ export function ProposalView(props: Props) {
           }
           submit={decides ? "Add to my plan" : "Save suggestion"}
           onSave={(fields) => {
-            if (decides) accept(fields)
-            else props.onEdit(fields)
-            setEditing(false)
+            const done = decides ? accept(fields) : props.onEdit(fields)
+            if (done) setEditing(false)
+            return done
           }}
           onCancel={() => setEditing(false)}
         />
