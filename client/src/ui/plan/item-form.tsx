@@ -1,5 +1,5 @@
 /** The form for adding or editing an item (and a phone number for contacts). */
-import { useState } from "preact/hooks"
+import { useEffect, useRef, useState } from "preact/hooks"
 import { type Fields, MAX_PHONE, MAX_TEXT } from "../../docs/plan"
 import type { ItemKind } from "../../docs/template"
 import { Notice } from "../action"
@@ -53,6 +53,18 @@ export function ItemForm({
   const [phone, setPhone] = useState(initial?.phone ?? "")
   const [id] = useState(() => `f${++counter}`)
   const [cut, setCut] = useState("")
+  const field = useRef<HTMLTextAreaElement>(null)
+  // Editing (WCAG 2.4.3): focus goes into the field, and Escape cancels.
+  useEffect(() => {
+    if (initial !== undefined) field.current?.focus()
+  }, [])
+  const cancelOnEscape = (event: KeyboardEvent) => {
+    if (event.key === "Escape" && onCancel) {
+      event.preventDefault()
+      onCancel()
+    }
+  }
+
   const input = (
     field: HTMLTextAreaElement | HTMLInputElement,
     max: number,
@@ -77,10 +89,11 @@ export function ItemForm({
   }
 
   return (
-    <form class="item-form" onSubmit={save}>
+    <form class="item-form" onSubmit={save} onKeyDown={cancelOnEscape}>
       <label for={`${id}-text`}>{label}</label>
       <textarea
         id={`${id}-text`}
+        ref={field}
         name="text"
         rows={2}
         required

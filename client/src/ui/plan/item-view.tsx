@@ -1,5 +1,5 @@
 /** One item: the words, a call link for contacts, who wrote and changed it. */
-import { useState } from "preact/hooks"
+import { useEffect, useRef, useState } from "preact/hooks"
 import {
   attribution,
   type Fields,
@@ -67,6 +67,13 @@ export function ItemView({
   onRemove,
 }: Props) {
   const [editing, setEditing] = useState(false)
+  // After Save or Cancel, focus returns to the Edit button it came from.
+  const editButton = useRef<HTMLButtonElement>(null)
+  const wasEditing = useRef(false)
+  useEffect(() => {
+    if (wasEditing.current && !editing) editButton.current?.focus()
+    wasEditing.current = editing
+  }, [editing])
   const by = attribution(doc, item)
   if (editing) {
     return (
@@ -100,6 +107,7 @@ export function ItemView({
         <div class="actions">
           <button
             type="button"
+            ref={editButton}
             onClick={() => setEditing(true)}
             aria-label={`Edit: ${item.text}`}
           >
