@@ -56,3 +56,16 @@ async def test_accept_and_create_invitation_tapped_twice_act_once(phone: PhoneFa
     await expect(person.page.get_by_role("alert")).to_have_count(0)
     await person.expect_sync("saved")
     await expect(carer.item("coping", "Cook together")).to_have_count(1)
+
+
+async def test_create_invitation_tapped_twice_makes_one(phone: PhoneFactory) -> None:
+    person = await person_with_plan(phone)
+    page = person.page
+    await page.get_by_role("link", name="People").click()
+
+    await tap_twice(page.get_by_role("button", name="Create invitation"))
+
+    await expect(page.locator("[data-new-invite]")).to_be_visible(timeout=WAIT_MS)
+    pending = page.get_by_role("region", name="Invitations not used yet")
+    await expect(pending.locator("li")).to_have_count(1)
+    assert len(await get(person, f"/api/plans/{person.plan_id()}/invites")) == 1
