@@ -3,7 +3,7 @@ way (the Notice, role="alert"); a long paste keeps 2,000 characters and says so.
 
 from playwright.async_api import expect
 
-from tests.e2e.flows import PhoneFactory, carer_joins, person_with_plan
+from tests.e2e.flows import PhoneFactory, carer_joins, member_joins, person_with_plan
 from tests.e2e.phone import WAIT_MS
 
 
@@ -57,3 +57,18 @@ async def test_accepting_a_suggestion_withdrawn_meanwhile_says_so_and_keeps_the_
     )
     await expect(form_field).to_have_value("Cook a meal with Cat")
     await expect(person.item("coping", "Cook a meal with Cat")).to_have_count(0)
+
+
+async def test_a_long_review_note_is_cut_with_a_word(phone: PhoneFactory) -> None:
+    person = await person_with_plan(phone)
+    clinician = await member_joins(phone, person, "clinician", "Lee")
+    page = clinician.page
+    await page.get_by_role("link", name="Review").click()
+    note = page.get_by_label("Note (optional)")
+
+    await note.fill("n" * 3_000)
+
+    await expect(page.get_by_role("alert")).to_contain_text(
+        "That was 3,000 characters; a note holds 2,000, so the first 2,000 were kept."
+    )
+    assert len(await note.input_value()) == 2_000

@@ -11,7 +11,11 @@ const count = new Intl.NumberFormat("en-GB")
  * truncated by the browser (no maxLength), so a long paste is cut here and the person is
  * told how much was kept. Returns the value to keep and what to say, if anything.
  */
-function limited(value: string, max: number, what: string): [string, string] {
+export function limited(
+  value: string,
+  max: number,
+  what: string
+): [string, string] {
   if (value.length <= max) return [value, ""]
   return [
     value.slice(0, max),
@@ -20,7 +24,7 @@ function limited(value: string, max: number, what: string): [string, string] {
 }
 
 /** "1,850 of 2,000 characters", shown from 90% of the limit on. */
-function Remaining({ length, max }: { length: number; max: number }) {
+export function Remaining({ length, max }: { length: number; max: number }) {
   if (length < max * 0.9) return null
   return (
     <p class="muted" aria-live="polite" data-remaining>

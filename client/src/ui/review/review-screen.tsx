@@ -5,11 +5,12 @@
  */
 import { useEffect, useMemo, useRef, useState } from "preact/hooks"
 import { type Digest, reviewApi } from "../../api/review"
-import { signOff } from "../../docs/plan"
+import { MAX_TEXT, signOff } from "../../docs/plan"
 import { change } from "../../plans/plans"
 import type { Session } from "../../plans/session"
 import { explain, Notice, useAction } from "../action"
 import { useDoc, useEventValue, useHeads } from "../hooks"
+import { limited, Remaining } from "../plan/item-form"
 import { PlanFrame } from "../plan/plan-frame"
 import type { LoadedPlan } from "../plan/use-plan"
 import { DigestView } from "./digest-view"
@@ -27,6 +28,7 @@ function SignOffForm({
 }) {
   const [note, setNote] = useState("")
   const [next, setNext] = useState("")
+  const [cut, setCut] = useState("")
   const { busy, error, run } = useAction()
   return (
     <form
@@ -47,8 +49,15 @@ function SignOffForm({
           name="note"
           rows={2}
           value={note}
-          onInput={(e) => setNote(e.currentTarget.value)}
+          onInput={(e) => {
+            const field = e.currentTarget
+            const [kept, told] = limited(field.value, MAX_TEXT, "a note")
+            if (kept !== field.value) field.value = kept
+            setNote(kept)
+            setCut(told)
+          }}
         />
+        <Remaining length={note.length} max={MAX_TEXT} />
       </label>
       <label>
         Next review due
@@ -59,6 +68,7 @@ function SignOffForm({
           onInput={(e) => setNext(e.currentTarget.value)}
         />
       </label>
+      <Notice>{cut}</Notice>
       <Notice>{error}</Notice>
       <button type="submit" class="primary" disabled={busy}>
         Mark reviewed
@@ -123,7 +133,7 @@ function ReviewPage({ session, plan }: { session: Session; plan: LoadedPlan }) {
       {load.state === "loading" ? (
         <p role="status">Gathering the changes…</p>
       ) : null}
-      {load.state === "failed" ? <p role="alert">{load.message}</p> : null}
+      {load.state === "failed" ? <Notice>{load.message}</Notice> : null}
       {load.state === "ready" ? (
         <>
           <p class="lead">
