@@ -8,7 +8,7 @@ from typing import Any
 
 from litestar import Litestar, Request, Response, get
 from litestar.di import Provide
-from litestar.exceptions import ImproperlyConfiguredException
+from litestar.exceptions import ImproperlyConfiguredException, NotFoundException
 
 from server.auth.attribution import ActorBindings
 from server.auth.controller import AccountController, provide_identity
@@ -29,7 +29,7 @@ from server.errors import (
 from server.ids import PeerId
 from server.plans.access import PlanPolicy
 from server.plans.controller import InviteController, PlanController
-from server.plans.service import PlanService
+from server.plans.service import NOT_A_CODE, PlanService
 from server.review.controller import ReviewController
 from server.review.service import ReviewService
 from server.rights.controller import RightsController
@@ -86,6 +86,18 @@ def _domain_error(request: Request[Any, Any, Any], error: Exception) -> Response
         headers["Retry-After"] = _STORAGE_RETRY_AFTER_S
     detail = str(error) if status != 500 else "internal error"
     return Response({"detail": detail}, status_code=status, headers=headers)
+
+
+def _not_found(request: Request[Any, Any, Any], error: NotFoundException) -> Response[Any]:
+    """Litestar's 404, except for an invite code that no route matches.
+
+    A code with "/" in it (or none at all) is not a code, and is told so (issue 10 item 8).
+    """
+    if request.method == "POST" and request.scope["path"].startswith("/api/invites/"):
+        return Response({"detail": NOT_A_CODE}, status_code=400)
+    return Response(
+        {"status_code": 404, "detail": error.detail}, status_code=404, headers=error.headers
+    )
 
 
 async def _storage_id(store: DocumentStore) -> str:
@@ -182,5 +194,5 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
             "erasure": state("erasure"),
             "identity": Provide(provide_identity),
         },
-        exception_handlers={DomainError: _domain_error},
+        exception_handlers={DomainError: _domain_error, NotFoundException: _not_found},
     )

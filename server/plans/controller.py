@@ -3,16 +3,19 @@
 from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from server.auth.policy import Identity
 from server.plans.models import (
     Change,
     Contributor,
     Invite,
+    InviteAccept,
     InviteAccepted,
     InviteCreate,
+    InvitePreview,
     Member,
+    PendingInvite,
     Plan,
     PlanCreate,
     PlanDocument,
@@ -69,6 +72,27 @@ class PlanController(Controller):
     ) -> Invite:
         return await plans.create_invite(identity, plan_id, data)
 
+    @get("/{plan_id:str}/invites")
+    async def list_invites(
+        self,
+        plan_id: FromPath[str],
+        identity: NamedDependency[Identity],
+        plans: NamedDependency[PlanService],
+    ) -> list[PendingInvite]:
+        """The person's invitations not used yet and not expired, oldest first."""
+        return await plans.pending_invites(identity, plan_id)
+
+    @delete("/{plan_id:str}/invites/{invite:str}", status_code=HTTP_204_NO_CONTENT)
+    async def cancel_invite(
+        self,
+        plan_id: FromPath[str],
+        invite: FromPath[str],
+        identity: NamedDependency[Identity],
+        plans: NamedDependency[PlanService],
+    ) -> None:
+        """Cancel a pending invitation, by its id (from the list) or its code."""
+        await plans.cancel_invite(identity, plan_id, invite)
+
     @get("/{plan_id:str}/members")
     async def list_members(
         self,
@@ -110,6 +134,26 @@ class PlanController(Controller):
 class InviteController(Controller):
     path = "/api/invites"
     tags = ("plans",)
+
+    @post("/preview", status_code=HTTP_200_OK)
+    async def preview_invite(
+        self,
+        data: JSONBody[InviteAccept],
+        identity: NamedDependency[Identity],
+        plans: NamedDependency[PlanService],
+    ) -> InvitePreview:
+        """Whose plan a code is for and as what, before accepting it (nothing is used)."""
+        return await plans.preview_invite(identity, data.code)
+
+    @post("/accept", status_code=HTTP_200_OK)
+    async def accept_typed_invite(
+        self,
+        data: JSONBody[InviteAccept],
+        identity: NamedDependency[Identity],
+        plans: NamedDependency[PlanService],
+    ) -> InviteAccepted:
+        """Accept a code as typed, in the body, so nothing in it can change the route."""
+        return await plans.accept_invite(identity, data.code)
 
     @post("/{code:str}/accept", status_code=HTTP_200_OK)
     async def accept_invite(

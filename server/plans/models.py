@@ -18,6 +18,8 @@ class Plan(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
     document_id: str
     title: str
     role: str
+    person_name: str | None = None
+    """Whose plan it is: the person's display name (in `GET /api/plans`)."""
 
 
 class PlanDocumentCreate(msgspec.Struct, kw_only=True, rename="camel"):
@@ -38,6 +40,32 @@ class Invite(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
     code: str
     role: str
     expires_at: datetime
+    id: str
+    """The invite's id in `GET /api/plans/{planId}/invites` (the hex SHA-256 of its code)."""
+
+
+class PendingInvite(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
+    """An invite not used yet and not expired. Its code is not stored, so it is not listed."""
+
+    id: str
+    role: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class InviteAccept(msgspec.Struct, kw_only=True, rename="camel"):
+    code: str
+    """As typed: spaces, hyphens and case do not matter."""
+
+
+class InvitePreview(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
+    """Whose plan an invite is for, shown before accepting it."""
+
+    person_name: str
+    role: str
+    expires_at: datetime
+    your_role: str | None
+    """The caller's role in that plan if they are in it already ("person": their own plan)."""
 
 
 class InviteAccepted(msgspec.Struct, kw_only=True, rename="camel", frozen=True):

@@ -4,9 +4,10 @@ Every access change is pushed to the sync side at once (AccessEvents): a registe
 reaches the peers that already asked for it; a revoked member's connections lose the plan.
 """
 
+import re
 import uuid
 
-from server.auth.credentials import new_code, secret_hash
+from server.auth.credentials import CODE_ALPHABET, new_code, secret_hash
 from server.auth.policy import AccessEvents, Identity
 from server.clock import now_ms, utc
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -18,13 +19,15 @@ from server.plans.models import (
     Invite,
     InviteAccepted,
     InviteCreate,
+    InvitePreview,
     Member,
+    PendingInvite,
     Plan,
     PlanCreate,
     PlanDocument,
     PlanDocumentCreate,
 )
-from server.storage.records import DocumentRow, PlanRecords, PlanRow
+from server.storage.records import AlreadyMember, DocumentRow, PlanRecords, PlanRow
 
 INVITE_DAYS = 7
 INVITE_ROLES = ("carer", "clinician", "viewer")
@@ -38,8 +41,42 @@ def _document_id(text: str) -> DocumentId:
     return document_id
 
 
+NOT_A_CODE = (
+    "That is not an invitation code. A code has 16 letters and numbers, like"
+    " ABCD-EFGH-JKLM-NPQR: check it, or ask for the link again."
+)
+NOT_VALID = (
+    "This invitation cannot be used: it has been used, cancelled or has expired."
+    " Ask the person who invited you for a new one."
+)
+OWN_INVITE = (
+    "This invitation is for someone else to join your plan, so you cannot use it yourself."
+    " It is still valid: send them the link or the code."
+)
+ALREADY_MEMBER = "You are already in this plan. The invitation is still valid for someone else."
+_SEPARATORS = re.compile(r"[\s\-_.\u2010-\u2015\u2212]+")
+_CODE_LENGTH = 16
+_MAX_TYPED = 200
+
+
+def normalise_code(typed: str) -> str | None:
+    """The code as made ("ABCD-EFGH-JKLM-NPQR") from however it was typed, or None.
+
+    Spaces, hyphens (any dash), dots, underscores and case do not matter.
+    """
+    if len(typed) > _MAX_TYPED:
+        return None
+    compact = _SEPARATORS.sub("", typed).upper()
+    if len(compact) != _CODE_LENGTH or any(c not in CODE_ALPHABET for c in compact):
+        return None
+    return "-".join(compact[i : i + 4] for i in range(0, _CODE_LENGTH, 4))
+
+
 def _invite_hash(code: str) -> bytes:
-    return secret_hash(code.strip().upper())
+    normal = normalise_code(code)
+    if normal is None:
+        raise InvalidInput(NOT_A_CODE)
+    return secret_hash(normal)
 
 
 class PlanService:
@@ -77,11 +114,24 @@ class PlanService:
         )
         self._policy.role_changed(plan.id, plan.person_id)
         await self._events.document_registered(document_id)
-        return Plan(id=plan.id, document_id=document_id, title=title, role="person")
+        stored = await self._records.plan(plan.id)
+        return Plan(
+            id=plan.id,
+            document_id=document_id,
+            title=title,
+            role="person",
+            person_name=None if stored is None else stored.person_name,
+        )
 
     async def list_plans(self, identity: Identity) -> list[Plan]:
         return [
-            Plan(id=p.id, document_id=p.document_id, title=p.title, role=role)
+            Plan(
+                id=p.id,
+                document_id=p.document_id,
+                title=p.title,
+                role=role,
+                person_name=p.person_name,
+            )
             for p, role in await self._records.plans_of(identity.account_id or "")
         ]
 
@@ -115,17 +165,57 @@ class PlanService:
         code = new_code()
         now = now_ms()
         expires = now + INVITE_DAYS * 24 * 3600 * 1000
+        code_hash = _invite_hash(code)
         await self._records.create_invite(
-            _invite_hash(code), plan_id, data.role, identity.account_id or "", now, expires
+            code_hash, plan_id, data.role, identity.account_id or "", now, expires
         )
-        return Invite(code=code, role=data.role, expires_at=utc(expires))
+        return Invite(code=code, role=data.role, expires_at=utc(expires), id=code_hash.hex())
+
+    async def pending_invites(self, identity: Identity, plan_id: str) -> list[PendingInvite]:
+        await self._person_only(identity, plan_id)
+        return [
+            PendingInvite(
+                id=row.code_hash.hex(),
+                role=row.role,
+                created_at=utc(row.created_at_ms),
+                expires_at=utc(row.expires_at_ms),
+            )
+            for row in await self._records.pending_invites(plan_id, now_ms())
+        ]
+
+    async def cancel_invite(self, identity: Identity, plan_id: str, invite: str) -> None:
+        """`invite`: its id (from the list) or its code, however typed."""
+        await self._person_only(identity, plan_id)
+        try:
+            code_hash = bytes.fromhex(invite) if len(invite) == 64 else _invite_hash(invite)
+        except ValueError:
+            raise InvalidInput(NOT_A_CODE) from None
+        if not await self._records.cancel_invite(
+            plan_id, code_hash, identity.account_id or "", now_ms()
+        ):
+            raise NotFound("no such pending invitation (it may have been used or cancelled)")
+
+    async def preview_invite(self, identity: Identity, code: str) -> InvitePreview:
+        view = await self._records.view_invite(
+            _invite_hash(code), identity.account_id or "", now_ms()
+        )
+        if view is None:
+            raise NotFound(NOT_VALID)
+        return InvitePreview(
+            person_name=view.person_name,
+            role=view.role,
+            expires_at=utc(view.expires_at_ms),
+            your_role=view.your_role,
+        )
 
     async def accept_invite(self, identity: Identity, code: str) -> InviteAccepted:
         accepted = await self._records.accept_invite(
             _invite_hash(code), identity.account_id or "", now_ms()
         )
         if accepted is None:
-            raise NotFound("unknown, used or expired invite")
+            raise NotFound(NOT_VALID)
+        if isinstance(accepted, AlreadyMember):
+            raise Conflict(OWN_INVITE if accepted.role == "person" else ALREADY_MEMBER)
         plan_id, role = accepted
         self._policy.role_changed(plan_id, identity.account_id or "")
         for document in await self._records.documents_of(plan_id):

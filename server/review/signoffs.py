@@ -3,6 +3,11 @@
 The reviewer is the actor that created the `signoff` map (its object id is `counter@actor`),
 found in the change that holds that operation. A sign-off counts only if that change was
 stored from an account that was a clinician of the plan at the time (its change row).
+
+A repeat, a sign-off by the same clinician of exactly the same heads as one of theirs made
+before it, is not a review (decision 29): it reviewed nothing new, and the only way to make
+one is to submit the same form twice (a double tap, an old client). The first stands, so a
+repeat cannot drop the next-review date the first one set.
 """
 
 import math
@@ -33,7 +38,18 @@ def signoffs(
         if row is None or row.role != "clinician" or row.account_id is None:
             continue
         found.append(_review(plan_id, document_id, reader, item, item.signoff, row))
-    return found
+    return _without_repeats(found)
+
+
+def _without_repeats(found: list[ReviewRow]) -> list[ReviewRow]:
+    kept: list[ReviewRow] = []
+    seen: set[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]]] = set()
+    for row in sorted(found, key=lambda r: (r.reviewed_at_ms, r.received_at_ms, r.id)):
+        key = (row.reviewer_id, tuple(sorted((d, tuple(sorted(h))) for d, h in row.heads.items())))
+        if key not in seen:
+            seen.add(key)
+            kept.append(row)
+    return kept
 
 
 def _review(

@@ -30,6 +30,8 @@ class PlanRow(msgspec.Struct, frozen=True, kw_only=True):
     title: str
     document_id: str
     """The plan's first document (audience "everyone"), registered with the plan."""
+    person_name: str | None = None
+    """The person's display name (read only; not written by `create_plan`)."""
 
 
 class DocumentRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -87,6 +89,32 @@ class MembershipEventRow(msgspec.Struct, frozen=True, kw_only=True):
     previous_role: str | None
     """joined: the role they had before they were last removed, if it was another."""
     at_ms: int
+
+
+class InviteRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A pending invite (unused, unexpired); the code itself is never stored, only its hash."""
+
+    code_hash: bytes
+    role: str
+    created_at_ms: int
+    expires_at_ms: int
+
+
+class InviteView(msgspec.Struct, frozen=True, kw_only=True):
+    """What an invite's holder may know before accepting it."""
+
+    person_name: str
+    role: str
+    expires_at_ms: int
+    your_role: str | None
+    """The asking account's role in the plan now, if it is a member already."""
+
+
+class AlreadyMember(msgspec.Struct, frozen=True, kw_only=True):
+    """Accepting was refused: the account is an active member of the invite's plan already."""
+
+    plan_id: str
+    role: str
 
 
 class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -150,8 +178,25 @@ class PlanRecords(Protocol):
 
     async def accept_invite(
         self, code_hash: bytes, account_id: str, now_ms: int
-    ) -> tuple[str, str] | None:
-        """Use the invite once: make the account a member. (plan id, role), or None."""
+    ) -> tuple[str, str] | AlreadyMember | None:
+        """Use the invite once: make the account a member. (plan id, role), or None.
+
+        An active member of the plan (its person included) does not use it: AlreadyMember.
+        """
+        ...
+
+    async def view_invite(
+        self, code_hash: bytes, account_id: str, now_ms: int
+    ) -> InviteView | None:
+        """A pending invite, as its holder sees it; None if unknown, used or expired."""
+        ...
+
+    async def pending_invites(self, plan_id: str, now_ms: int) -> list[InviteRow]:
+        """The plan's unused, unexpired invites, oldest first."""
+        ...
+
+    async def cancel_invite(self, plan_id: str, code_hash: bytes, by: str, now_ms: int) -> bool:
+        """Delete a pending invite of the plan; False if there is none with that hash."""
         ...
 
     async def revoke_member(self, plan_id: str, account_id: str, by: str, now_ms: int) -> bool: ...

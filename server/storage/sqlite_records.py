@@ -9,10 +9,13 @@ import aiosqlite
 
 from server.storage.records import (
     AccountRow,
+    AlreadyMember,
     AuditEntry,
     ChangeRow,
     CredentialRow,
     DocumentRow,
+    InviteRow,
+    InviteView,
     MemberRow,
     MembershipEventRow,
     PlanRow,
@@ -22,7 +25,8 @@ from server.storage.sqlite import SqliteDatabase
 # A plan's own document is the first one registered with it.
 _PLAN_COLUMNS = (
     "SELECT p.id, p.person_id, p.title, (SELECT d.doc_id FROM plan_documents d"
-    " WHERE d.plan_id = p.id ORDER BY d.created_at_ms, d.doc_id LIMIT 1)"
+    " WHERE d.plan_id = p.id ORDER BY d.created_at_ms, d.doc_id LIMIT 1),"
+    " (SELECT a.display_name FROM accounts a WHERE a.id = p.person_id)"
 )
 _AUDIT = (
     "INSERT INTO audit_log (plan_id, by_account, action, subject, detail, at_ms)"
@@ -217,7 +221,7 @@ class SqliteRecords:
             " WHERE m.account_id = ? AND m.revoked_at_ms IS NULL ORDER BY p.created_at_ms",
             (account_id,),
         )
-        return [(self._plan(r), str(r[4])) for r in rows]
+        return [(self._plan(r), str(r[5])) for r in rows]
 
     async def plan(self, plan_id: str) -> PlanRow | None:
         rows = await self._db.fetch(
@@ -229,7 +233,11 @@ class SqliteRecords:
     @staticmethod
     def _plan(row: tuple[object, ...]) -> PlanRow:
         return PlanRow(
-            id=str(row[0]), person_id=str(row[1]), title=str(row[2]), document_id=str(row[3])
+            id=str(row[0]),
+            person_id=str(row[1]),
+            title=str(row[2]),
+            document_id=str(row[3]),
+            person_name=None if row[4] is None else str(row[4]),
         )
 
     async def role_of(self, plan_id: str, account_id: str) -> str | None:
@@ -311,8 +319,18 @@ class SqliteRecords:
 
     async def accept_invite(
         self, code_hash: bytes, account_id: str, now_ms: int
-    ) -> tuple[str, str] | None:
-        async def work(db: aiosqlite.Connection) -> tuple[str, str] | None:
+    ) -> tuple[str, str] | AlreadyMember | None:
+        async def work(db: aiosqlite.Connection) -> tuple[str, str] | AlreadyMember | None:
+            member = list(
+                await db.execute_fetchall(
+                    "SELECT m.plan_id, m.role FROM invites i JOIN members m"
+                    " ON m.plan_id = i.plan_id AND m.account_id = ? AND m.revoked_at_ms IS NULL"
+                    " WHERE i.code_hash = ? AND i.used_by IS NULL AND i.expires_at_ms > ?",
+                    (account_id, code_hash, now_ms),
+                )
+            )
+            if member:
+                return AlreadyMember(plan_id=str(member[0][0]), role=str(member[0][1]))
             rows = list(
                 await db.execute_fetchall(
                     "UPDATE invites SET used_by = ?, used_at_ms = ?"
@@ -369,6 +387,59 @@ class SqliteRecords:
                 )
             )
             return plan_id, str(current[0][0])
+
+        return await self._db.transact(work)
+
+    async def view_invite(
+        self, code_hash: bytes, account_id: str, now_ms: int
+    ) -> InviteView | None:
+        rows = await self._db.fetch(
+            "SELECT a.display_name, i.role, i.expires_at_ms, m.role FROM invites i"
+            " JOIN plans p ON p.id = i.plan_id JOIN accounts a ON a.id = p.person_id"
+            " LEFT JOIN members m ON m.plan_id = i.plan_id AND m.account_id = ?"
+            " AND m.revoked_at_ms IS NULL"
+            " WHERE i.code_hash = ? AND i.used_by IS NULL AND i.expires_at_ms > ?",
+            (account_id, code_hash, now_ms),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return InviteView(
+            person_name=str(r[0]),
+            role=str(r[1]),
+            expires_at_ms=int(r[2]),
+            your_role=None if r[3] is None else str(r[3]),
+        )
+
+    async def pending_invites(self, plan_id: str, now_ms: int) -> list[InviteRow]:
+        rows = await self._db.fetch(
+            "SELECT code_hash, role, created_at_ms, expires_at_ms FROM invites"
+            " WHERE plan_id = ? AND used_by IS NULL AND expires_at_ms > ?"
+            " ORDER BY created_at_ms, code_hash",
+            (plan_id, now_ms),
+        )
+        return [
+            InviteRow(
+                code_hash=bytes(r[0]),
+                role=str(r[1]),
+                created_at_ms=int(r[2]),
+                expires_at_ms=int(r[3]),
+            )
+            for r in rows
+        ]
+
+    async def cancel_invite(self, plan_id: str, code_hash: bytes, by: str, now_ms: int) -> bool:
+        async def work(db: aiosqlite.Connection) -> bool:
+            cursor = await db.execute(
+                "DELETE FROM invites WHERE plan_id = ? AND code_hash = ? AND used_by IS NULL",
+                (plan_id, code_hash),
+            )
+            cancelled = cursor.rowcount == 1
+            if cancelled:
+                await _audit(
+                    db, AuditEntry(plan_id=plan_id, by_account=by, action="cancel-invite"), now_ms
+                )
+            return cancelled
 
         return await self._db.transact(work)
 

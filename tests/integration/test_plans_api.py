@@ -25,6 +25,17 @@ async def _plan(person: ApiUser) -> dict[str, str]:
     return plan
 
 
+async def test_a_members_plan_names_its_person(users: dict[str, ApiUser]) -> None:
+    """Issue 10 item 10: a member's list of plans says whose each one is."""
+    person, carer = users["person"], users["carer"]
+    plan = await _plan(person)
+    await _join(person, carer, plan["id"], "carer")
+
+    [listed] = await carer.ok("GET", "/api/plans")
+
+    assert (listed["id"], listed["role"], listed["personName"]) == (plan["id"], "carer", "person")
+
+
 async def _join(person: ApiUser, member: ApiUser, plan_id: str, role: str) -> None:
     invite = await person.ok("POST", f"/api/plans/{plan_id}/invites", 201, json={"role": role})
     accepted = await member.ok("POST", f"/api/invites/{invite['code']}/accept")
@@ -39,7 +50,13 @@ async def test_a_plan_is_created_for_its_person(users: dict[str, ApiUser]) -> No
     again = await person.call("POST", "/api/plans", json={"documentId": doc_id, "title": "Twice"})
     listed = await person.ok("GET", "/api/plans")
 
-    assert plan == {"id": plan["id"], "documentId": doc_id, "title": "Mine", "role": "person"}
+    assert plan == {
+        "id": plan["id"],
+        "documentId": doc_id,
+        "title": "Mine",
+        "role": "person",
+        "personName": "person",
+    }
     assert again.status_code == 409
     assert listed == [plan]
 

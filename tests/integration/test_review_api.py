@@ -202,3 +202,48 @@ async def test_the_persons_digest_starts_at_the_review_in_documents_it_did_not_c
     assert digest["people"][0]["entries"][0]["after"]["text"] == "My dog, after the review"
     for p in (peer, clinician_peer):
         await p.close()
+
+
+async def test_the_same_sign_off_twice_is_one_review_and_keeps_its_next_review_date(
+    server: LiveServer, users: dict[str, ApiUser]
+) -> None:
+    """Issue 10 item 11: a double tap on "Mark reviewed" (two sign-offs of the same heads)."""
+    person, clinician = users["person"], users["clinician"]
+    plan = await person.ok(
+        "POST", "/api/plans", 201, json={"documentId": new_document_id(), "title": "Plan"}
+    )
+    invite = await person.ok(
+        "POST", f"/api/plans/{plan['id']}/invites", 201, json={"role": "clinician"}
+    )
+    await clinician.ok("POST", f"/api/invites/{invite['code']}/accept")
+    doc_id, base = plan["documentId"], f"/api/plans/{plan['id']}"
+    person_peer = await WirePeer.connect(person.sync_url(server.url), "person-phone")
+    person_peer.docs[doc_id] = plan_document("everyone", EVERYONE)
+    person_peer.states[doc_id] = SyncState()
+    new_item(person_peer.doc(doc_id), "coping", "A walk by the river")
+    await person_peer.sync(doc_id)
+    clinician_peer = await WirePeer.connect(clinician.sync_url(server.url), "clinician-phone")
+    await clinician_peer.receive_until(doc_id, lambda d: len(d.get_heads()) > 0, request=True)
+    until = (await clinician.ok("GET", f"{base}/digest"))["until"]
+    reviewed = {doc_id: [bytes.fromhex(h) for h in until[doc_id]]}
+
+    first = sign_off(clinician_peer.doc(doc_id), reviewed, "Seen", next_review="2027-03-01")
+    sign_off(clinician_peer.doc(doc_id), reviewed, "Reviewed", at=1_790_000_000_001)
+    await clinician_peer.sync(doc_id)
+    reviews = await person.ok("GET", f"{base}/reviews")
+    digest = await clinician.ok("GET", f"{base}/digest")
+
+    assert [(r["id"], r["nextReview"]) for r in reviews] == [(first, "2027-03-01")]
+    assert digest["since"]["id"] == first
+    assert [r[0] for r in stored_reviews(server)] == [first]
+    # A new sign-off of new heads is a review again.
+    later = {
+        doc_id: [
+            bytes.fromhex(h) for h in (await clinician.ok("GET", f"{base}/digest"))["until"][doc_id]
+        ]
+    }
+    second = sign_off(clinician_peer.doc(doc_id), later, "Again", at=1_790_000_000_002)
+    await clinician_peer.sync(doc_id)
+    assert [r["id"] for r in await person.ok("GET", f"{base}/reviews")] == [first, second]
+    for peer in (person_peer, clinician_peer):
+        await peer.close()

@@ -7,6 +7,8 @@ export type Plan = Schemas["Plan"]
 export type PlanDocument = Schemas["PlanDocument"]
 export type Invite = Schemas["Invite"]
 export type InviteAccepted = Schemas["InviteAccepted"]
+export type InvitePreview = Schemas["InvitePreview"]
+export type PendingInvite = Schemas["PendingInvite"]
 export type Member = Schemas["Member"]
 export type Contributor = Schemas["Contributor"]
 
@@ -83,8 +85,15 @@ export const api = {
     }),
   invite: (planId: string, role: string) =>
     call<Invite>("POST", `/api/plans/${q(planId)}/invites`, { role }),
+  /** The code as typed goes in the body: nothing in it can change the route. */
+  previewInvite: (code: string) =>
+    call<InvitePreview>("POST", "/api/invites/preview", { code }),
   acceptInvite: (code: string) =>
-    call<InviteAccepted>("POST", `/api/invites/${q(code.trim())}/accept`),
+    call<InviteAccepted>("POST", "/api/invites/accept", { code }),
+  invites: (planId: string) =>
+    call<PendingInvite[]>("GET", `/api/plans/${q(planId)}/invites`),
+  cancelInvite: (planId: string, inviteId: string) =>
+    call<void>("DELETE", `/api/plans/${q(planId)}/invites/${q(inviteId)}`),
   members: (planId: string) =>
     call<Member[]>("GET", `/api/plans/${q(planId)}/members`),
   revoke: (planId: string, userId: string) =>

@@ -55,6 +55,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/invites/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** AcceptTypedInvite */
+        post: operations["ApiInvitesAcceptAcceptTypedInvite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invites/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** PreviewInvite */
+        post: operations["ApiInvitesPreviewPreviewInvite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/invites/{code}/accept": {
         parameters: {
             query?: never;
@@ -200,11 +234,29 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** ListInvites */
+        get: operations["ApiPlansPlanIdInvitesListInvites"];
         put?: never;
         /** CreateInvite */
         post: operations["ApiPlansPlanIdInvitesCreateInvite"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/{plan_id}/invites/{invite}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** CancelInvite */
+        delete: operations["ApiPlansPlanIdInvitesCancelInvite"];
         options?: never;
         head?: never;
         patch?: never;
@@ -429,7 +481,12 @@ export interface components {
             code: string;
             /** Format: date-time */
             expiresAt: string;
+            id: string;
             role: string;
+        };
+        /** InviteAccept */
+        InviteAccept: {
+            code: string;
         };
         /** InviteAccepted */
         InviteAccepted: {
@@ -439,6 +496,14 @@ export interface components {
         /** InviteCreate */
         InviteCreate: {
             role: string;
+        };
+        /** InvitePreview */
+        InvitePreview: {
+            /** Format: date-time */
+            expiresAt: string;
+            personName: string;
+            role: string;
+            yourRole: string | null;
         };
         /** Member */
         Member: {
@@ -459,6 +524,15 @@ export interface components {
             role: string;
             userId: string;
         };
+        /** PendingInvite */
+        PendingInvite: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            id: string;
+            role: string;
+        };
         /** PersonChanges */
         PersonChanges: {
             displayName: string | null;
@@ -470,6 +544,7 @@ export interface components {
         Plan: {
             documentId: string;
             id: string;
+            personName?: string | null;
             role: string;
             title: string;
         };
@@ -650,6 +725,84 @@ export interface operations {
                 content: {
                     "application/json": {
                         [key: string]: string;
+                    };
+                };
+            };
+        };
+    };
+    ApiInvitesAcceptAcceptTypedInvite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InviteAccept"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InviteAccepted"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiInvitesPreviewPreviewInvite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InviteAccept"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitePreview"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
                     };
                 };
             };
@@ -1002,6 +1155,43 @@ export interface operations {
             };
         };
     };
+    ApiPlansPlanIdInvitesListInvites: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingInvite"][];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
     ApiPlansPlanIdInvitesCreateInvite: {
         parameters: {
             query?: never;
@@ -1025,6 +1215,42 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Invite"];
                 };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiPlansPlanIdInvitesCancelInvite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan_id: string;
+                invite: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad request syntax or unsupported method */
             400: {

@@ -324,14 +324,27 @@ describe("reviews", () => {
 
   it("are listed oldest first", () => {
     let doc = A.change(start(), (d) => {
-      signOff(d, {}, "second", undefined, 20)
-      signOff(d, {}, "first", undefined, 10)
+      signOff(d, { doc1: ["bb"] }, "second", undefined, 20)
+      signOff(d, { doc1: ["aa"] }, "first", undefined, 10)
     })
     doc = A.change(doc, (d) => {
       addItem(d, "review-log", { text: "a note, not a review" }, 30)
     })
 
     expect(reviews(doc).map((r) => r.item.text)).toEqual(["first", "second"])
+  })
+
+  it("leave out a repeat: the same reviewer signing the same heads again", () => {
+    const base = start()
+    const clinician = A.change(forkAs(base, CLINICIAN), (d) => {
+      signOff(d, { doc1: ["ab", "cd"] }, "seen", "2027-01-10", 50, "r1")
+      signOff(d, { doc1: ["cd", "ab"] }, "", undefined, 51, "r2")
+    })
+    const doc = A.merge(forkAs(base, PERSON), clinician)
+
+    expect(reviews(doc).map((r) => [r.item.id, r.signoff.nextReview])).toEqual([
+      ["r1", "2027-01-10"],
+    ])
   })
 
   it("are due on and after the next review date", () => {

@@ -292,8 +292,13 @@ export type Review = {
   reviewer: string | undefined
 }
 
-/** Sign-offs in the document, latest last (by the reviewer's clock). */
+/**
+ * Sign-offs in the document, latest last (by the reviewer's clock). A repeat (the
+ * same reviewer signing the very same heads again, as a double tap did) is left out,
+ * as the server does (decision 29): the first stands, with its next-review date.
+ */
 export function reviews(doc: PlanDoc): Review[] {
+  const seen = new Set<string>()
   return (doc.sections[REVIEW_LOG] ?? [])
     .filter((i) => i.signoff !== undefined && i.removed === undefined)
     .map((item) => ({
@@ -302,6 +307,19 @@ export function reviews(doc: PlanDoc): Review[] {
       reviewer: actorOf(item.signoff),
     }))
     .sort((a, b) => a.signoff.at - b.signoff.at)
+    .filter((r) => {
+      const key = `${r.reviewer ?? ""} ${headsKey(r.signoff.heads)}`
+      if (seen.has(key)) return false
+      seen.add(key)
+      return true
+    })
+}
+
+function headsKey(heads: Record<string, string[]>): string {
+  return Object.keys(heads)
+    .sort()
+    .map((d) => `${d}:${[...(heads[d] ?? [])].sort().join(",")}`)
+    .join(";")
 }
 
 /** The reviewer's note, if they wrote one (an empty note is stored as "Reviewed"). */

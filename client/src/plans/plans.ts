@@ -3,6 +3,7 @@
  * through the server's list (remembered for offline use). Creating a plan and
  * joining one are the two ways documents come into being.
  */
+
 import * as A from "@automerge/automerge"
 import type { DocHandle, DocumentId } from "@automerge/automerge-repo"
 import {
@@ -12,6 +13,7 @@ import {
   type PlanDocument,
   Unreachable,
 } from "../api/client"
+import { NOT_A_CODE, normaliseCode } from "../api/invite-code"
 import { newPlanDoc, type PlanDoc } from "../docs/plan"
 import { type AudienceKind, audienceKind, type Role } from "../docs/template"
 import type { Session } from "./session"
@@ -69,7 +71,9 @@ export async function createPlan(
 }
 
 export async function joinPlan(session: Session, code: string): Promise<Plan> {
-  const accepted = await api.acceptInvite(code)
+  const normal = normaliseCode(code)
+  if (normal === undefined) throw new Error(NOT_A_CODE)
+  const accepted = await api.acceptInvite(normal)
   const plans = await refreshPlans(session)
   const plan = plans.find((p) => p.id === accepted.planId)
   if (plan === undefined)

@@ -1,6 +1,6 @@
 /** The app's frame: who is signed in, and which screen the route asks for. */
 import type { ComponentChildren } from "preact"
-import { useEffect, useState } from "preact/hooks"
+import { useEffect, useRef, useState } from "preact/hooks"
 import { type Account, ApiError, api, Unreachable } from "../api/client"
 import { currentAccount, setCurrentAccount } from "../local/store"
 import { forgetAccount, type Session, startSession } from "../plans/session"
@@ -15,6 +15,45 @@ import { HistoryScreen } from "./review/history-screen"
 import { ReviewScreen } from "./review/review-screen"
 import { UpdateBanner } from "./update-banner"
 import { Welcome } from "./welcome"
+
+/**
+ * A new screen puts focus on its heading (WCAG 2.4.3), once it has rendered (a plan
+ * screen shows its heading after the plan opens). Not on first load, and not if the
+ * person has already put focus somewhere else on the new screen.
+ */
+function useHeadingFocus(path: string): void {
+  const first = useRef(true)
+  useEffect(() => {
+    if (first.current) {
+      first.current = false
+      return
+    }
+    const main = document.getElementById("main")
+    if (main === null) return
+    const focus = (): boolean => {
+      const heading = main.querySelector("h1")
+      if (heading === null) return false
+      const active = document.activeElement
+      const elsewhere =
+        active !== null &&
+        active !== document.body &&
+        active !== main &&
+        active.tagName !== "A" &&
+        main.contains(active)
+      if (!elsewhere) {
+        heading.setAttribute("tabindex", "-1")
+        heading.focus()
+      }
+      return true
+    }
+    if (focus()) return
+    const observer = new MutationObserver(() => {
+      if (focus()) observer.disconnect()
+    })
+    observer.observe(main, { childList: true, subtree: true })
+    return () => observer.disconnect()
+  }, [path])
+}
 
 function initialSession(): Session | undefined {
   const account = currentAccount()
@@ -61,6 +100,8 @@ export function App() {
     )
   }, [session])
 
+  useHeadingFocus(route.join("/"))
+
   const signedIn = (next: Session) => {
     setExpired(false)
     setDeleted(false)
@@ -83,7 +124,8 @@ export function App() {
   } else {
     const [page, id, sub] = route
     if (page === "join" && id !== undefined) {
-      screen = <Join session={session} code={id} />
+      // A code with "/" in it spans several parts: the Join screen says it is not a code.
+      screen = <Join session={session} code={route.slice(1).join("/")} />
     } else if (page === "plan" && id !== undefined) {
       if (sub === "card") screen = <CrisisCard session={session} planId={id} />
       else if (sub === "people")

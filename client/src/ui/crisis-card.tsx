@@ -12,6 +12,7 @@ import { visibleItems } from "../docs/plan"
 import { crisisSections, section, template } from "../docs/template"
 import type { OpenDocument } from "../plans/plans"
 import type { Session } from "../plans/session"
+import { cardLead, cardTitle } from "./format"
 import { useDoc } from "./hooks"
 import { PhoneActions } from "./phone-actions"
 import { PlanFrame } from "./plan/plan-frame"
@@ -127,10 +128,10 @@ export function CrisisCard({
         const own = plan.open.documents.find((d) => d.kind === "person")
         return (
           <article class="crisis" aria-labelledby="card-title">
-            <h1 id="card-title">Crisis card</h1>
+            <h1 id="card-title">{cardTitle(plan.open.plan)}</h1>
             <CrisisLines />
             {own ? <Reasons document={own} /> : null}
-            <p class="lead">Take it one step at a time.</p>
+            <p class="lead">{cardLead(plan.open.plan)}</p>
             {root ? <Steps document={root} /> : null}
           </article>
         )

@@ -1,5 +1,5 @@
 /** Dates and names as people read them. */
-import type { Contributor, Member } from "../api/client"
+import type { Contributor, Member, Plan } from "../api/client"
 
 const when = new Intl.DateTimeFormat("en-GB", {
   day: "numeric",
@@ -22,6 +22,35 @@ const ROLE_NAMES: Record<string, string> = {
 
 export function roleName(role: string | null | undefined): string {
   return role ? (ROLE_NAMES[role] ?? role) : ""
+}
+
+/**
+ * Whose plan it is, for a member: "Sam's safety plan" and "You are their carer".
+ * Undefined for the person's own plan (their own title is enough).
+ */
+export function whosePlan(
+  plan: Plan
+): { title: string; you: string; name: string } | undefined {
+  if (plan.role === "person") return undefined
+  const name = plan.personName ?? "Someone"
+  return {
+    name,
+    title: `${name}'s safety plan`,
+    you: `You are their ${roleName(plan.role)}`,
+  }
+}
+
+/** The crisis card's heading: a member's names the person, so it is never taken for theirs. */
+export function cardTitle(plan: Plan): string {
+  const whose = whosePlan(plan)
+  return whose ? `${whose.name}'s crisis card` : "Crisis card"
+}
+
+export function cardLead(plan: Plan): string {
+  const whose = whosePlan(plan)
+  return whose
+    ? `These are ${whose.name}'s steps, not yours. ${whose.you}: help them take it one step at a time.`
+    : "Take it one step at a time."
 }
 
 /** Resolves Automerge actor ids to people, from the server's contributor list. */

@@ -1,7 +1,6 @@
 /** The plans this account belongs to, creating a plan, joining one, signing out. */
 import { useEffect, useState } from "preact/hooks"
 import type { Plan } from "../api/client"
-import { ApiError, Unreachable } from "../api/client"
 import { createPlan, joinPlan, refreshPlans } from "../plans/plans"
 import {
   deleteAccount,
@@ -9,24 +8,17 @@ import {
   signOut,
   unsyncedDocuments,
 } from "../plans/session"
-import { roleName } from "./format"
+import { Notice, useAction } from "./action"
+import { whosePlan } from "./format"
 import { go } from "./hooks"
 
-export function explain(error: unknown): string {
-  if (error instanceof Unreachable) {
-    return "This needs a connection to the server. Try again when you are online."
-  }
-  if (error instanceof ApiError) return error.detail
-  if (error instanceof Error) return error.message
-  return "Something went wrong."
-}
+export { explain } from "./action"
 
 export function Home({ session }: { session: Session }) {
   const [plans, setPlans] = useState<Plan[]>(session.store.plans)
   const [title, setTitle] = useState("My safety plan")
   const [code, setCode] = useState("")
-  const [error, setError] = useState("")
-  const [busy, setBusy] = useState(false)
+  const { busy, error, run } = useAction()
   const [password, setPassword] = useState("")
 
   useEffect(() => {
@@ -36,18 +28,6 @@ export function Home({ session }: { session: Session }) {
     session.server.addEventListener("plans", changed)
     return () => session.server.removeEventListener("plans", changed)
   }, [session])
-
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true)
-    setError("")
-    try {
-      await work()
-    } catch (e) {
-      setError(explain(e))
-    } finally {
-      setBusy(false)
-    }
-  }
 
   const create = (event: Event) => {
     event.preventDefault()
@@ -101,12 +81,8 @@ export function Home({ session }: { session: Session }) {
           {plans.map((p) => (
             <li key={p.id}>
               <a class="plan-link" href={`#/plan/${p.id}`}>
-                {p.title}
-                <span class="muted">
-                  {p.role === "person"
-                    ? "Your plan"
-                    : `You are a ${roleName(p.role)}`}
-                </span>
+                {whosePlan(p)?.title ?? p.title}
+                <span class="muted">{whosePlan(p)?.you ?? "Your plan"}</span>
               </a>
               <a class="crisis-link" href={`#/plan/${p.id}/card`}>
                 Crisis card
@@ -151,11 +127,7 @@ export function Home({ session }: { session: Session }) {
           Join plan
         </button>
       </form>
-      {error ? (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <Notice>{error}</Notice>
       <details class="card danger">
         <summary>Delete my account</summary>
         <form onSubmit={remove}>

@@ -1,11 +1,11 @@
 /** Who is in the plan's circle; the person invites and removes people. */
-import { useState } from "preact/hooks"
-import { api, type Invite } from "../api/client"
+import { useCallback, useEffect, useRef, useState } from "preact/hooks"
+import { api, type Invite, type PendingInvite } from "../api/client"
 import { reviewApi } from "../api/review"
 import { type Role, unseenBy } from "../docs/template"
 import type { Session } from "../plans/session"
-import { roleName } from "./format"
-import { explain } from "./home"
+import { Notice, useAction } from "./action"
+import { formatTime, roleName } from "./format"
 import { PlanFrame } from "./plan/plan-frame"
 import type { LoadedPlan } from "./plan/use-plan"
 
@@ -14,6 +14,76 @@ const INVITE_ROLES = [
   ["clinician", "Clinician"],
   ["viewer", "Someone who can read it only"],
 ] as const
+
+/** The invitation just made: in view, focused, with its code, link, Copy and Share. */
+function NewInvitation({ invite }: { invite: Invite }) {
+  const card = useRef<HTMLElement>(null)
+  const [told, setTold] = useState("")
+  const link = `${location.origin}/#/join/${invite.code}`
+  const canShare = typeof navigator.share === "function"
+  const text = `Join my safety plan as my ${roleName(invite.role)}: ${link} (code ${invite.code})`
+
+  useEffect(() => {
+    card.current?.scrollIntoView({ block: "start" })
+    card.current?.focus()
+  }, [])
+
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(link)
+      setTold("Link copied. Paste it into a message to them.")
+    } catch {
+      setTold(
+        "This browser did not let the app copy. Select the link and copy it."
+      )
+    }
+  }
+
+  const share = async () => {
+    try {
+      await navigator.share({ title: "My safety plan", text, url: link })
+    } catch (e) {
+      if (e instanceof DOMException && e.name === "AbortError") return
+      setTold("Sharing did not work here. Copy the link instead.")
+    }
+  }
+
+  return (
+    <section
+      class="card"
+      aria-labelledby="invite-title"
+      tabIndex={-1}
+      ref={card}
+      data-new-invite
+    >
+      <h2 id="invite-title">Invitation for a {roleName(invite.role)}</h2>
+      <p>
+        Code:{" "}
+        <strong class="code" data-invite-code={invite.code}>
+          {invite.code}
+        </strong>
+      </p>
+      <p>
+        Or send this link: <a href={link}>{link}</a>
+      </p>
+      <div class="actions">
+        <button type="button" onClick={() => void copy()}>
+          Copy link
+        </button>
+        {canShare ? (
+          <button type="button" onClick={() => void share()}>
+            Share…
+          </button>
+        ) : null}
+      </div>
+      <p role="status">{told}</p>
+      <p class="muted">
+        It works once, for one person, and expires{" "}
+        {formatTime(Date.parse(invite.expiresAt))}.
+      </p>
+    </section>
+  )
+}
 
 function PeopleScreen({
   session,
@@ -26,22 +96,31 @@ function PeopleScreen({
   const isPerson = plan.open.role === "person"
   const [role, setRole] = useState<string>("carer")
   const [invite, setInvite] = useState<Invite | undefined>()
-  const [error, setError] = useState("")
+  const { busy, error, run } = useAction()
+  const [pending, setPending] = useState<PendingInvite[] | undefined>()
+  const cancelling = useAction()
   const unseen = unseenBy(role as Role)
 
-  const run = async (work: () => Promise<void>) => {
-    setError("")
-    try {
-      await work()
-    } catch (e) {
-      setError(explain(e))
-    }
-  }
+  const refreshPending = useCallback(() => {
+    if (!isPerson) return
+    api.invites(planId).then(setPending, () => setPending(undefined))
+  }, [planId, isPerson])
+  useEffect(refreshPending, [refreshPending])
 
   const create = (event: Event) => {
     event.preventDefault()
-    void run(async () => setInvite(await api.invite(planId, role)))
+    void run(async () => {
+      setInvite(await api.invite(planId, role))
+      refreshPending()
+    })
   }
+
+  const cancel = (pendingInvite: PendingInvite) =>
+    cancelling.run(async () => {
+      await api.cancelInvite(planId, pendingInvite.id)
+      if (invite?.id === pendingInvite.id) setInvite(undefined)
+      refreshPending()
+    })
 
   const revoke = (userId: string, name: string) =>
     run(async () => {
@@ -56,7 +135,6 @@ function PeopleScreen({
       plan.refreshNames()
     })
 
-  const link = invite ? `${location.origin}/#/join/${invite.code}` : ""
   return (
     <article aria-labelledby="people-title">
       <h1 id="people-title">People in this plan</h1>
@@ -113,10 +191,45 @@ function PeopleScreen({
               ))}
             </select>
           </label>
-          <button type="submit" class="primary">
+          <button type="submit" class="primary" disabled={busy}>
             Create invitation
           </button>
+          <Notice>{error}</Notice>
         </form>
+      ) : null}
+      {invite ? <NewInvitation key={invite.id} invite={invite} /> : null}
+      {isPerson && pending !== undefined && pending.length > 0 ? (
+        <section class="card" aria-labelledby="pending-title">
+          <h2 id="pending-title">Invitations not used yet</h2>
+          <ul class="members">
+            {pending.map((p) => (
+              <li key={p.id} data-pending-invite={p.id}>
+                <span>
+                  For a {roleName(p.role)}
+                  <span class="muted">
+                    {" "}
+                    · made {formatTime(Date.parse(p.createdAt))}, expires{" "}
+                    {formatTime(Date.parse(p.expiresAt))}
+                  </span>
+                </span>
+                <button
+                  type="button"
+                  class="quiet"
+                  disabled={cancelling.busy}
+                  onClick={() => void cancel(p)}
+                  aria-label={`Cancel the invitation for a ${roleName(p.role)} made ${formatTime(Date.parse(p.createdAt))}`}
+                >
+                  Cancel
+                </button>
+              </li>
+            ))}
+          </ul>
+          <p class="muted">
+            A code is shown only when it is made. If one is lost, cancel it and
+            make a new one.
+          </p>
+          <Notice>{cancelling.error}</Notice>
+        </section>
       ) : null}
       {isPerson ? (
         <section class="card" aria-labelledby="export-title">
@@ -133,26 +246,6 @@ function PeopleScreen({
             Download my plan (JSON)
           </a>
         </section>
-      ) : null}
-      {invite ? (
-        <section class="card" aria-labelledby="invite-title" role="status">
-          <h2 id="invite-title">Invitation for a {roleName(invite.role)}</h2>
-          <p>
-            Code:{" "}
-            <strong class="code" data-invite-code={invite.code}>
-              {invite.code}
-            </strong>
-          </p>
-          <p>
-            Or send this link: <a href={link}>{link}</a>
-          </p>
-          <p class="muted">It works once and expires in 7 days.</p>
-        </section>
-      ) : null}
-      {error ? (
-        <p class="error" role="alert">
-          {error}
-        </p>
       ) : null}
     </article>
   )

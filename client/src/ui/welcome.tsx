@@ -2,6 +2,7 @@
 import { useState } from "preact/hooks"
 import { type Account, ApiError, api, Unreachable } from "../api/client"
 import { type Session, signIn } from "../plans/session"
+import { Notice, useAction } from "./action"
 
 function explain(error: unknown): string {
   if (error instanceof Unreachable) {
@@ -22,30 +23,27 @@ export function Welcome({ joining, expectedAccount, onSignedIn }: Props) {
   const [email, setEmail] = useState(expectedAccount?.email ?? "")
   const [password, setPassword] = useState("")
   const [name, setName] = useState("")
-  const [error, setError] = useState("")
-  const [busy, setBusy] = useState(false)
+  const { busy, error, run } = useAction()
 
-  const submit = async (event: Event) => {
+  const submit = (event: Event) => {
     event.preventDefault()
-    setBusy(true)
-    setError("")
-    try {
-      if (mode === "up") await api.signUp(email, password, name)
-      if (
-        expectedAccount &&
-        email.trim().toLowerCase() !== expectedAccount.email.toLowerCase()
-      ) {
-        throw new ApiError(
-          409,
-          `This phone holds the plan of ${expectedAccount.email}. Sign in as them, or sign out first.`
-        )
+    void run(async () => {
+      try {
+        if (mode === "up") await api.signUp(email, password, name)
+        if (
+          expectedAccount &&
+          email.trim().toLowerCase() !== expectedAccount.email.toLowerCase()
+        ) {
+          throw new ApiError(
+            409,
+            `This phone holds the plan of ${expectedAccount.email}. Sign in as them, or sign out first.`
+          )
+        }
+        onSignedIn(await signIn(email, password))
+      } catch (e) {
+        throw new Error(explain(e)) // this screen's own wording
       }
-      onSignedIn(await signIn(email, password))
-    } catch (e) {
-      setError(explain(e))
-    } finally {
-      setBusy(false)
-    }
+    })
   }
 
   return (
@@ -113,11 +111,7 @@ export function Welcome({ joining, expectedAccount, onSignedIn }: Props) {
             onInput={(e) => setPassword(e.currentTarget.value)}
           />
         </label>
-        {error ? (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <Notice>{error}</Notice>
         <button type="submit" class="primary" disabled={busy}>
           {mode === "up" ? "Create account" : "Sign in"}
         </button>

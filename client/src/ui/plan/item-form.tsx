@@ -1,15 +1,46 @@
 /** The form for adding or editing an item (and a phone number for contacts). */
-import { useState } from "preact/hooks"
+import { useEffect, useRef, useState } from "preact/hooks"
 import { checkPhone, shown } from "../../docs/phone"
 import { type Fields, MAX_PHONE, MAX_TEXT } from "../../docs/plan"
 import type { ItemKind } from "../../docs/template"
+import { Notice } from "../action"
+
+const count = new Intl.NumberFormat("en-GB")
+
+/**
+ * Keeps a field within `max` characters without cutting silently: the field is not
+ * truncated by the browser (no maxLength), so a long paste is cut here and the person is
+ * told how much was kept. Returns the value to keep and what to say, if anything.
+ */
+export function limited(
+  value: string,
+  max: number,
+  what: string
+): [string, string] {
+  if (value.length <= max) return [value, ""]
+  return [
+    value.slice(0, max),
+    `That was ${count.format(value.length)} characters; ${what} holds ${count.format(max)}, so the first ${count.format(max)} were kept. Check the end still reads right.`,
+  ]
+}
+
+/** "1,850 of 2,000 characters", shown from 90% of the limit on. */
+export function Remaining({ length, max }: { length: number; max: number }) {
+  if (length < max * 0.9) return null
+  return (
+    <p class="muted" aria-live="polite" data-remaining>
+      {count.format(length)} of {count.format(max)} characters
+    </p>
+  )
+}
 
 type Props = {
   kind: ItemKind
   initial?: Fields
   label: string
   submit: string
-  onSave: (fields: Fields) => void
+  /** False if it could not be saved: the form keeps what was typed. */
+  onSave: (fields: Fields) => unknown
   onCancel?: () => void
 }
 
@@ -25,8 +56,32 @@ export function ItemForm({
 }: Props) {
   const [text, setText] = useState(initial?.text ?? "")
   const [phone, setPhone] = useState(initial?.phone ?? "")
-  const [phoneProblem, setPhoneProblem] = useState<string | null>(null)
   const [id] = useState(() => `f${++counter}`)
+  const [cut, setCut] = useState("")
+  const [phoneProblem, setPhoneProblem] = useState<string | null>(null)
+  const field = useRef<HTMLTextAreaElement>(null)
+  // Editing (WCAG 2.4.3): focus goes into the field, and Escape cancels.
+  useEffect(() => {
+    if (initial !== undefined) field.current?.focus()
+  }, [])
+  const cancelOnEscape = (event: KeyboardEvent) => {
+    if (event.key === "Escape" && onCancel) {
+      event.preventDefault()
+      onCancel()
+    }
+  }
+
+  const input = (
+    field: HTMLTextAreaElement | HTMLInputElement,
+    max: number,
+    what: string,
+    set: (value: string) => void
+  ) => {
+    const [kept, told] = limited(field.value, max, what)
+    if (kept !== field.value) field.value = kept
+    set(kept)
+    setCut(told)
+  }
 
   const save = (event: Event) => {
     event.preventDefault()
@@ -47,25 +102,30 @@ export function ItemForm({
       }
     }
     setPhoneProblem(null)
-    onSave(kind === "contact" ? { text, phone } : { text })
-    if (initial === undefined) {
+    const saved = onSave(kind === "contact" ? { text, phone } : { text })
+    if (saved !== false) setCut("")
+    if (saved !== false && initial === undefined) {
       setText("")
       setPhone("")
     }
   }
 
   return (
-    <form class="item-form" onSubmit={save}>
+    <form class="item-form" onSubmit={save} onKeyDown={cancelOnEscape}>
       <label for={`${id}-text`}>{label}</label>
       <textarea
         id={`${id}-text`}
+        ref={field}
         name="text"
         rows={2}
         required
-        maxLength={MAX_TEXT}
         value={text}
-        onInput={(e) => setText(e.currentTarget.value)}
+        aria-describedby={`${id}-limit`}
+        onInput={(e) => input(e.currentTarget, MAX_TEXT, "an item", setText)}
       />
+      <div id={`${id}-limit`}>
+        <Remaining length={text.length} max={MAX_TEXT} />
+      </div>
       {kind === "contact" ? (
         <>
           <label for={`${id}-phone`}>Phone number</label>
@@ -75,12 +135,11 @@ export function ItemForm({
             type="tel"
             autocomplete="off"
             inputMode="tel"
-            maxLength={MAX_PHONE}
             value={phone}
             aria-invalid={phoneProblem !== null}
             aria-describedby={`${id}-phone-hint`}
             onInput={(e) => {
-              setPhone(e.currentTarget.value)
+              input(e.currentTarget, MAX_PHONE, "a phone number", setPhone)
               setPhoneProblem(null)
             }}
           />
@@ -93,6 +152,7 @@ export function ItemForm({
           </p>
         </>
       ) : null}
+      <Notice>{cut}</Notice>
       <div class="actions">
         <button type="submit" class="primary">
           {submit}

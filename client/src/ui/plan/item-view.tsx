@@ -1,5 +1,5 @@
 /** One item: the words, a call link for contacts, who wrote and changed it. */
-import { useState } from "preact/hooks"
+import { useEffect, useRef, useState } from "preact/hooks"
 import {
   type Attribution,
   attribution,
@@ -80,6 +80,13 @@ export type ItemActions = {
 
 export function ItemView({ doc, item, kind, names, actions }: Props) {
   const [editing, setEditing] = useState(false)
+  // After Save or Cancel, focus returns to the Edit button it came from.
+  const editButton = useRef<HTMLButtonElement>(null)
+  const wasEditing = useRef(false)
+  useEffect(() => {
+    if (wasEditing.current && !editing) editButton.current?.focus()
+    wasEditing.current = editing
+  }, [editing])
   const by = attribution(doc, item)
   if (editing && actions !== undefined) {
     const { onEdit } = actions
@@ -112,6 +119,7 @@ export function ItemView({ doc, item, kind, names, actions }: Props) {
         <div class="actions">
           <button
             type="button"
+            ref={editButton}
             onClick={() => setEditing(true)}
             aria-label={`Edit: ${item.text}`}
           >

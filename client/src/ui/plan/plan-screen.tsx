@@ -4,7 +4,7 @@ import { actorOf, type PlanDoc } from "../../docs/plan"
 import { type Section, sections } from "../../docs/template"
 import type { OpenDocument } from "../../plans/plans"
 import type { Session } from "../../plans/session"
-import { formatTime, memberName } from "../format"
+import { formatTime, memberName, whosePlan } from "../format"
 import { useDoc } from "../hooks"
 import { ReviewStatus } from "../review/review-status"
 import { PlanFrame } from "./plan-frame"
@@ -134,7 +134,14 @@ export function PlanScreen({
       {(plan) => (
         <article aria-labelledby="plan-title">
           <PrintRunningHead owner={ownerName(plan, session)} />
-          <h1 id="plan-title">{plan.open.plan.title}</h1>
+          <h1 id="plan-title">
+            {whosePlan(plan.open.plan)?.title ?? plan.open.plan.title}
+          </h1>
+          {whosePlan(plan.open.plan) ? (
+            <p class="lead" data-whose-plan>
+              {whosePlan(plan.open.plan)?.you}.
+            </p>
+          ) : null}
           <RootReviewStatus plan={plan} />
           <p class="print-only">
             Printed {formatTime(Date.now())}. Each item shows who wrote it and

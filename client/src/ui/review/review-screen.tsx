@@ -3,13 +3,14 @@
  * whom, conflicts first; a clinician marks it reviewed (in the plan document,
  * so it also works offline), and the next digest starts from there.
  */
-import { useEffect, useMemo, useState } from "preact/hooks"
+import { useEffect, useMemo, useRef, useState } from "preact/hooks"
 import { type Digest, reviewApi } from "../../api/review"
-import { signOff } from "../../docs/plan"
+import { MAX_TEXT, signOff } from "../../docs/plan"
 import { change } from "../../plans/plans"
 import type { Session } from "../../plans/session"
-import { explain } from "../home"
+import { explain, Notice, useAction } from "../action"
 import { useDoc, useEventValue, useHeads } from "../hooks"
+import { limited, Remaining } from "../plan/item-form"
 import { PlanFrame } from "../plan/plan-frame"
 import type { LoadedPlan } from "../plan/use-plan"
 import { DigestView } from "./digest-view"
@@ -27,13 +28,14 @@ function SignOffForm({
 }) {
   const [note, setNote] = useState("")
   const [next, setNext] = useState("")
+  const [cut, setCut] = useState("")
+  const { busy, error, run } = useAction()
   return (
     <form
       class="card"
       onSubmit={(event) => {
         event.preventDefault()
-        onSign(note, next || undefined)
-        setNote("")
+        void run(() => onSign(note, next || undefined))
       }}
     >
       <h2>Mark reviewed</h2>
@@ -47,8 +49,15 @@ function SignOffForm({
           name="note"
           rows={2}
           value={note}
-          onInput={(e) => setNote(e.currentTarget.value)}
+          onInput={(e) => {
+            const field = e.currentTarget
+            const [kept, told] = limited(field.value, MAX_TEXT, "a note")
+            if (kept !== field.value) field.value = kept
+            setNote(kept)
+            setCut(told)
+          }}
         />
+        <Remaining length={note.length} max={MAX_TEXT} />
       </label>
       <label>
         Next review due
@@ -59,7 +68,9 @@ function SignOffForm({
           onInput={(e) => setNext(e.currentTarget.value)}
         />
       </label>
-      <button type="submit" class="primary">
+      <Notice>{cut}</Notice>
+      <Notice>{error}</Notice>
+      <button type="submit" class="primary" disabled={busy}>
         Mark reviewed
       </button>
     </form>
@@ -83,7 +94,9 @@ function ReviewPage({ session, plan }: { session: Session; plan: LoadedPlan }) {
   // and everything is on the server (our own sign-off included).
   const heads = useHeads(handles)
   const [load, setLoad] = useState<Load>({ state: "loading" })
-  const [signed, setSigned] = useState(false)
+  // The digest (its `until`) signed on this screen: signed once, however often tapped.
+  const signedRef = useRef<string | undefined>(undefined)
+  const [signed, setSigned] = useState<string | undefined>(undefined)
 
   useEffect(() => {
     if (status.state === "syncing") return // asked once everything is there
@@ -101,13 +114,16 @@ function ReviewPage({ session, plan }: { session: Session; plan: LoadedPlan }) {
     )
   }, [planId, status.state, heads])
 
+  const shown = load.state === "ready" ? JSON.stringify(load.digest.until) : ""
   const sign = (note: string, nextReview: string | undefined) => {
     if (root === undefined || load.state !== "ready") return
+    if (signedRef.current === shown) return
     const heads = load.digest.until
     change(session, root.handle, (d) => {
       signOff(d, heads, note, nextReview, Date.now())
     })
-    setSigned(true)
+    signedRef.current = shown
+    setSigned(shown)
   }
 
   return (
@@ -117,7 +133,7 @@ function ReviewPage({ session, plan }: { session: Session; plan: LoadedPlan }) {
       {load.state === "loading" ? (
         <p role="status">Gathering the changes…</p>
       ) : null}
-      {load.state === "failed" ? <p role="alert">{load.message}</p> : null}
+      {load.state === "failed" ? <Notice>{load.message}</Notice> : null}
       {load.state === "ready" ? (
         <>
           <p class="lead">
@@ -126,10 +142,10 @@ function ReviewPage({ session, plan }: { session: Session; plan: LoadedPlan }) {
               : "Every change since the plan began (it has not been reviewed yet)"}
           </p>
           <DigestView digest={load.digest} />
-          {plan.open.role === "clinician" ? (
+          {plan.open.role === "clinician" && signed !== shown ? (
             <SignOffForm onSign={sign} />
           ) : null}
-          {signed ? (
+          {signed !== undefined ? (
             <p role="status" class="note">
               Marked reviewed. It reaches everyone when this phone syncs.
             </p>
