@@ -3,7 +3,7 @@
 from tests.e2e.phone import Phone
 
 # The IndexedDB keys (automerge-repo's storage) that name one of these documents.
-_STORED_KEYS = """async ([database, ids]) => {
+STORED_KEYS = """async ([database, ids]) => {
     const db = await new Promise((resolve, reject) => {
         const request = indexedDB.open(database)
         request.onsuccess = () => resolve(request.result)
@@ -35,7 +35,7 @@ async def database(phone: Phone) -> str:
 
 
 async def stored_keys(phone: Phone, document_ids: list[str]) -> list[str]:
-    keys: list[str] = await phone.page.evaluate(_STORED_KEYS, [await database(phone), document_ids])
+    keys: list[str] = await phone.page.evaluate(STORED_KEYS, [await database(phone), document_ids])
     return keys
 
 
@@ -48,7 +48,7 @@ async def member_documents(member: Phone, plan_id: str) -> list[str]:
 async def gone_from_storage(phone: Phone, document_ids: list[str]) -> None:
     """Wait until IndexedDB holds nothing of these documents (fails after the 2 s)."""
     await phone.page.wait_for_function(
-        f"async (arg) => (await ({_STORED_KEYS})(arg)).length === 0",
+        f"async (arg) => (await ({STORED_KEYS})(arg)).length === 0",
         arg=[await database(phone), document_ids],
         timeout=REMOVED_WITHIN_MS,
     )
