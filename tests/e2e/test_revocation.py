@@ -4,7 +4,13 @@ leaves the carer's phone."""
 from playwright.async_api import expect
 
 from tests.e2e.flows import PhoneFactory, carer_joins, member_joins, person_with_plan
-from tests.e2e.phone import PASSWORD, Phone
+from tests.e2e.local_copies import (
+    REMOVED_WITHIN_MS,
+    gone_from_storage,
+    member_documents,
+    stored_keys,
+)
+from tests.e2e.phone import PASSWORD
 from tests.support.server_process import ServerHandle
 
 
@@ -38,49 +44,6 @@ async def test_a_revoked_carer_stops_receiving_changes(phone: PhoneFactory) -> N
     await expect(carer.page.get_by_text("You have no plan on this phone yet.")).to_be_visible()
 
 
-# The IndexedDB keys (automerge-repo's storage) that name one of these documents.
-_STORED_KEYS = """async ([database, ids]) => {
-    const db = await new Promise((resolve, reject) => {
-        const request = indexedDB.open(database)
-        request.onsuccess = () => resolve(request.result)
-        request.onerror = () => reject(request.error)
-    })
-    const found = []
-    for (const name of db.objectStoreNames) {
-        const keys = await new Promise((resolve, reject) => {
-            const request = db.transaction(name).objectStore(name).getAllKeys()
-            request.onsuccess = () => resolve(request.result)
-            request.onerror = () => reject(request.error)
-        })
-        for (const key of keys) {
-            const text = JSON.stringify(key)
-            if (ids.some((id) => text.includes(id))) found.push(text)
-        }
-    }
-    db.close()
-    return found
-}"""
-
-REMOVED_WITHIN_MS = 2_000
-
-
-async def database(phone: Phone) -> str:
-    """The name of the IndexedDB database of the account signed in on this phone."""
-    account = await phone.page.evaluate("JSON.parse(localStorage['sp.current']).id")
-    return f"safety-plan-{account}"
-
-
-async def stored_keys(phone: Phone, document_ids: list[str]) -> list[str]:
-    keys: list[str] = await phone.page.evaluate(_STORED_KEYS, [await database(phone), document_ids])
-    return keys
-
-
-async def member_documents(member: Phone, plan_id: str) -> list[str]:
-    response = await member.context.request.get(f"/api/plans/{plan_id}/documents")
-    assert response.ok
-    return [d["documentId"] for d in await response.json()]
-
-
 async def test_a_removed_carers_open_page_says_so_within_two_seconds(
     phone: PhoneFactory,
 ) -> None:
@@ -107,15 +70,6 @@ async def test_a_removed_carers_open_page_says_so_within_two_seconds(
     await gone_from_storage(carer, documents)
     await carer.open("/")
     await expect(carer.page.get_by_text("You have no plan on this phone yet.")).to_be_visible()
-
-
-async def gone_from_storage(phone: Phone, document_ids: list[str]) -> None:
-    """Wait until IndexedDB holds nothing of these documents (fails after the 2 s)."""
-    await phone.page.wait_for_function(
-        f"async (arg) => (await ({_STORED_KEYS})(arg)).length === 0",
-        arg=[await database(phone), document_ids],
-        timeout=REMOVED_WITHIN_MS,
-    )
 
 
 async def test_when_the_person_deletes_their_account_open_pages_say_so_within_two_seconds(

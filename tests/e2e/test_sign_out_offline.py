@@ -4,8 +4,8 @@ only when the server has not acknowledged something, and after it the phone sign
 from playwright.async_api import Dialog, expect
 
 from tests.e2e.flows import PhoneFactory, carer_joins, person_with_plan
+from tests.e2e.local_copies import STORED_KEYS, database, member_documents, stored_keys
 from tests.e2e.phone import Phone
-from tests.e2e.test_revocation import _STORED_KEYS, database, member_documents, stored_keys
 
 _BOOKKEEPING = {"sp.pending-delete", "sp.pending-sign-out"}
 
@@ -58,8 +58,10 @@ async def test_signing_out_offline_after_the_warning_signs_out(phone: PhoneFacto
     assert len(messages) == 1
     assert "have not reached the server" in messages[0]
     assert person.page_errors == []
-    # Back online, the server session this phone signed out of is ended too.
-    assert (await person.context.request.get("/api/me")).ok
+    # Back online, the server session this phone signed out of is ended too. (Whether it
+    # was still open while the phone was offline is not asserted: Chromium's offline
+    # emulation does not always cover the service worker's requests, so the sign-out can
+    # reach the server before the test goes online.)
     await person.set_offline(False)
     await person.page.wait_for_function("() => !('sp.pending-sign-out' in localStorage)")
     assert (await person.context.request.get("/api/me")).status == 401
@@ -79,7 +81,7 @@ async def test_changes_received_from_the_server_are_not_unsaved(phone: PhoneFact
     await carer.expect_sync("saved")
     # The person's phone has stored the suggestion (a new chunk in IndexedDB).
     await person.page.wait_for_function(
-        f"async (arg) => (await ({_STORED_KEYS})(arg)).length > {before}",
+        f"async (arg) => (await ({STORED_KEYS})(arg)).length > {before}",
         arg=[await database(person), documents],
     )
     await person.set_offline(True)

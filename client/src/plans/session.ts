@@ -30,6 +30,8 @@ export const REVOKED =
   "You are no longer part of this plan, so its copy has been removed from this phone."
 export const DELETED =
   "This plan has been deleted, so its copy has been removed from this phone."
+export const SIGNED_OUT =
+  "Your sign-in has ended, so this copy of someone else's plan has been removed from this phone. Sign in again to see it."
 
 export function startSession(account: Account): Session {
   const { repo, server } = createRepo(account.id)
@@ -53,6 +55,19 @@ export function startSession(account: Account): Session {
         plan.id,
         notice.reason === "document-deleted" ? DELETED : REVOKED
       )
+      forgetPlan(session, plan)
+    }
+    server.dispatchEvent(new Event("plans"))
+  })
+  // The sign-in ended (signed out elsewhere, expired, revoked): copies of other
+  // people's plans leave this phone at once, as they would for a removal. The
+  // person's own plan stays: what they write meanwhile syncs once they sign in
+  // again (decision 27). A deleted account is forgotten entirely (app.tsx).
+  server.addEventListener("ended", (event) => {
+    if ((event as NoticeEvent).notice.reason === "account-deleted") return
+    for (const plan of session.store.plans) {
+      if (plan.role === "person") continue
+      session.store.setLostPlan(plan.id, SIGNED_OUT)
       forgetPlan(session, plan)
     }
     server.dispatchEvent(new Event("plans"))
