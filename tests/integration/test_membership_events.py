@@ -42,7 +42,9 @@ async def test_joining_removal_and_a_new_role_are_in_the_digest_attributed_and_t
     await join(pat, vic, plan["id"], "viewer")
     await pat.ok("DELETE", f"{base}/members/{cat.id}", 204)
     await join(pat, cat, plan["id"], "clinician")  # back, with another role
-    await join(pat, lee, plan["id"], "viewer")  # already a member: nothing changes
+    # Already a member: the invitation is refused (409, it stays valid) and nothing changes.
+    invite = await pat.ok("POST", f"{base}/invites", 201, json={"role": "viewer"})
+    await lee.ok("POST", f"/api/invites/{invite['code']}/accept", 409)
     deleted = await vic.call("DELETE", "/api/accounts/me", json={"password": PASSWORD})
     assert deleted.status_code == 204, deleted.text
     finished = time.time()
