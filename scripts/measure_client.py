@@ -118,7 +118,7 @@ async def cold_starts(runs: int) -> list[float]:
             for i in range(5):
                 await person.add("warning-signs", f"Warning sign {i}")
                 await person.add("coping", f"Something I can do {i}")
-            await person.add("help-contacts", "My sister Jo", phone="07700 900123")
+            await person.add("help-contacts", "My sister Jo", phone="07911 123456")
             await person.expect_sync("saved")
             await person.page.evaluate("navigator.serviceWorker.ready.then(() => true)")
             plan_id = person.plan_id()
