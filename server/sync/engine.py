@@ -308,19 +308,18 @@ class LiveDocument:
             copy = self._doc.fork()
             copy.receive_sync_message(state._state, Message.decode(data))
             heads = copy.get_heads()
+            changes = [] if heads == before else copy.get_changes(before)
             # Held changes are offered again only once something they wait for is here,
             # never on every message: a peer could otherwise make each of its messages
             # re-apply megabytes.
-            refed = False
-            if state.held:
-                arrived = set() if heads == before else _hashes(copy.get_changes(before))
-                refed = any(h in arrived or known(h) for h in state.missing)
+            arrived = _hashes(changes) if state.held else set()
+            refed = any(h in arrived or known(h) for h in state.missing)
             if refed:
                 copy.receive_sync_message(
                     SyncState(), _carrying([h.data for h in state.held.values()])
                 )
                 heads = copy.get_heads()
-            changes = [] if heads == before else copy.get_changes(before)
+                changes = [] if heads == before else copy.get_changes(before)
             received = [
                 ReceivedChange(
                     hash=bytes(c.hash),

@@ -378,25 +378,12 @@ class SyncHub:
                 state = self.documents.peek(document_id)
                 if state is not None:
                     state.unsubscribe(connection)
-                self._lost(
-                    connection,
-                    document_id,
-                    ACCESS_REVOKED,
+                connection.tell(
                     "access revoked: you are no longer a member of this plan",
+                    ACCESS_REVOKED,
+                    document_id,
                 )
         self.documents.evict_idle()
-
-    def _lost(self, connection: Connection, document_id: DocumentId, why: str, text: str) -> None:
-        """Tell a peer that it lost a document, and why (messages.ErrorMessage)."""
-        connection.send(
-            ErrorMessage(
-                sender_id=self.server_peer_id,
-                target_id=connection.peer_id,
-                message=text,
-                reason=why,
-                document_id=document_id,
-            )
-        )
 
     async def documents_deleted(self, document_ids: list[DocumentId]) -> None:
         """Deleted documents leave at once: every peer is unsubscribed (AccessEvents).
@@ -422,7 +409,7 @@ class SyncHub:
                 states.append(state)
             for connection in told:
                 if connection.peer_id is not None:
-                    self._lost(connection, document_id, DOCUMENT_DELETED, "this plan was deleted")
+                    connection.tell("this plan was deleted", DOCUMENT_DELETED, document_id)
         await self.documents.settled(states, document_ids)
 
     async def stored_document(self, document_id: DocumentId) -> bytes | None:

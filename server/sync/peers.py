@@ -149,16 +149,23 @@ class Connection:
         if self.closing:
             return
         log.info("closing peer %s: %s", self.peer_id, reason)
+        self.tell(reason, why, document_id)
+        self.close(code, reason)
+
+    def tell(self, text: str, why: str, document_id: str | None = None) -> None:
+        """Send an `error` message: `text` for people, `why` its code (messages.ErrorMessage).
+
+        On its own (an `error` that names a document) it leaves the connection open.
+        """
         self.send(
             ErrorMessage(
                 sender_id=self.server_peer_id,
                 target_id=self.peer_id,
-                message=reason,
+                message=text,
                 reason=why,
                 document_id=document_id,
             )
         )
-        self.close(code, reason)
 
     def close(self, code: int = CLOSE_NORMAL, reason: str = "") -> None:
         """Close after everything already queued has been sent. Idempotent.
