@@ -499,6 +499,20 @@ class LiveDocument:
     def save(self) -> bytes:
         return bytes(self._doc.save())
 
+    def add_changes(self, changes: Sequence[bytes]) -> None:
+        """Apply `changes` (whose dependencies are here or among them) to this document.
+
+        For building a large document a few changes per turn of the event loop (see
+        `stored_changes`), never for a peer's changes: those are vetted on a copy first.
+        Raises SyncDataError if the binding refuses them. A change whose dependency never
+        comes would wait inside the document: the caller compares the heads at the end.
+        """
+        try:
+            self._doc.receive_sync_message(SyncState(), _carrying(changes))
+        except BaseException as e:  # a Rust panic is a BaseException
+            _reraise_if_fatal(e)
+            raise SyncDataError(f"stored changes do not apply: {e}") from e
+
     def without(self, hashes: set[bytes]) -> tuple["LiveDocument", list[tuple[bytes, bytes]]]:
         """This document rebuilt without the changes `hashes` and every change after them.
 
@@ -602,6 +616,38 @@ def _settle_held(state: PeerSyncState, applied: set[bytes], known: Callable[[byt
         for dep in held.deps
         if dep not in state.held and dep not in applied and not known(dep)
     )
+
+
+class StoredChanges(msgspec.Struct, frozen=True):
+    """A stored document taken apart: its changes, dependencies first, and its heads."""
+
+    changes: list[bytes]
+    heads: list[bytes]
+
+
+def stored_changes(data: bytes) -> StoredChanges:
+    """Every change of a stored document (snapshot and logged changes), dependencies first.
+
+    Run in the document worker process (`server/sync/worker.py`): loading is the binding's
+    costliest call and holds the GIL throughout, so for a large document the server's loop
+    receives these and applies them a few at a time (`LiveDocument.add_changes`).
+    """
+    try:
+        doc = Document.load(data)
+        changes = [bytes(c.raw_bytes) for c in doc.get_changes([])]
+        return StoredChanges(changes, [bytes(h) for h in doc.get_heads()])
+    except BaseException as e:  # a Rust panic is a BaseException
+        _reraise_if_fatal(e)
+        raise SyncDataError(f"stored document does not load: {e}") from e
+
+
+def compacted(data: bytes) -> bytes:
+    """A stored document's bytes saved as one snapshot (run in the document worker process)."""
+    try:
+        return bytes(Document.load(data).save())
+    except BaseException as e:  # a Rust panic is a BaseException
+        _reraise_if_fatal(e)
+        raise SyncDataError(f"stored document does not load: {e}") from e
 
 
 def _asking(data: bytes, extra: frozenset[bytes]) -> bytes:

@@ -515,6 +515,7 @@ class SyncHub:
         await self.documents.drain()
         self.documents.snapshot_all()
         await self.documents.drain()
+        await self.documents.close()
 
 
 def _document_id(text: str) -> DocumentId:
