@@ -6,7 +6,6 @@ Automerge implementation can load it. Documents come from the sync side (stored,
 memory holds of them is stored too); the change rows are the ones in that copy.
 """
 
-import asyncio
 import base64
 from typing import Any
 
@@ -84,9 +83,10 @@ class ExportService:
                 automerge=None,
                 changes=[],
             )
-        # Loading and walking a large plan takes long: in a worker thread, as review does,
-        # so one export does not stall every socket (the bytes are ours alone by now).
-        read = await asyncio.to_thread(_read, data)
+        # Loading and walking a large plan takes long, and the binding holds the GIL while
+        # it loads: off the loop (another process for a large plan), so one export does not
+        # stall every socket.
+        read = await self._documents.read_stored(_read, data)
         # Read after the copy: the log holds every change in it (copies are durable), and
         # rows of changes that arrived since are left out.
         rows = await self._records.changes([document.document_id])
@@ -108,7 +108,7 @@ class _Read(msgspec.Struct, frozen=True):
 
 
 def _read(data: bytes) -> _Read:
-    """Everything export needs of a stored document (runs in a worker thread)."""
+    """Everything export needs of a stored document (in a thread or the document worker)."""
     doc = LiveDocument.load(data)
     return _Read(
         heads=[h.hex() for h in doc.heads],

@@ -11,7 +11,7 @@ replies wait for the commit.
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 from server.errors import StorageError
@@ -426,6 +426,16 @@ class DocumentRegistry:
             await state.durable()
         stored = await self.store.load(document_id)
         return None if stored is None else stored.data
+
+    async def read_off_loop(self, work: Callable[[bytes], T], data: bytes) -> T:
+        """`work(data)` for stored bytes, where it does not stall other peers.
+
+        The binding holds the GIL while it loads, so a thread only helps while the bytes are
+        small; for a large document the work runs in the worker process.
+        """
+        if len(data) >= WORKER_BYTES:
+            return await self.worker.run(work, data)
+        return await asyncio.to_thread(work, data)
 
     def drop(self, document_id: DocumentId) -> DocState | None:
         """Forget a deleted document now; return its state if it was loaded.

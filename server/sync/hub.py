@@ -12,6 +12,8 @@ the moment the document is registered or access is granted.
 
 import asyncio
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from server.auth.attribution import ActorBindings
 from server.auth.policy import Access, DocumentPolicy, Grant
@@ -57,6 +59,8 @@ from server.sync.messages import (
 )
 from server.sync.patches import PatchFormatError
 from server.sync.peers import CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_UNAUTHORIZED, Connection
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -415,6 +419,10 @@ class SyncHub:
     async def stored_document(self, document_id: DocumentId) -> bytes | None:
         """Everything stored of a document, live copy included (DocumentRegistry.stored)."""
         return await self.documents.stored(document_id)
+
+    async def read_stored(self, work: Callable[[bytes], T], data: bytes) -> T:
+        """`work(data)` off the event loop (DocumentRegistry.read_off_loop)."""
+        return await self.documents.read_off_loop(work, data)
 
     def credential_revoked(self, credential_id: str, *, account_deleted: bool = False) -> None:
         """Close every connection opened with this session or token (AccessEvents).

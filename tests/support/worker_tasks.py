@@ -10,3 +10,7 @@ def die(data: bytes) -> bytes:
 
 def echo(data: bytes) -> bytes:
     return data
+
+
+def process_id(data: bytes) -> int:
+    return os.getpid()

@@ -146,3 +146,16 @@ def test_changes_are_applied_in_runs_within_the_budget() -> None:
     assert [c for run in runs for c in run] == changes  # every change, in order
     assert runs == [changes[:1], changes[1:2], changes[2:3], changes[3:]]
     assert all(sum(map(len, run)) <= APPLY_BATCH_BYTES or len(run) == 1 for run in runs)
+
+
+async def test_reading_stored_bytes_off_the_loop_uses_another_process_only_when_large(
+    store: DocumentStore,
+) -> None:
+    registry = DocumentRegistry(store, memory_budget=1 << 30, snapshot_every=1000)
+    try:
+        small = await registry.read_off_loop(worker_tasks.process_id, b"x" * 100)
+        large = await registry.read_off_loop(worker_tasks.process_id, b"x" * WORKER_BYTES)
+    finally:
+        await registry.close()
+    assert small == os.getpid()  # a thread of this process
+    assert large != os.getpid()  # the document worker
