@@ -280,8 +280,12 @@ class SyncHub:
         state.reply_to(connection)
 
     def _check_held(self, size: int, received: Received, document_id: DocumentId) -> None:
-        """Refuse a peer whose changes waiting for dependencies exceed what is allowed."""
-        if size + received.held_bytes > self.max_document_bytes:
+        """Refuse a peer whose changes waiting for dependencies exceed what is allowed.
+
+        A document already over the limit (stored under a higher one) is still served: only
+        what a peer adds is refused.
+        """
+        if received.held_bytes and size + received.held_bytes > self.max_document_bytes:
             why = self._too_large()
         elif received.missing > MAX_MISSING_DEPENDENCIES:
             why = "too many changes wait for changes that were never sent"

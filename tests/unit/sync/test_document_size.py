@@ -30,3 +30,25 @@ async def test_changes_that_would_grow_a_document_past_the_limit_are_refused() -
     assert again is not None
     assert again.data == stored.data
     await writer.close()
+
+
+async def test_a_document_stored_over_a_lowered_limit_is_still_served() -> None:
+    # Stored when the limit was higher (the default went from 16 MiB to 4 MiB): reading it
+    # must still work; only growing it is refused.
+    store = MemoryDocumentStore()
+    doc_id = new_document_id()
+    large = hub_on(store, max_document_bytes=1 << 30)
+    writer = Peer(large, "writer", document_with({"a": os.urandom(LIMIT).hex()}))
+    await writer.next_frame()
+    await writer.upload(doc_id)
+    await writer.close()
+    await large.close()
+
+    hub = hub_on(store, max_document_bytes=LIMIT)
+    reader = Peer(hub, "reader")
+    await reader.next_frame()
+    await reader.send_sync(doc_id)
+    reader.apply(await reader.next_frame())
+    assert reader.doc.get_heads() == writer.doc.get_heads()
+    await reader.close()
+    await hub.close()
