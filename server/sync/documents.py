@@ -10,6 +10,7 @@ replies wait for the commit.
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
@@ -37,13 +38,23 @@ WHOLE_FROM_STORAGE_BYTES = 64 * 1024
 """A peer holding nothing of a document at least this large (stored size) is sent it from
 storage (`DocState.serve_whole`); smaller ones cost the binding little."""
 WORKER_BYTES = 64 * 1024
-"""A document at least this large (stored size) is loaded and snapshotted with the help of
-the document worker process (`DocumentRegistry._load_large`, `DocState.snapshot`): the binding
-spends about 0.5 s per MiB on either, holding the GIL, so on the loop it would stall every
-other peer. Smaller ones cost the loop under about 30 ms."""
-APPLY_BATCH_BYTES = 32 * 1024
-"""Stored change bytes applied per turn of the event loop while a large document loads
-(one change per turn if it is larger: a change is at most one sync message)."""
+"""A document at least this large (stored size) is snapshotted, and read for export, in the
+document worker process (`DocumentRegistry.compact`, `read_off_loop`): the binding holds
+the GIL for the whole of `load` and `save`, about 0.5 s per MiB of typed text."""
+LOAD_IN_STEPS_BYTES = 512 * 1024
+"""A document at least this large is loaded in steps (`DocumentRegistry._load_large`): taken
+apart by the worker, applied a slice at a time. That costs its own first load about five
+times the wall time of `load` on the loop (`scripts/measure_large_plan_fetch.py`), so
+smaller documents, whose load stalls the loop at most about 250 ms, load at once."""
+APPLY_BATCH_BYTES = 8 * 1024
+"""Stored change bytes applied per binding call while a large document loads (about 10 ms of
+typed text; one change per call if it is larger: a change is at most one sync message)."""
+APPLY_SLICE_S = 0.02
+APPLY_PAUSE_S = 0.01
+"""While a large document loads, the loop applies its changes for `APPLY_SLICE_S`, then leaves
+`APPLY_PAUSE_S` to everything else. Yielding one turn (`sleep(0)`) is not enough: an edit
+on another document takes a dozen turns (receive, commit in the database thread, reply) and
+would wait a slice at each."""
 
 
 class DocState:
@@ -349,7 +360,7 @@ class DocumentRegistry:
         stored = await self.store.load(document_id)
         state = DocState(self, document_id)
         if stored is not None:
-            if len(stored.data) >= WORKER_BYTES:
+            if len(stored.data) >= LOAD_IN_STEPS_BYTES:
                 state.doc = await self._load_large(document_id, stored)
             else:
                 state.doc = await repair.load_stored(self.store, document_id, stored)
@@ -363,15 +374,19 @@ class DocumentRegistry:
         """Load a large document without stalling other peers for the whole of it.
 
         The worker process takes the stored bytes apart into changes; this loop applies them
-        `APPLY_BATCH_BYTES` at a time, letting other peers' messages through in between. A
+        `APPLY_BATCH_BYTES` at a time, in slices of `APPLY_SLICE_S` with a pause between, so
+        other peers' messages go through meanwhile. A
         document that does not load whole goes the repair path (`repair.load_stored`).
         """
         try:
             taken = await self.worker.run(engine.stored_changes, stored.data)
             doc = LiveDocument()
+            slice_end = time.monotonic() + APPLY_SLICE_S
             for batch in _batches(taken.changes, APPLY_BATCH_BYTES):
                 doc.add_changes(batch)
-                await asyncio.sleep(0)
+                if time.monotonic() >= slice_end:
+                    await asyncio.sleep(APPLY_PAUSE_S)
+                    slice_end = time.monotonic() + APPLY_SLICE_S
             if sorted(doc.heads) != sorted(taken.heads):
                 raise SyncDataError("applied one by one, the stored changes reach other heads")
         except SyncDataError as e:

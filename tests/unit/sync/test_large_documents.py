@@ -1,8 +1,9 @@
 """Large documents are loaded and snapshotted without stalling other peers (hardening 9.7).
 
-The binding holds the GIL for the whole of `load` and `save`; for a document of
-`WORKER_BYTES` or more that work happens in the document worker process, and the loop applies
-the changes it sends back a few at a time, answering other peers in between.
+The binding holds the GIL for the whole of `load` and `save`. A document of `WORKER_BYTES`
+or more is snapshotted (and read for export) in the document worker process; one of
+`LOAD_IN_STEPS_BYTES` or more is taken apart there and the loop applies its changes a slice
+at a time, answering other peers in between.
 """
 
 import asyncio
@@ -17,7 +18,13 @@ from automerge.core import Document
 from server.storage.protocol import DocumentStore
 from server.storage.sqlite import SqliteDocumentStore
 from server.sync import chunks
-from server.sync.documents import APPLY_BATCH_BYTES, WORKER_BYTES, DocumentRegistry, _batches
+from server.sync.documents import (
+    APPLY_BATCH_BYTES,
+    LOAD_IN_STEPS_BYTES,
+    WORKER_BYTES,
+    DocumentRegistry,
+    _batches,
+)
 from server.sync.engine import SyncDataError
 from server.sync.worker import DocumentWorker
 from tests.support import worker_tasks
@@ -27,10 +34,10 @@ from tests.support.hub_peer import Peer, hub_on
 ENTRY = 1_500  # random text, so that Automerge cannot compress it below the threshold
 
 
-def large_document(entries: int = 2 * WORKER_BYTES // ENTRY) -> Document:
-    """A document of one change per entry, stored size about twice `WORKER_BYTES`."""
+def large_document(size: int = LOAD_IN_STEPS_BYTES) -> Document:
+    """A document of one change per entry, stored size about twice `size`."""
     doc = Document()
-    for n in range(entries):
+    for n in range(2 * size // ENTRY):
         put(doc, f"entry {n}", base64.b64encode(os.urandom(ENTRY * 3 // 4)).decode())
     return doc
 
@@ -89,7 +96,7 @@ async def test_a_large_document_is_compacted_from_storage_in_the_worker(
 ) -> None:
     hub = hub_on(store, snapshot_every=5)
     doc_id = new_document_id()
-    writer = Peer(hub, "writer", large_document())
+    writer = Peer(hub, "writer", large_document(WORKER_BYTES))
     await writer.next_frame()
     try:
         await writer.upload(doc_id)
