@@ -104,7 +104,7 @@ class EditPair:
 
 async def measure(mib: float, peers: int, every: float, inline: bool) -> None:
     if inline:
-        documents.WORKER_BYTES = 1 << 62
+        documents.WORKER_BYTES = documents.LOAD_IN_STEPS_BYTES = 1 << 62
     with tempfile.TemporaryDirectory() as tmp:
         store = await SqliteDocumentStore.open(Path(tmp) / "plans.db")
         large_id = await store_large_plan(store, mib)
