@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 
 import msgspec
 import psycopg
-from psycopg.abc import Params, Query
+from psycopg.abc import Params
+from psycopg.abc import QueryNoTemplate as Query
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from server.clock import now_ms
@@ -261,7 +262,7 @@ class PostgresDatabase:
             raise
         except (KeyboardInterrupt, SystemExit):
             raise
-        except BaseException as e:  # noqa: BLE001 - whatever failed, every caller is told
+        except BaseException as e:  # whatever failed, every caller is told
             if _is_storage_failure(e):
                 error = self._failed(f"the database could not be written: {_reason(e)}")
             else:
@@ -328,7 +329,7 @@ async def _in_savepoint(db: Connection, pending: _Pending, write: Write) -> None
         raise
     except (KeyboardInterrupt, SystemExit):
         raise
-    except BaseException as e:  # noqa: BLE001 - a native panic is a BaseException too
+    except BaseException as e:  # a native panic is a BaseException too
         if _is_storage_failure(e):
             raise
         pending.error = e

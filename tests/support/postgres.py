@@ -115,8 +115,7 @@ class PostgresServer:
         )  # fmt: skip
         password_file.unlink()
         options = (
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
-            " -c max_connections=200"
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200"
         )
         self._run(
             "pg_ctl", "--pgdata", str(self.data_dir), "--log", str(self.log_path),
@@ -143,9 +142,7 @@ class PostgresServer:
             yield self.url(name)
         finally:
             with psycopg.connect(self.url(), autocommit=True) as admin:
-                admin.execute(
-                    sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name))
-                )
+                admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @contextlib.contextmanager

@@ -1,8 +1,6 @@
--- Version 8 (PostgreSQL only): recent sign-in and sign-up attempts, shared by every server
--- process (server/auth/throttle.py), so trying another process gives no fresh attempts.
--- `key` is a SHA-256 of what is counted ("e:" + email, "a:" + address...): no email or
--- address is stored. Rows older than the longest window are deleted as new ones come.
--- SQLite has no such table: one process serves a SQLite file, and counts in its memory.
+-- Version 8 (PostgreSQL): recent sign-in and sign-up attempts, shared by every server
+-- process, so trying another process gives no fresh attempts. Kept in step with
+-- migrations/0008_sign_in_attempts.sql (which says more).
 CREATE TABLE sign_in_attempts (
     key   bytea  NOT NULL,
     at_ms bigint NOT NULL
