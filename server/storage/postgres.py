@@ -368,12 +368,17 @@ async def _connect_writer(url: str) -> Connection:
     return writer
 
 
-async def _migrate(url: str) -> None:
-    """Apply every migration not applied yet, each in its own transaction, under a lock."""
+async def _migrate(url: str, upto: int | None = None) -> None:
+    """Apply every migration not applied yet, each in its own transaction, under a lock.
+
+    `upto`: stop after that version (tests make the database an older server left).
+    """
     async with await psycopg.AsyncConnection.connect(
         url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
     ) as db:
         for version, script in migrations():
+            if upto is not None and version > upto:
+                break
             async with db.transaction():
                 await db.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
                 await db.execute(_SCHEMA_VERSIONS)
