@@ -10,7 +10,6 @@ Each test gets a database of its own (`CREATE DATABASE ... TEMPLATE template0`),
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import pwd
 import secrets
@@ -50,10 +49,9 @@ def bindir() -> Path:
         )
         if out.returncode == 0:
             candidates.append(Path(out.stdout.strip()))
-    versions = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name)
-    )
-    candidates += [Path(p) for p in reversed(versions)]
+    debian = Path("/usr/lib/postgresql")
+    versions = [p for p in debian.glob("*/bin") if p.parent.name.isdigit()]
+    candidates += sorted(versions, key=lambda p: int(p.parent.name), reverse=True)
     for candidate in candidates:
         if all((candidate / tool).is_file() for tool in ("initdb", "pg_ctl", "postgres")):
             return candidate
