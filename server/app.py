@@ -116,6 +116,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
         storage = await open_storage(settings.database)
         hashing = PasswordHashing(max_waiting=settings.password_hash_queue)
         try:
+            await storage.claim_documents()
             store, records = storage.store, storage.records
             storage_id = await _storage_id(store)
             await repair.scan_snapshots(store)

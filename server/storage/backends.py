@@ -37,6 +37,7 @@ class Storage:
         erasure: ErasureRecords,
         attempts: AttemptLog,
         close: Callable[[], Awaitable[None]],
+        claim_documents: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.health = health
         self.store = store
@@ -45,6 +46,15 @@ class Storage:
         self.erasure = erasure
         self.attempts = attempts
         self.close = close
+        self._claim_documents = claim_documents
+
+    async def claim_documents(self) -> None:
+        """Before serving documents: StorageError if another process serves them already.
+
+        PostgreSQL only; a SQLite file is served by the one process that opens it.
+        """
+        if self._claim_documents is not None:
+            await self._claim_documents()
 
 
 async def open_storage(location: DatabaseLocation) -> Storage:
@@ -67,6 +77,7 @@ async def open_storage(location: DatabaseLocation) -> Storage:
         erasure=PostgresErasure(database),
         attempts=PostgresAttemptLog(database),
         close=database.close,
+        claim_documents=database.claim_documents,
     )
 
 

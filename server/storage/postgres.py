@@ -37,6 +37,8 @@ T = TypeVar("T")
 # pg_advisory_xact_lock key taken by each migration's transaction: processes starting at once
 # apply each migration exactly once, in order (an arbitrary constant, ours alone).
 MIGRATION_LOCK = 0x5AFE_0001
+# pg_try_advisory_lock key held, for as long as it runs, by the one process serving documents.
+DOCUMENTS_LOCK = 0x5AFE_0002
 POOL_SIZE = 4
 CONNECT_TIMEOUT_S = 10
 
@@ -130,6 +132,7 @@ class PostgresDatabase:
         self.failure: str | None = None
         """Why the storage last failed (unreachable...); None once a commit succeeds."""
         self.failed_at = 0.0  # time.monotonic() of that failure
+        self._documents_lock: Connection | None = None
 
     @classmethod
     async def open(cls, url: str) -> "PostgresDatabase":
@@ -157,6 +160,26 @@ class PostgresDatabase:
                 raise StorageError(f"cannot read the database {_safe(url)}: {e}") from e
             raise
         return cls(url, writer, pool)
+
+    async def claim_documents(self) -> None:
+        """Become the one process serving the documents; StorageError if another one is.
+
+        One process at a time: a change accepted by one process does not reach another's
+        subscribers yet, and a snapshot must cover only changes its process holds (issue 12
+        item 3). The lock lives as long as its connection: a process that dies frees it.
+        """
+        holder = await psycopg.AsyncConnection.connect(
+            self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
+        )
+        cursor = await holder.execute("SELECT pg_try_advisory_lock(%s)", (DOCUMENTS_LOCK,))
+        row = await cursor.fetchone()
+        if not row or not row[0]:
+            await holder.close()
+            raise StorageError(
+                f"another server process is serving the documents of {_safe(self._url)};"
+                " one process per database until changes are delivered across processes"
+            )
+        self._documents_lock = holder
 
     async def check(self) -> str | None:
         """None if the database reads (and, after a failure, writes) now; otherwise why not."""
@@ -231,6 +254,8 @@ class PostgresDatabase:
         await self._committer
         await self._writer.close()
         await self._pool.close()
+        if self._documents_lock is not None:
+            await self._documents_lock.close()
 
     async def _commit_loop(self) -> None:
         stopping = False
