@@ -6,6 +6,7 @@ Exits 0 on SIGTERM or SIGINT after closing connections, finishing commits and sn
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -17,7 +18,8 @@ from server.errors import StorageError
 from server.logs import collapse_repeats
 from server.runner import return_freed_memory, uvicorn_config
 from server.settings import Settings
-from server.storage.sqlite import SqliteDatabase
+from server.storage.backends import open_storage
+from server.storage.database_url import BadDatabaseUrl, parse_database_url
 
 log = logging.getLogger("server")
 
@@ -28,6 +30,13 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
     parser.add_argument("--host", default=defaults.host)
     parser.add_argument("--port", type=int, default=defaults.port)
     parser.add_argument("--data-dir", type=Path, default=defaults.data_dir)
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("DATABASE_URL") or None,
+        metavar="URL",
+        help="sqlite:///PATH or postgresql://user:pass@host:port/db (also DATABASE_URL;"
+        " default: SQLite in DATA_DIR/plans.db)",
+    )
     parser.add_argument(
         "--client-dir",
         type=Path,
@@ -80,10 +89,16 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
     args = parser.parse_args(argv)
     if args.max_connections < 1 or args.request_timeout <= 0:
         parser.error("--max-connections and --request-timeout must be positive")
+    if args.database is not None:
+        try:
+            parse_database_url(args.database)
+        except BadDatabaseUrl as e:
+            parser.error(f"--database: {e}")
     settings = Settings(
         host=args.host,
         port=args.port,
         data_dir=args.data_dir,
+        database_url=args.database,
         client_dir=args.client_dir,
         allowed_origins=tuple(args.allowed_origin),
         max_message_bytes=args.max_message_size,
@@ -103,8 +118,8 @@ def _storage_opens(settings: Settings) -> bool:
     """Open (create, migrate, write) the database once before serving; one line if not."""
 
     async def open_and_close() -> None:
-        database = await SqliteDatabase.open(settings.database_path)
-        await database.close()
+        storage = await open_storage(settings.database)
+        await storage.close()
 
     try:
         asyncio.run(open_and_close())

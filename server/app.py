@@ -36,11 +36,8 @@ from server.rights.controller import RightsController
 from server.rights.erasure import AccountErasure
 from server.rights.export import ExportService
 from server.settings import Settings
+from server.storage.backends import StorageHealth, open_storage
 from server.storage.protocol import DocumentStore
-from server.storage.sqlite import SqliteDatabase, SqliteDocumentStore
-from server.storage.sqlite_erasure import SqliteErasure
-from server.storage.sqlite_records import SqliteRecords
-from server.storage.sqlite_reviews import SqliteReviews
 from server.sync import repair
 from server.sync.documents import DocumentRegistry
 from server.sync.handler import sync_socket
@@ -66,7 +63,7 @@ _STORAGE_RETRY_AFTER_S = "30"
 @get("/api/health")
 async def health(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
     """200 while the database reads (and writes, after a failure); 503 saying why not."""
-    database: SqliteDatabase = request.app.state.storage
+    database: StorageHealth = request.app.state.storage
     try:
         async with asyncio.timeout(_HEALTH_TIMEOUT_S):
             problem = await database.check()
@@ -116,11 +113,11 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        database = await SqliteDatabase.open(settings.database_path)
+        storage = await open_storage(settings.database)
         hashing = PasswordHashing(max_waiting=settings.password_hash_queue)
         try:
-            store = SqliteDocumentStore(database)
-            records = SqliteRecords(database)
+            await storage.claim_documents()
+            store, records = storage.store, storage.records
             storage_id = await _storage_id(store)
             await repair.scan_snapshots(store)
             policy: DocumentPolicy = OpenPolicy() if open_access else PlanPolicy(records)
@@ -138,7 +135,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
                 max_ephemeral_bytes=settings.max_ephemeral_bytes,
             )
             app.state.hub = hub
-            app.state.storage = database
+            app.state.storage = storage.health
             app.state.settings = settings
             app.state.accounts = AccountService(
                 records,
@@ -146,15 +143,16 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
                 hashing=hashing,
                 session_lifetime_s=settings.session_lifetime_s,
                 sign_ups_per_address=settings.sign_ups_per_address,
+                attempts=storage.attempts,
             )
             plan_policy = policy if isinstance(policy, PlanPolicy) else PlanPolicy(records)
             app.state.plans = PlanService(records, plan_policy, hub)
-            app.state.reviews = ReviewService(records, SqliteReviews(database), store)
+            app.state.reviews = ReviewService(records, storage.reviews, store)
             app.state.exports = ExportService(records, hub)
             app.state.erasure = AccountErasure(
                 app.state.accounts,
                 records,
-                SqliteErasure(database),
+                storage.erasure,
                 plan_policy,
                 hub,
                 hub.actors,
@@ -165,7 +163,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
                 await hub.close()
         finally:
             hashing.close()
-            await database.close()
+            await storage.close()
 
     def state(name: str) -> Provide:
         def provide(request: Request[Any, Any, Any]) -> Any:

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import msgspec
 
+from server.storage.database_url import DatabaseLocation, SqliteLocation, parse_database_url
+
 KIB = 1024
 MIB = 1024 * KIB
 MAX_EPHEMERAL_BYTES = 64 * KIB  # the default of Settings.max_ephemeral_bytes
@@ -16,6 +18,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     host: str = "127.0.0.1"
     port: int = 8080
     data_dir: Path = Path("data")
+    # `--database` / DATABASE_URL (server/storage/database_url.py); None: SQLite in data_dir.
+    database_url: str | None = None
     # Whole documents travel in one frame (sync-protocol.md 1, 5.3): keep this far above the
     # largest plan, or an upload loops forever through 5 s reconnects.
     max_message_bytes: int = 64 * MIB
@@ -68,7 +72,15 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
 
     @property
     def database_path(self) -> Path:
+        """The default SQLite file (DIR/plans.db), used when no database URL is given."""
         return self.data_dir / "plans.db"
+
+    @property
+    def database(self) -> DatabaseLocation:
+        """Where the data lives (BadDatabaseUrl if the URL names nothing usable)."""
+        if self.database_url is None:
+            return SqliteLocation(self.database_path)
+        return parse_database_url(self.database_url)
 
     @property
     def binds_loopback_only(self) -> bool:

@@ -12,8 +12,12 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import thread as executor_thread
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.support.postgres import PostgresServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
@@ -67,3 +71,30 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         sys.stderr.flush()
         sys.stdout.flush()
         os._exit(status)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator["PostgresServer"]:
+    """A real PostgreSQL server for the whole session, started on first use.
+
+    A machine without PostgreSQL fails the tests that need it, with how to install it: the
+    PostgreSQL adapters are part of the product, so their tests are never skipped.
+    """
+    from tests.support.postgres import PostgresMissing, postgres_server
+
+    try:
+        started = postgres_server()
+        server = started.__enter__()
+    except PostgresMissing as e:
+        pytest.fail(str(e))
+    try:
+        yield server
+    finally:
+        started.__exit__(None, None, None)
+
+
+@pytest.fixture
+def postgres_url(postgres: "PostgresServer") -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database of this test's own."""
+    with postgres.database() as url:
+        yield url

@@ -2,6 +2,7 @@
 
 import uuid
 
+from server.auth.attempts import AttemptLog
 from server.auth.credentials import PasswordHashing, new_secret, secret_hash
 from server.auth.models import Account, AccountCreate, TokenCreate, TokenCreated
 from server.auth.policy import AccessEvents, Identity
@@ -38,13 +39,14 @@ class AccountService:
         hashing: PasswordHashing,
         session_lifetime_s: float,
         sign_ups_per_address: int,
+        attempts: AttemptLog,
     ) -> None:
         self._records = records
         self._events = events
         self._hashing = hashing
         self._session_lifetime_ms = int(session_lifetime_s * 1000)
-        self._throttle = SignInThrottle()
-        self._sign_ups = SignUpThrottle(sign_ups_per_address)
+        self._throttle = SignInThrottle(attempts)
+        self._sign_ups = SignUpThrottle(sign_ups_per_address, attempts)
 
     async def sign_up(self, data: AccountCreate, address: str) -> Account:
         email = data.email.strip()
@@ -56,7 +58,7 @@ class AccountService:
         if len(data.password) < MIN_PASSWORD:
             raise InvalidInput(f"the password needs at least {MIN_PASSWORD} characters")
         _check_lengths(email, data.password)
-        self._sign_ups.attempt(address)
+        await self._sign_ups.attempt(address)
         row = AccountRow(
             id=str(uuid.uuid4()),
             email=email,
@@ -71,13 +73,13 @@ class AccountService:
         """Check the password; return the account and a new session secret (the cookie)."""
         email = email.strip()
         _check_lengths(email, password)
-        self._throttle.check(email, address)
+        await self._throttle.check(email, address)
         row = await self._records.account_by_email(email)
         password_hash = row.password_hash if row else None
         if not await self._hashing.verify(password_hash, password) or row is None:
-            self._throttle.failed(email, address)
+            await self._throttle.failed(email, address)
             raise Unauthenticated("wrong email or password")
-        self._throttle.succeeded(email)
+        await self._throttle.succeeded(email)
         secret = new_secret("sps")
         now = now_ms()
         session = CredentialRow(
@@ -99,11 +101,11 @@ class AccountService:
         if row is None:
             raise Unauthenticated("the account no longer exists")
         _check_lengths("", password)
-        self._throttle.check(row.email, address)
+        await self._throttle.check(row.email, address)
         if not await self._hashing.verify(row.password_hash, password):
-            self._throttle.failed(row.email, address)
+            await self._throttle.failed(row.email, address)
             raise Forbidden("wrong password")
-        self._throttle.succeeded(row.email)
+        await self._throttle.succeeded(row.email)
 
     @property
     def session_lifetime_s(self) -> int:

@@ -1,20 +1,21 @@
-"""Throttling in memory: failed sign-ins per email and per client address, sign-ups per address.
+"""Throttling: failed sign-ins per email and per client address, sign-ups per address.
 
-In memory is enough for one process: a restart forgets attempts, which costs an attacker a
-restart they cannot cause. Successful sign-ins do not clear the per-address count.
+Attempts are counted through an AttemptLog (server/auth/attempts.py): in the database, so
+every server process on it sees the same counts (another process gives no fresh attempts),
+or in memory. Successful sign-ins do not clear the per-address count. Times are wall-clock
+milliseconds: processes share no monotonic clock.
 """
 
 import string
-import time
-from collections import deque
 
+from server.auth.attempts import AttemptLog
+from server.clock import now_ms
 from server.errors import TooManyAttempts
 
 WINDOW_S = 15 * 60
 MAX_PER_EMAIL = 5
 MAX_PER_ADDRESS = 30
 SIGN_UP_WINDOW_S = 60 * 60
-MAX_KEYS = 100_000  # beyond this, keys with no recent attempt are forgotten
 
 _ASCII_FOLD = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
@@ -28,53 +29,41 @@ def email_key(email: str) -> str:
     return email.strip().translate(_ASCII_FOLD)
 
 
-class _Attempts:
-    """Times of recent attempts per key, within a sliding window."""
+class _Window:
+    """Attempts per key within a sliding window, counted in an AttemptLog."""
 
-    def __init__(self, window_s: float) -> None:
-        self._window_s = window_s
-        self._times: dict[str, deque[float]] = {}
+    def __init__(self, attempts: AttemptLog, window_s: float) -> None:
+        self._attempts = attempts
+        self._window_ms = int(window_s * 1000)
 
-    def refuse_beyond(self, key: str, limit: int, now: float, message: str) -> None:
-        recent = self.recent(key, now)
+    async def refuse_beyond(self, key: str, limit: int, now: int, message: str) -> None:
+        recent = await self._attempts.times(key, now - self._window_ms)
         if len(recent) >= limit:
-            retry = int(recent[0] + self._window_s - now) + 1
-            raise TooManyAttempts(message, retry)
+            retry_ms = recent[-limit] + self._window_ms - now
+            raise TooManyAttempts(message, max(retry_ms, 0) // 1000 + 1)
 
-    def record(self, key: str, now: float) -> None:
-        if len(self._times) > MAX_KEYS:  # a flood of distinct keys must not grow memory
-            stale = now - self._window_s
-            for old in [k for k, q in self._times.items() if not q or q[-1] < stale]:
-                del self._times[old]
-        self.recent(key, now).append(now)
+    async def record(self, keys: list[str], now: int) -> None:
+        await self._attempts.record(keys, now, self._window_ms)
 
-    def forget(self, key: str) -> None:
-        self._times.pop(key, None)
-
-    def recent(self, key: str, now: float) -> deque[float]:
-        recent = self._times.setdefault(key, deque())
-        while recent and recent[0] < now - self._window_s:
-            recent.popleft()
-        return recent
+    async def forget(self, key: str) -> None:
+        await self._attempts.forget(key)
 
 
 class SignInThrottle:
-    def __init__(self) -> None:
-        self._failures = _Attempts(WINDOW_S)
+    def __init__(self, attempts: AttemptLog) -> None:
+        self._failures = _Window(attempts, WINDOW_S)
 
-    def check(self, email: str, address: str) -> None:
-        now = time.monotonic()
+    async def check(self, email: str, address: str) -> None:
+        now = now_ms()
         message = "too many failed sign-ins; try again later"
-        self._failures.refuse_beyond(f"e:{email_key(email)}", MAX_PER_EMAIL, now, message)
-        self._failures.refuse_beyond(f"a:{address}", MAX_PER_ADDRESS, now, message)
+        await self._failures.refuse_beyond(f"e:{email_key(email)}", MAX_PER_EMAIL, now, message)
+        await self._failures.refuse_beyond(f"a:{address}", MAX_PER_ADDRESS, now, message)
 
-    def failed(self, email: str, address: str) -> None:
-        now = time.monotonic()
-        self._failures.record(f"e:{email_key(email)}", now)
-        self._failures.record(f"a:{address}", now)
+    async def failed(self, email: str, address: str) -> None:
+        await self._failures.record([f"e:{email_key(email)}", f"a:{address}"], now_ms())
 
-    def succeeded(self, email: str) -> None:
-        self._failures.forget(f"e:{email_key(email)}")
+    async def succeeded(self, email: str) -> None:
+        await self._failures.forget(f"e:{email_key(email)}")
 
 
 class SignUpThrottle:
@@ -84,12 +73,13 @@ class SignUpThrottle:
     every attempt that reaches that point counts, not only the failed ones.
     """
 
-    def __init__(self, per_address: int) -> None:
+    def __init__(self, per_address: int, attempts: AttemptLog) -> None:
         self._per_address = per_address
-        self._attempts = _Attempts(SIGN_UP_WINDOW_S)
+        self._attempts = _Window(attempts, SIGN_UP_WINDOW_S)
 
-    def attempt(self, address: str) -> None:
-        now = time.monotonic()
+    async def attempt(self, address: str) -> None:
+        now = now_ms()
         message = "too many sign-ups from this address; try again later"
-        self._attempts.refuse_beyond(address, self._per_address, now, message)
-        self._attempts.record(address, now)
+        key = f"u:{address}"  # not "a:": sign-ups and failed sign-ins are counted apart
+        await self._attempts.refuse_beyond(key, self._per_address, now, message)
+        await self._attempts.record([key], now)

@@ -224,3 +224,7 @@ class ReviewRecords(Protocol):
     async def reviews(self, plan_id: str) -> list[tuple[ReviewRow, str | None]]:
         """The plan's sign-offs with the reviewer's display name, oldest first."""
         ...
+
+
+class Records(AccountRecords, PlanRecords, Protocol):
+    """Both, as each database adapter offers them on one object."""

@@ -1,30 +1,54 @@
-"""One contract suite for every DocumentStore adapter (SQLite and the in-memory fake)."""
+"""One contract suite for every DocumentStore adapter (SQLite, PostgreSQL, the in-memory fake)."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any, Protocol
 
-import aiosqlite
 import msgspec
 import pytest
 from automerge.core import Document
 
 from server.errors import StorageError
 from server.storage.memory import MemoryDocumentStore
+from server.storage.postgres import PostgresDatabase, PostgresDocumentStore
 from server.storage.protocol import DocumentStore
 from server.storage.sqlite import SqliteDatabase, SqliteDocumentStore
 from tests.support.automerge_docs import document_with, new_document_id, put, read, records_of
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[DocumentStore]:
     opened: DocumentStore
     if request.param == "memory":
         opened = MemoryDocumentStore()
-    else:
+    elif request.param == "sqlite":
         opened = await SqliteDocumentStore.open(tmp_path / "plans.db")
+    else:
+        opened = await PostgresDocumentStore.open(request.getfixturevalue("postgres_url"))
     yield opened
     await opened.close()
+
+
+class Database(Protocol):
+    async def write(self, write: Callable[[Any], Awaitable[None]]) -> int: ...
+
+
+OpenDurable = Callable[[], Awaitable[tuple[DocumentStore, Database]]]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def open_durable(request: pytest.FixtureRequest, tmp_path: Path) -> OpenDurable:
+    """Opens a store of the adapter on the same database each time, with its database."""
+
+    async def open_store() -> tuple[DocumentStore, Database]:
+        if request.param == "sqlite":
+            sqlite = await SqliteDatabase.open(tmp_path / "plans.db")
+            return SqliteDocumentStore(sqlite, owns_database=True), sqlite
+        postgres = await PostgresDatabase.open(request.getfixturevalue("postgres_url"))
+        return PostgresDocumentStore(postgres, owns_database=True), postgres
+
+    return open_store
 
 
 async def test_an_unknown_document_loads_as_none(store: DocumentStore) -> None:
@@ -160,14 +184,16 @@ async def test_meta_values_round_trip(store: DocumentStore) -> None:
     assert await store.get_meta("storage_id") == "def"
 
 
-async def test_sqlite_keeps_everything_across_a_reopen(tmp_path: Path) -> None:
+async def test_a_durable_store_keeps_everything_across_a_reopen(
+    open_durable: OpenDurable,
+) -> None:
     doc_id = new_document_id()
     doc = document_with({"a": "1"})
-    first = await SqliteDocumentStore.open(tmp_path / "plans.db")
+    first, _ = await open_durable()
     await first.append_changes(doc_id, records_of(doc))
     await first.close()
 
-    second = await SqliteDocumentStore.open(tmp_path / "plans.db")
+    second, _ = await open_durable()
     try:
         stored = await second.load(doc_id)
     finally:
@@ -194,8 +220,10 @@ async def test_an_actor_stays_bound_to_the_first_account_that_sent_it(
     assert [c.account_id for c in await store.list_changes(doc_id)] == ["alice", "mallory"]
 
 
-async def test_a_batch_with_one_bad_write_still_commits_the_others(tmp_path: Path) -> None:
-    store = await SqliteDocumentStore.open(tmp_path / "plans.db")
+async def test_a_batch_with_one_bad_write_still_commits_the_others(
+    open_durable: OpenDurable,
+) -> None:
+    store, _ = await open_durable()
     good, bad = new_document_id(), new_document_id()
     records = records_of(document_with({"a": "1"}))
     broken = [msgspec.structs.replace(records[0], seq="not a number")]  # type: ignore[arg-type]
@@ -219,14 +247,13 @@ class NativePanic(BaseException):
 
 @pytest.mark.parametrize("raised", [ValueError("a bug"), NativePanic("a panic")])
 async def test_a_write_that_raises_anything_fails_alone_and_the_committer_carries_on(
-    tmp_path: Path, raised: BaseException
+    open_durable: OpenDurable, raised: BaseException
 ) -> None:
-    db = await SqliteDatabase.open(tmp_path / "plans.db")
-    store = SqliteDocumentStore(db)
+    store, db = await open_durable()
     doc_id = new_document_id()
     records = records_of(document_with({"a": "1"}))
 
-    async def failing(_: aiosqlite.Connection) -> None:
+    async def failing(_: object) -> None:
         raise raised
 
     results = await asyncio.gather(
@@ -234,7 +261,7 @@ async def test_a_write_that_raises_anything_fails_alone_and_the_committer_carrie
     )
     later = await store.append_changes(doc_id, records_of(document_with({"b": "2"})))
     stored = await store.load(doc_id)
-    await db.close()
+    await store.close()
 
     assert isinstance(results[0], StorageError)
     assert isinstance(results[1], int)

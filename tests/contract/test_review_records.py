@@ -1,21 +1,15 @@
-"""The reviews table (ReviewRecords on SQLite): upserted sign-offs, oldest first, with names."""
-
-from collections.abc import AsyncIterator
-from pathlib import Path
+"""ReviewRecords on every database: upserted sign-offs, oldest first, with names."""
 
 import pytest
 
-from server.storage.records import AccountRow, PlanRow, ReviewRow
-from server.storage.sqlite import SqliteDatabase
-from server.storage.sqlite_records import SqliteRecords
-from server.storage.sqlite_reviews import SqliteReviews
+from server.storage.backends import Storage
+from server.storage.records import AccountRow, PlanRow, ReviewRecords, ReviewRow
 from tests.support.automerge_docs import new_document_id
 
 
 @pytest.fixture
-async def database(tmp_path: Path) -> AsyncIterator[SqliteDatabase]:
-    opened = await SqliteDatabase.open(tmp_path / "plans.db")
-    records = SqliteRecords(opened)
+async def reviews(storage: Storage) -> ReviewRecords:
+    records = storage.records
     for account_id, name in (("u-person", "Alex"), ("u-clinician", "Dr Lee")):
         account = AccountRow(
             id=account_id,
@@ -26,8 +20,7 @@ async def database(tmp_path: Path) -> AsyncIterator[SqliteDatabase]:
         await records.create_account(account, 1)
     plan = PlanRow(id="plan-1", person_id="u-person", title="Plan", document_id=new_document_id())
     await records.create_plan(plan, 1)
-    yield opened
-    await opened.close()
+    return storage.reviews
 
 
 def review(review_id: str, reviewed_at_ms: int, note: str = "Reviewed") -> ReviewRow:
@@ -46,9 +39,8 @@ def review(review_id: str, reviewed_at_ms: int, note: str = "Reviewed") -> Revie
 
 
 async def test_sign_offs_are_upserted_and_listed_oldest_first_with_the_reviewers_name(
-    database: SqliteDatabase,
+    reviews: ReviewRecords,
 ) -> None:
-    reviews = SqliteReviews(database)
     await reviews.save_reviews([review("later", 2000), review("earlier", 1000)])
     await reviews.save_reviews([review("later", 2000, note="Reviewed with Alex")])
 

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 import httpx
+import psycopg
 
 PASSWORD = "correct horse battery staple"  # noqa: S105 (test accounts only)
 SESSION_COOKIE = "sp_session"
@@ -271,30 +272,40 @@ class Api:
 # --------------------------------------------------------------------------- storage
 
 
-def stored_changes(db_path: Path, doc_id: str | None = None) -> list[dict[str, Any]]:
-    """Rows of the server's `changes` table (hash and actor as hex), opened read-only.
+def stored_changes(database: Path | str, doc_id: str | None = None) -> list[dict[str, Any]]:
+    """Rows of the server's `changes` table (hash and actor as hex).
 
-    Only committed transactions are visible, which is what "stored" means: the server
+    `database`: the server's SQLite file (opened read-only) or its PostgreSQL URL. Only
+    committed transactions are visible, which is what "stored" means: the server
     acknowledges a change only after its commit.
     """
-    if not db_path.exists():
-        return []
-    uri = f"{db_path.resolve().as_uri()}?mode=ro"
-    with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=10)) as db:
-        db.row_factory = sqlite3.Row
-        query = "SELECT doc_id, hash, actor, seq, account_id FROM changes"
-        params: tuple[str, ...] = ()
-        if doc_id is not None:
-            query += " WHERE doc_id = ?"
-            params = (doc_id,)
-        rows = db.execute(query + " ORDER BY log_id", params).fetchall()
-    return [
-        {
-            "doc_id": r["doc_id"],
-            "hash": bytes(r["hash"]).hex(),
-            "actor": bytes(r["actor"]).hex(),
-            "seq": r["seq"],
-            "account_id": r["account_id"],
-        }
-        for r in rows
+    query = "SELECT doc_id, hash, actor, seq, account_id FROM changes"
+    params: tuple[str, ...] = ()
+    if doc_id is not None:
+        query += " WHERE doc_id = ?"
+        params = (doc_id,)
+    rows = [
+        dict(zip(("doc_id", "hash", "actor", "seq", "account_id"), r, strict=True))
+        for r in _select(database, query + " ORDER BY log_id", params)
     ]
+    return [{**r, "hash": bytes(r["hash"]).hex(), "actor": bytes(r["actor"]).hex()} for r in rows]
+
+
+def _select(database: Path | str, query: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    if isinstance(database, str):
+        with psycopg.connect(database) as pg:
+            return pg.execute(query.replace("?", "%s"), params).fetchall()  # type: ignore[arg-type]
+    if not database.exists():
+        return []
+    uri = f"{database.resolve().as_uri()}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=10)) as db:
+        return [tuple(r) for r in db.execute(query, params).fetchall()]
+
+
+def update(database: Path | str, query: str, params: tuple[Any, ...]) -> int:
+    """Change the stopped server's data (`?` parameters); how many rows changed."""
+    if isinstance(database, str):
+        with psycopg.connect(database) as pg:
+            return pg.execute(query.replace("?", "%s"), params).rowcount  # type: ignore[arg-type]
+    with contextlib.closing(sqlite3.connect(database)) as db, db:
+        return db.execute(query, params).rowcount

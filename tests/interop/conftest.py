@@ -377,14 +377,35 @@ def pytest_runtest_makereport(
     return report
 
 
+@pytest.fixture
+def server_database(request: pytest.FixtureRequest) -> str | None:
+    """The server's `--database`: None (SQLite in its data dir) unless a module says more.
+
+    A module with `DATABASES = ("sqlite", "postgres")` runs each of its tests on each, the
+    PostgreSQL one in a fresh database of a real PostgreSQL server (tests/support/postgres.py).
+    """
+    if getattr(request, "param", "sqlite") == "sqlite":
+        return None
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    databases = getattr(metafunc.module, "DATABASES", None)
+    if databases and "server_database" in metafunc.fixturenames:
+        metafunc.parametrize("server_database", databases, indirect=True)
+
+
 @pytest_asyncio.fixture
 async def server(
-    tmp_path: Path, log_sources: list[LogSource], node_ready: None
+    tmp_path: Path, log_sources: list[LogSource], node_ready: None, server_database: str | None
 ) -> AsyncIterator[ServerHandle]:
     """A running server on a free port with its own data dir; clean SIGTERM exit checked."""
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    handle = ServerHandle(free_port(), data_dir, tmp_path / "server.log")
+    handle = ServerHandle(
+        free_port(), data_dir, tmp_path / "server.log", database_url=server_database
+    )
     log_sources.append(("server log", handle.log_text))
     await handle.start()
     try:

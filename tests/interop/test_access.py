@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sqlite3
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -25,12 +24,15 @@ from typing import TYPE_CHECKING, Any
 import cbor2
 import pytest
 import websockets
-from api_client import SESSION_COOKIE, Account, Api, stored_changes
+from api_client import SESSION_COOKIE, Account, Api, stored_changes, update
 from automerge.core import ROOT, Document, ScalarType, SyncState
 from plan_docs import add, plan_doc, texts
 
 from tests.support.automerge_docs import add_item
 from tests.support.wire_peer import WirePeer
+
+# Every test here runs against a server on SQLite and one on PostgreSQL (conftest.py).
+DATABASES = ("sqlite", "postgres")
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -109,11 +111,11 @@ async def assert_nothing_stored(
     """
     attacker_ids = {a.id for a in attackers}
     bad_hashes = set(hashes)
-    rows = [row for doc_id in doc_ids for row in stored_changes(server.db_path, doc_id)]
-    main_rows = {r["hash"] for r in stored_changes(server.db_path, plan.doc_id)}
+    rows = [row for doc_id in doc_ids for row in stored_changes(server.database, doc_id)]
+    main_rows = {r["hash"] for r in stored_changes(server.database, plan.doc_id)}
     own_heads = (await plan.client.state(plan.url))["heads"]
     assert set(own_heads) <= main_rows, (
-        f"control failed: the person's heads {own_heads} are not in {server.db_path}"
+        f"control failed: the person's heads {own_heads} are not in {server.database}"
     )
     stored_bad = [r for r in rows if r["account_id"] in attacker_ids or r["hash"] in bad_hashes]
     assert not stored_bad, f"the server stored refused changes: {stored_bad}"
@@ -307,7 +309,7 @@ async def test_carer_sees_nothing_before_accepting_and_their_audience_after(
     await assert_nothing_stored(
         server, api, plan, [plan.doc_id, person_id, clin_id, dave_id], attackers=[carol]
     )
-    assert {r["account_id"] for r in stored_changes(server.db_path, carol_id)} == {carol.id}
+    assert {r["account_id"] for r in stored_changes(server.database, carol_id)} == {carol.id}
 
 
 async def test_carer_never_receives_the_person_only_document(
@@ -464,7 +466,7 @@ async def test_forged_actor_change_is_refused(
     bound = {(x["actorId"], x["userId"]) for x in await api.contributors(plan.person, plan.id)}
     assert (actor, carol.id) not in bound, bound
     await assert_nothing_stored(server, api, plan, [plan.doc_id], hashes=[forged["hash"]])
-    rows = stored_changes(server.db_path, plan.doc_id)
+    rows = stored_changes(server.database, plan.doc_id)
     assert all(r["account_id"] == plan.person.id for r in rows if r["actor"] == actor), rows
 
 
@@ -590,15 +592,11 @@ async def test_expired_token_fails(server: ServerHandle, clients: ClientFactory,
     # A day passing, without waiting for it: with the server stopped, move the token's
     # expiry into the past (the only write to the server's database in this suite).
     assert await server.kill() == 0
-    db = sqlite3.connect(server.db_path)
-    try:
-        with db:
-            updated = db.execute(
-                "UPDATE tokens SET expires_at_ms = ? WHERE id = ?",
-                (int(time.time() * 1000) - 60_000, token["id"]),
-            ).rowcount
-    finally:
-        db.close()
+    updated = update(
+        server.database,
+        "UPDATE tokens SET expires_at_ms = ? WHERE id = ?",
+        (int(time.time() * 1000) - 60_000, token["id"]),
+    )
     assert updated == 1, "token row not found"
     await server.restart()
 
@@ -610,7 +608,7 @@ async def test_expired_token_fails(server: ServerHandle, clients: ClientFactory,
     closes = await client.wait_close()
     assert closes[0]["code"] == UNAUTHENTICATED, closes
     assert [m["type"] for m in await client.server_messages()] == ["error"]
-    assert stored_changes(server.db_path, offline["documentId"]) == []
+    assert stored_changes(server.database, offline["documentId"]) == []
 
     async with websockets.connect(server.sync_url(plan.person, token["token"])) as ws:
         code, seen = await raw_refused(
@@ -700,7 +698,7 @@ async def test_no_credential_fails_and_node_client_survives(
     assert_refused_unauthenticated(code, seen)
     await plan.client.barrier()
     await assert_not_received(plan.client, plan.url, [attempt_hash])
-    assert stored_changes(server.db_path, created["documentId"]) == []
+    assert stored_changes(server.database, created["documentId"]) == []
     await assert_nothing_stored(
         server, api, plan, [plan.doc_id, created["documentId"]], hashes=[attempt_hash]
     )

@@ -20,6 +20,9 @@ from typing import TYPE_CHECKING
 import pytest
 from plan_docs import add, plan_doc, texts
 
+# Every test here runs against a server on SQLite and one on PostgreSQL (conftest.py).
+DATABASES = ("sqlite", "postgres")
+
 if TYPE_CHECKING:
     from api_client import Api
     from conftest import ClientFactory, NodeClient, ServerHandle

@@ -66,9 +66,12 @@ class ServerHandle:
         *,
         args: tuple[str, ...] = (),
         open_files: int | None = None,
+        database_url: str | None = None,
     ) -> None:
         self.port = port
-        self.args = args
+        self.database_url = database_url
+        """`--database URL` (a PostgreSQL database); None: SQLite in `data_dir`."""
+        self.args = (*args, "--database", database_url) if database_url else args
         self.open_files = open_files
         """`ulimit -n` of the server process (soft and hard), if not inherited."""
         self.data_dir = data_dir
@@ -86,6 +89,11 @@ class ServerHandle:
     def db_path(self) -> Path:
         """The server's SQLite file (read it with `api_client.stored_changes`)."""
         return self.data_dir / "plans.db"
+
+    @property
+    def database(self) -> Path | str:
+        """Where the server keeps its data: the SQLite file, or the PostgreSQL URL."""
+        return self.database_url or self.db_path
 
     def sync_url(self, account: Account, token: str | None = None) -> str:
         """The WebSocket URL for a client of `account` (with `token` instead of its own)."""

@@ -2,7 +2,10 @@
 
 from pathlib import Path
 
+import pytest
+
 from server.__main__ import _parse
+from server.storage.database_url import PostgresLocation, SqliteLocation
 from tests.conftest import REPO_ROOT
 
 
@@ -33,3 +36,38 @@ def test_max_connections_and_request_timeout_bound_sockets() -> None:
 
     assert settings.max_connections == 300
     assert settings.request_timeout_s == 2.5
+
+
+def test_without_a_database_url_the_data_lives_in_sqlite_in_the_data_dir(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    settings, _ = _parse(["--data-dir", "/srv/plans/data"])
+
+    assert settings.database == SqliteLocation(Path("/srv/plans/data/plans.db"))
+
+
+def test_database_names_postgresql_on_the_command_line_or_in_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = "postgresql://plans:secret@db.internal:5432/plans"
+    from_flag, _ = _parse(["--database", url])
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////srv/plans/other.db")
+    from_env, _ = _parse([])
+    flag_wins, _ = _parse(["--database", url])
+
+    assert from_flag.database == PostgresLocation(url)
+    assert from_env.database == SqliteLocation(Path("/srv/plans/other.db"))
+    assert flag_wins.database == PostgresLocation(url)
+
+
+def test_a_database_url_naming_nothing_usable_stops_at_once_without_its_password(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        _parse(["--database", "mysql://plans:hunter2@db/plans"])
+
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err
+    assert "unsupported database URL" in error
+    assert "hunter2" not in error

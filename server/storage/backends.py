@@ -1,0 +1,100 @@
+"""Opening the storage a location names: an adapter of every persistence port, one database.
+
+SQLite (a file, one process) or PostgreSQL (a server, any number of processes); everything
+above this module sees only the ports.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from server.auth.attempts import AttemptLog
+from server.storage.database_url import DatabaseLocation, SqliteLocation
+from server.storage.erasure import ErasureRecords
+from server.storage.protocol import DocumentStore
+from server.storage.records import Records, ReviewRecords
+
+
+class StorageHealth(Protocol):
+    async def check(self) -> str | None:
+        """None if the database reads (and, after a failure, writes) now; otherwise why not."""
+        ...
+
+    def failing(self, within_s: float) -> str | None:
+        """The storage's failure if it happened in the last `within_s` seconds."""
+        ...
+
+
+class Storage:
+    """Every port's adapter on one open database; `close()` finishes writes and closes it."""
+
+    def __init__(
+        self,
+        *,
+        health: StorageHealth,
+        store: DocumentStore,
+        records: Records,
+        reviews: ReviewRecords,
+        erasure: ErasureRecords,
+        attempts: AttemptLog,
+        close: Callable[[], Awaitable[None]],
+        claim_documents: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self.health = health
+        self.store = store
+        self.records = records
+        self.reviews = reviews
+        self.erasure = erasure
+        self.attempts = attempts
+        self.close = close
+        self._claim_documents = claim_documents
+
+    async def claim_documents(self) -> None:
+        """Before serving documents: StorageError if another process serves them already.
+
+        PostgreSQL only; a SQLite file is served by the one process that opens it.
+        """
+        if self._claim_documents is not None:
+            await self._claim_documents()
+
+
+async def open_storage(location: DatabaseLocation) -> Storage:
+    """Open (creating and migrating) the database; StorageError saying why if it can't."""
+    if isinstance(location, SqliteLocation):
+        return await _open_sqlite(location)
+    # Imported here: a SQLite deployment never loads the PostgreSQL driver.
+    from server.storage.postgres import PostgresDatabase, PostgresDocumentStore
+    from server.storage.postgres_attempts import PostgresAttemptLog
+    from server.storage.postgres_erasure import PostgresErasure
+    from server.storage.postgres_records import PostgresRecords
+    from server.storage.postgres_reviews import PostgresReviews
+
+    database = await PostgresDatabase.open(location.url)
+    return Storage(
+        health=database,
+        store=PostgresDocumentStore(database),
+        records=PostgresRecords(database),
+        reviews=PostgresReviews(database),
+        erasure=PostgresErasure(database),
+        attempts=PostgresAttemptLog(database),
+        close=database.close,
+        claim_documents=database.claim_documents,
+    )
+
+
+async def _open_sqlite(location: SqliteLocation) -> Storage:
+    from server.storage.sqlite import SqliteDatabase, SqliteDocumentStore
+    from server.storage.sqlite_attempts import SqliteAttemptLog
+    from server.storage.sqlite_erasure import SqliteErasure
+    from server.storage.sqlite_records import SqliteRecords
+    from server.storage.sqlite_reviews import SqliteReviews
+
+    database = await SqliteDatabase.open(location.path)
+    return Storage(
+        health=database,
+        store=SqliteDocumentStore(database),
+        records=SqliteRecords(database),
+        reviews=SqliteReviews(database),
+        erasure=SqliteErasure(database),
+        attempts=SqliteAttemptLog(database),
+        close=database.close,
+    )

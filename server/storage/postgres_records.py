@@ -1,0 +1,559 @@
+"""Accounts, credentials and plans in PostgreSQL, sharing the document store's database.
+
+The same queries as sqlite_records.py in PostgreSQL's dialect. Writes go through the
+database's group-commit queue, each in its own savepoint, so each method is one atomic unit;
+checks that must be atomic with the write (an invite used once, a document registered once)
+run inside it. Other processes write too, so those checks lean on row locks and unique keys
+(`UPDATE ... RETURNING`, `ON CONFLICT`), never on a read made before the write.
+"""
+
+import psycopg
+from psycopg.abc import Params
+from psycopg.abc import QueryNoTemplate as Query
+
+from server.storage.postgres import Connection, PostgresDatabase
+from server.storage.records import (
+    AccountRow,
+    AlreadyMember,
+    AuditEntry,
+    ChangeRow,
+    CredentialRow,
+    DocumentRow,
+    InviteRow,
+    InviteView,
+    MemberRow,
+    MembershipEventRow,
+    PlanRow,
+)
+
+# A plan's own document is the first one registered with it.
+_PLAN_COLUMNS = (
+    "SELECT p.id, p.person_id, p.title, (SELECT d.doc_id FROM plan_documents d"
+    " WHERE d.plan_id = p.id ORDER BY d.created_at_ms, d.doc_id LIMIT 1),"
+    " (SELECT a.display_name FROM accounts a WHERE a.id = p.person_id)"
+)
+_AUDIT = (
+    "INSERT INTO audit_log (plan_id, by_account, action, subject, detail, at_ms)"
+    " VALUES (%s, %s, %s, %s, %s, %s)"
+)
+
+
+_MEMBERSHIP_EVENT = (
+    "INSERT INTO membership_events (plan_id, kind, subject_id, by_account, role, previous_role,"
+    " at_ms) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+)
+
+
+async def membership_event(
+    db: Connection,
+    plan_id: str,
+    kind: str,
+    subject: str,
+    by: str,
+    role: str,
+    now_ms: int,
+    previous_role: str | None = None,
+) -> None:
+    """Record a change of `members` (in the transaction that makes it)."""
+    await db.execute(_MEMBERSHIP_EVENT, (plan_id, kind, subject, by, role, previous_role, now_ms))
+
+
+async def _rows(db: Connection, query: Query, params: Params) -> list[tuple[object, ...]]:
+    cursor = await db.execute(query, params)
+    return await cursor.fetchall()
+
+
+async def _audit(db: Connection, entry: AuditEntry, now_ms: int) -> None:
+    await db.execute(
+        _AUDIT, (entry.plan_id, entry.by_account, entry.action, entry.subject, entry.detail, now_ms)
+    )
+
+
+class PostgresRecords:
+    """AccountRecords and PlanRecords on one PostgresDatabase."""
+
+    def __init__(self, database: PostgresDatabase) -> None:
+        self._db = database
+
+    # -- accounts and credentials
+
+    async def create_account(self, account: AccountRow, now_ms: int) -> bool:
+        async def work(db: Connection) -> bool:
+            cursor = await db.execute(
+                "INSERT INTO accounts (id, email, display_name, password_hash,"
+                " created_at_ms) VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                (account.id, account.email, account.display_name, account.password_hash, now_ms),
+            )
+            return cursor.rowcount == 1
+
+        return await self._db.transact(work)
+
+    async def account_by_email(self, email: str) -> AccountRow | None:
+        return self._account(
+            await self._db.fetch(
+                "SELECT id, email, display_name, password_hash FROM accounts"
+                " WHERE ascii_fold(email) = ascii_fold(%s) AND deleted_at_ms IS NULL",
+                (email,),
+            )
+        )
+
+    async def account(self, account_id: str) -> AccountRow | None:
+        return self._account(
+            await self._db.fetch(
+                "SELECT id, email, display_name, password_hash FROM accounts"
+                " WHERE id = %s AND deleted_at_ms IS NULL",
+                (account_id,),
+            )
+        )
+
+    @staticmethod
+    def _account(rows: list[tuple[object, ...]]) -> AccountRow | None:
+        if not rows:
+            return None
+        id_, email, name, hash_ = rows[0]
+        return AccountRow(
+            id=str(id_), email=str(email), display_name=str(name), password_hash=str(hash_)
+        )
+
+    async def create_credential(
+        self, credential: CredentialRow, secret_hash: bytes, label: str, now_ms: int
+    ) -> None:
+        async def write(db: Connection) -> None:
+            if credential.kind == "session":
+                await db.execute(
+                    "INSERT INTO sessions (secret_hash, id, account_id, created_at_ms,"
+                    " expires_at_ms) VALUES (%s, %s, %s, %s, %s)",
+                    (
+                        secret_hash,
+                        credential.id,
+                        credential.account_id,
+                        now_ms,
+                        credential.expires_at_ms,
+                    ),
+                )
+            else:
+                await db.execute(
+                    "INSERT INTO tokens (id, secret_hash, account_id, label, created_at_ms,"
+                    " expires_at_ms) VALUES (%s, %s, %s, %s, %s, %s)",
+                    (
+                        credential.id,
+                        secret_hash,
+                        credential.account_id,
+                        label,
+                        now_ms,
+                        credential.expires_at_ms,
+                    ),
+                )
+
+        await self._db.write(write)
+
+    async def credential(self, secret_hash: bytes, now_ms: int) -> CredentialRow | None:
+        rows = await self._db.fetch(
+            "SELECT id, account_id, 'session', expires_at_ms FROM sessions"
+            " WHERE secret_hash = %(h)s AND expires_at_ms > %(now)s"
+            " UNION ALL SELECT id, account_id, 'token', expires_at_ms FROM tokens"
+            " WHERE secret_hash = %(h)s AND revoked_at_ms IS NULL"
+            " AND (expires_at_ms IS NULL OR expires_at_ms > %(now)s)",
+            {"h": secret_hash, "now": now_ms},
+        )
+        if not rows:
+            return None
+        id_, account_id, kind, expires = rows[0]
+        return CredentialRow(
+            id=str(id_), account_id=str(account_id), kind=str(kind), expires_at_ms=expires
+        )
+
+    async def end_session(self, secret_hash: bytes) -> str | None:
+        async def work(db: Connection) -> str | None:
+            rows = list(
+                await _rows(
+                    db, "DELETE FROM sessions WHERE secret_hash = %s RETURNING id", (secret_hash,)
+                )
+            )
+            return str(rows[0][0]) if rows else None
+
+        return await self._db.transact(work)
+
+    async def revoke_token(self, token_id: str, account_id: str, now_ms: int) -> bool:
+        async def work(db: Connection) -> bool:
+            cursor = await db.execute(
+                "UPDATE tokens SET revoked_at_ms = %s WHERE id = %s AND account_id = %s"
+                " AND revoked_at_ms IS NULL",
+                (now_ms, token_id, account_id),
+            )
+            return cursor.rowcount == 1
+
+        return await self._db.transact(work)
+
+    # -- plans
+
+    async def create_plan(self, plan: PlanRow, now_ms: int) -> bool:
+        async def work(db: Connection) -> bool:
+            try:
+                # Its own savepoint: another process registering the same document first
+                # fails the insert, which then means "taken", as the check does.
+                async with db.transaction():
+                    return await self._insert_plan(db, plan, now_ms)
+            except psycopg.errors.UniqueViolation:
+                return False
+
+        return await self._db.transact(work)
+
+    @staticmethod
+    async def _insert_plan(db: Connection, plan: PlanRow, now_ms: int) -> bool:
+        taken = await _rows(
+            db, "SELECT 1 FROM plan_documents WHERE doc_id = %s", (plan.document_id,)
+        )
+        if taken:
+            return False
+        await db.execute(
+            "INSERT INTO plans (id, person_id, title, created_at_ms) VALUES (%s, %s, %s, %s)",
+            (plan.id, plan.person_id, plan.title, now_ms),
+        )
+        await db.execute(
+            "INSERT INTO plan_documents (doc_id, plan_id, audience, registered_by,"
+            " created_at_ms) VALUES (%s, %s, 'everyone', %s, %s)",
+            (plan.document_id, plan.id, plan.person_id, now_ms),
+        )
+        await db.execute(
+            "INSERT INTO members (plan_id, account_id, role, joined_at_ms)"
+            " VALUES (%s, %s, 'person', %s)",
+            (plan.id, plan.person_id, now_ms),
+        )
+        await _audit(
+            db,
+            AuditEntry(
+                plan_id=plan.id,
+                by_account=plan.person_id,
+                action="create-plan",
+                subject=plan.person_id,
+            ),
+            now_ms,
+        )
+        return True
+
+    async def plans_of(self, account_id: str) -> list[tuple[PlanRow, str]]:
+        rows = await self._db.fetch(
+            f"{_PLAN_COLUMNS}, m.role FROM plans p JOIN members m ON m.plan_id = p.id"
+            " WHERE m.account_id = %s AND m.revoked_at_ms IS NULL ORDER BY p.created_at_ms",
+            (account_id,),
+        )
+        return [(self._plan(r), str(r[5])) for r in rows]
+
+    async def plan(self, plan_id: str) -> PlanRow | None:
+        rows = await self._db.fetch(
+            f"{_PLAN_COLUMNS} FROM plans p WHERE p.id = %s",
+            (plan_id,),
+        )
+        return self._plan(rows[0]) if rows else None
+
+    @staticmethod
+    def _plan(row: tuple[object, ...]) -> PlanRow:
+        return PlanRow(
+            id=str(row[0]),
+            person_id=str(row[1]),
+            title=str(row[2]),
+            document_id=str(row[3]),
+            person_name=None if row[4] is None else str(row[4]),
+        )
+
+    async def role_of(self, plan_id: str, account_id: str) -> str | None:
+        rows = await self._db.fetch(
+            "SELECT role FROM members"
+            " WHERE plan_id = %s AND account_id = %s AND revoked_at_ms IS NULL",
+            (plan_id, account_id),
+        )
+        return str(rows[0][0]) if rows else None
+
+    async def register_document(self, document: DocumentRow, by: str, now_ms: int) -> bool:
+        async def work(db: Connection) -> bool:
+            cursor = await db.execute(
+                "INSERT INTO plan_documents (doc_id, plan_id, audience, registered_by,"
+                " created_at_ms) VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                (document.document_id, document.plan_id, document.audience, by, now_ms),
+            )
+            registered = cursor.rowcount == 1
+            if registered:
+                await _audit(
+                    db,
+                    AuditEntry(
+                        plan_id=document.plan_id,
+                        by_account=by,
+                        action="register-document",
+                        subject=document.document_id,
+                        detail=document.audience,
+                    ),
+                    now_ms,
+                )
+
+            return registered
+
+        return await self._db.transact(work)
+
+    async def document(self, document_id: str) -> DocumentRow | None:
+        rows = await self._db.fetch(
+            "SELECT doc_id, plan_id, audience FROM plan_documents WHERE doc_id = %s", (document_id,)
+        )
+        return self._document(rows[0]) if rows else None
+
+    async def documents_of(self, plan_id: str) -> list[DocumentRow]:
+        rows = await self._db.fetch(
+            "SELECT doc_id, plan_id, audience FROM plan_documents WHERE plan_id = %s"
+            " ORDER BY created_at_ms, doc_id",
+            (plan_id,),
+        )
+        return [self._document(r) for r in rows]
+
+    @staticmethod
+    def _document(row: tuple[object, ...]) -> DocumentRow:
+        return DocumentRow(document_id=str(row[0]), plan_id=str(row[1]), audience=str(row[2]))
+
+    async def members(self, plan_id: str) -> list[MemberRow]:
+        rows = await self._db.fetch(
+            "SELECT m.account_id, a.display_name, m.role FROM members m"
+            " JOIN accounts a ON a.id = m.account_id"
+            " WHERE m.plan_id = %s AND m.revoked_at_ms IS NULL ORDER BY m.joined_at_ms",
+            (plan_id,),
+        )
+        return [
+            MemberRow(account_id=str(r[0]), display_name=str(r[1]), role=str(r[2])) for r in rows
+        ]
+
+    async def create_invite(
+        self, code_hash: bytes, plan_id: str, role: str, by: str, now_ms: int, expires_at_ms: int
+    ) -> None:
+        async def write(db: Connection) -> None:
+            await db.execute(
+                "INSERT INTO invites (code_hash, plan_id, role, created_by, created_at_ms,"
+                " expires_at_ms) VALUES (%s, %s, %s, %s, %s, %s)",
+                (code_hash, plan_id, role, by, now_ms, expires_at_ms),
+            )
+            await _audit(
+                db, AuditEntry(plan_id=plan_id, by_account=by, action="invite", detail=role), now_ms
+            )
+
+        await self._db.write(write)
+
+    async def accept_invite(
+        self, code_hash: bytes, account_id: str, now_ms: int
+    ) -> tuple[str, str] | AlreadyMember | None:
+        async def work(db: Connection) -> tuple[str, str] | AlreadyMember | None:
+            member = list(
+                await _rows(
+                    db,
+                    "SELECT m.plan_id, m.role FROM invites i JOIN members m"
+                    " ON m.plan_id = i.plan_id AND m.account_id = %s AND m.revoked_at_ms IS NULL"
+                    " WHERE i.code_hash = %s AND i.used_by IS NULL AND i.expires_at_ms > %s",
+                    (account_id, code_hash, now_ms),
+                )
+            )
+            if member:
+                return AlreadyMember(plan_id=str(member[0][0]), role=str(member[0][1]))
+            rows = list(
+                await _rows(
+                    db,
+                    "UPDATE invites SET used_by = %s, used_at_ms = %s"
+                    " WHERE code_hash = %s AND used_by IS NULL AND expires_at_ms > %s"
+                    " RETURNING plan_id, role",
+                    (account_id, now_ms, code_hash, now_ms),
+                )
+            )
+            if not rows:
+                return None
+            plan_id, role = str(rows[0][0]), str(rows[0][1])
+            before = list(
+                await _rows(
+                    db,
+                    "SELECT role FROM members WHERE plan_id = %s AND account_id = %s",
+                    (plan_id, account_id),
+                )
+            )
+            # An active member keeps the role they have (the person cannot demote themselves
+            # by accepting their own invite); a revoked member comes back with the new role.
+            cursor = await db.execute(
+                "INSERT INTO members (plan_id, account_id, role, joined_at_ms)"
+                " VALUES (%s, %s, %s, %s)"
+                " ON CONFLICT (plan_id, account_id) DO UPDATE SET role = excluded.role,"
+                " joined_at_ms = excluded.joined_at_ms, revoked_at_ms = NULL"
+                " WHERE members.revoked_at_ms IS NOT NULL",
+                (plan_id, account_id, role, now_ms),
+            )
+            if cursor.rowcount == 1:
+                previous = str(before[0][0]) if before else None
+                await membership_event(
+                    db,
+                    plan_id,
+                    "joined",
+                    account_id,
+                    account_id,
+                    role,
+                    now_ms,
+                    previous_role=None if previous == role else previous,
+                )
+            await _audit(
+                db,
+                AuditEntry(
+                    plan_id=plan_id,
+                    by_account=account_id,
+                    action="accept-invite",
+                    subject=account_id,
+                    detail=role,
+                ),
+                now_ms,
+            )
+            current = list(
+                await _rows(
+                    db,
+                    "SELECT role FROM members WHERE plan_id = %s AND account_id = %s",
+                    (plan_id, account_id),
+                )
+            )
+            return plan_id, str(current[0][0])
+
+        return await self._db.transact(work)
+
+    async def view_invite(
+        self, code_hash: bytes, account_id: str, now_ms: int
+    ) -> InviteView | None:
+        rows = await self._db.fetch(
+            "SELECT a.display_name, i.role, i.expires_at_ms, m.role FROM invites i"
+            " JOIN plans p ON p.id = i.plan_id JOIN accounts a ON a.id = p.person_id"
+            " LEFT JOIN members m ON m.plan_id = i.plan_id AND m.account_id = %s"
+            " AND m.revoked_at_ms IS NULL"
+            " WHERE i.code_hash = %s AND i.used_by IS NULL AND i.expires_at_ms > %s",
+            (account_id, code_hash, now_ms),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return InviteView(
+            person_name=str(r[0]),
+            role=str(r[1]),
+            expires_at_ms=int(r[2]),
+            your_role=None if r[3] is None else str(r[3]),
+        )
+
+    async def pending_invites(self, plan_id: str, now_ms: int) -> list[InviteRow]:
+        rows = await self._db.fetch(
+            "SELECT code_hash, role, created_at_ms, expires_at_ms FROM invites"
+            " WHERE plan_id = %s AND used_by IS NULL AND expires_at_ms > %s"
+            " ORDER BY created_at_ms, code_hash",
+            (plan_id, now_ms),
+        )
+        return [
+            InviteRow(
+                code_hash=bytes(r[0]),
+                role=str(r[1]),
+                created_at_ms=int(r[2]),
+                expires_at_ms=int(r[3]),
+            )
+            for r in rows
+        ]
+
+    async def cancel_invite(self, plan_id: str, code_hash: bytes, by: str, now_ms: int) -> bool:
+        async def work(db: Connection) -> bool:
+            cursor = await db.execute(
+                "DELETE FROM invites WHERE plan_id = %s AND code_hash = %s AND used_by IS NULL",
+                (plan_id, code_hash),
+            )
+            cancelled = cursor.rowcount == 1
+            if cancelled:
+                await _audit(
+                    db, AuditEntry(plan_id=plan_id, by_account=by, action="cancel-invite"), now_ms
+                )
+            return cancelled
+
+        return await self._db.transact(work)
+
+    async def revoke_member(self, plan_id: str, account_id: str, by: str, now_ms: int) -> bool:
+        async def work(db: Connection) -> bool:
+            roles = list(
+                await _rows(
+                    db,
+                    "UPDATE members SET revoked_at_ms = %s WHERE plan_id = %s AND account_id = %s"
+                    " AND revoked_at_ms IS NULL AND role != 'person' RETURNING role",
+                    (now_ms, plan_id, account_id),
+                )
+            )
+            revoked = len(roles) == 1
+            if revoked:
+                await membership_event(
+                    db, plan_id, "removed", account_id, by, str(roles[0][0]), now_ms
+                )
+                await _audit(
+                    db,
+                    AuditEntry(
+                        plan_id=plan_id, by_account=by, action="revoke-member", subject=account_id
+                    ),
+                    now_ms,
+                )
+
+            return revoked
+
+        return await self._db.transact(work)
+
+    async def changes(self, document_ids: list[str]) -> list[ChangeRow]:
+        return await self._change_rows("c.doc_id = ANY(%s)", document_ids)
+
+    async def first_changes_by_actor(self, document_ids: list[str]) -> list[ChangeRow]:
+        return await self._change_rows(
+            "c.log_id IN (SELECT MIN(log_id) FROM changes WHERE doc_id = ANY(%s) GROUP BY actor)",
+            document_ids,
+        )
+
+    async def _change_rows(self, where: str, document_ids: list[str]) -> list[ChangeRow]:
+        if not document_ids:
+            return []
+        # `where` is one of the constant conditions above; the ids are one array parameter.
+        # A deleted account (a former member) keeps its id on its changes, and has no name.
+        rows = await self._db.fetch(
+            "SELECT c.hash, c.doc_id, c.actor, c.seq, c.account_id, a.display_name, c.role,"  # noqa: S608
+            " c.change_time_ms, c.received_at_ms FROM changes c"
+            " LEFT JOIN accounts a ON a.id = c.account_id AND a.deleted_at_ms IS NULL"
+            f" WHERE {where} ORDER BY c.log_id",
+            (document_ids,),
+        )
+        return [
+            ChangeRow(
+                hash=bytes(r[0]),
+                document_id=str(r[1]),
+                actor=bytes(r[2]),
+                seq=int(r[3]),
+                account_id=r[4],
+                display_name=r[5],
+                role=r[6],
+                change_time_ms=int(r[7]),
+                received_at_ms=int(r[8]),
+            )
+            for r in rows
+        ]
+
+    async def membership_events(self, plan_id: str) -> list[MembershipEventRow]:
+        # A deleted account keeps its id on the events, and has no name.
+        rows = await self._db.fetch(
+            "SELECT e.kind, e.subject_id, s.display_name, e.by_account, b.display_name, e.role,"
+            " e.previous_role, e.at_ms FROM membership_events e"
+            " LEFT JOIN accounts s ON s.id = e.subject_id AND s.deleted_at_ms IS NULL"
+            " LEFT JOIN accounts b ON b.id = e.by_account AND b.deleted_at_ms IS NULL"
+            " WHERE e.plan_id = %s ORDER BY e.id",
+            (plan_id,),
+        )
+        return [
+            MembershipEventRow(
+                kind=str(r[0]),
+                subject_id=str(r[1]),
+                subject_name=r[2],
+                by_id=str(r[3]),
+                by_name=r[4],
+                role=str(r[5]),
+                previous_role=r[6],
+                at_ms=int(r[7]),
+            )
+            for r in rows
+        ]
+
+    async def audit(self, entry: AuditEntry, now_ms: int) -> None:
+        async def write(db: Connection) -> None:
+            await _audit(db, entry, now_ms)
+
+        await self._db.write(write)
