@@ -25,9 +25,9 @@ import functools
 from collections.abc import Callable
 from typing import Protocol
 
+from server.crdt.patches import ObjectRef, Touch
 from server.plans.access import CARER_PREFIX
 from server.plans.template import plan_template, section
-from server.sync.patches import ObjectRef, Touch
 
 ROOT_KEYS = frozenset({"schema", "audience", "sections", "proposals"})
 WITHDRAWN = "withdrawn"

@@ -9,12 +9,12 @@ deps and at [its hash] (`PlanReader.effects`). Conflicts: conflicts.py.
 from typing import NamedTuple
 
 from server.clock import known_time, utc
+from server.crdt.engine import ChangeInfo
 from server.review.conflicts import Write, conflict, text_of, title_of
 from server.review.graph import ChangeGraph
 from server.review.models import Conflict, Entry, EntryKind, PersonChanges
 from server.review.plan_state import Effect, ItemState, PlanReader, ProposalState, State
 from server.storage.records import ChangeRow
-from server.sync.engine import ChangeInfo
 
 REVIEW_LOG = "review-log"
 _DECISIONS: dict[str | None, EntryKind] = {

@@ -12,6 +12,7 @@ import msgspec
 
 from server.auth.policy import Identity
 from server.clock import utc
+from server.crdt.engine import LiveDocument
 from server.errors import NotFound
 from server.ids import DocumentId
 from server.plans.access import can_read
@@ -28,7 +29,6 @@ from server.storage.records import (
     ReviewRecords,
     ReviewRow,
 )
-from server.sync.engine import LiveDocument
 
 Stored = list[tuple[ReviewRow, str | None]]
 

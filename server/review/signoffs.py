@@ -15,11 +15,11 @@ import re
 from datetime import date
 
 from server.clock import known_time
+from server.crdt.engine import ChangeInfo
+from server.crdt.patches import ObjectRef, object_counter
 from server.review.digest import REVIEW_LOG
 from server.review.plan_state import ItemState, PlanReader
 from server.storage.records import ChangeRow, ReviewRow
-from server.sync.engine import ChangeInfo
-from server.sync.patches import ObjectRef, object_counter
 
 _HASH = re.compile(r"[0-9a-f]{64}")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -14,6 +14,7 @@ import msgspec
 
 from server.auth.policy import Identity
 from server.clock import now_ms, utc
+from server.crdt.engine import LiveDocument
 from server.errors import Forbidden, NotFound
 from server.ids import DocumentId
 from server.plans.access import can_read
@@ -26,7 +27,6 @@ from server.rights.models import (
 )
 from server.rights.ports import DocumentCopies
 from server.storage.records import AuditEntry, DocumentRow, PlanRecords
-from server.sync.engine import LiveDocument
 
 
 class ExportService:

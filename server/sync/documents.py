@@ -14,17 +14,17 @@ from collections import OrderedDict
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from server.errors import StorageError
-from server.ids import DocumentId
-from server.storage.protocol import ChangeRecord, DocumentStore
-from server.sync import repair
-from server.sync.engine import (
+from server.crdt.engine import (
     LiveDocument,
     SyncDataError,
     asks_for_everything,
     carries_changes,
     whole_document_message,
 )
+from server.errors import StorageError
+from server.ids import DocumentId
+from server.storage.protocol import ChangeRecord, DocumentStore
+from server.sync import repair
 from server.sync.messages import SyncMessage
 from server.sync.peers import CLOSE_INTERNAL_ERROR, Connection
 

@@ -16,13 +16,7 @@ import logging
 from server.auth.attribution import ActorBindings
 from server.auth.policy import Access, DocumentPolicy, Grant
 from server.clock import now_ms
-from server.errors import ProtocolError
-from server.ids import DocumentId, PeerId, parse_document_id
-from server.plans import shape_rules, write_rules
-from server.settings import MAX_EPHEMERAL_BYTES
-from server.storage.protocol import ChangeRecord
-from server.sync.documents import DocState, DocumentRegistry
-from server.sync.engine import (
+from server.crdt.engine import (
     MAX_MISSING_DEPENDENCIES,
     LiveDocument,
     Received,
@@ -32,6 +26,13 @@ from server.sync.engine import (
     has_empty_heads,
     message_heads,
 )
+from server.crdt.patches import PatchFormatError
+from server.errors import ProtocolError
+from server.ids import DocumentId, PeerId, parse_document_id
+from server.plans import shape_rules, write_rules
+from server.settings import MAX_EPHEMERAL_BYTES
+from server.storage.protocol import ChangeRecord
+from server.sync.documents import DocState, DocumentRegistry
 from server.sync.messages import (
     ACCESS_REVOKED,
     ACCOUNT_DELETED,
@@ -55,7 +56,6 @@ from server.sync.messages import (
     SyncMessage,
     UnknownMessage,
 )
-from server.sync.patches import PatchFormatError
 from server.sync.peers import CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_UNAUTHORIZED, Connection
 
 log = logging.getLogger(__name__)
