@@ -11,6 +11,7 @@
 message); PlanService updates the cache whenever it changes either.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from server.auth.policy import NO_ACCESS, Access, Grant, Identity
@@ -43,6 +44,17 @@ def can_read(audience: str, role: str | None, account_id: str) -> bool:
         case (str(a), "carer"):
             return a == CARER_PREFIX + account_id
     return False
+
+
+def readable(
+    documents: Iterable[DocumentRow], role: str | None, account_id: str
+) -> list[DocumentRow]:
+    """The documents (of one plan) that a member with `role` may read, in the order given.
+
+    The one filter behind every read of a plan's documents outside sync: the plan's
+    documents, changes and contributors, the review digest and sign-offs, the export.
+    """
+    return [d for d in documents if can_read(d.audience, role, account_id)]
 
 
 def grant_for(audience: str, role: str | None, account_id: str) -> Grant:

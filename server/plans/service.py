@@ -12,7 +12,7 @@ from server.auth.policy import AccessEvents, Identity
 from server.clock import now_ms, utc
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.ids import DocumentId, parse_document_id
-from server.plans.access import CARER_PREFIX, PlanPolicy, can_read, is_audience
+from server.plans.access import CARER_PREFIX, PlanPolicy, is_audience, readable
 from server.plans.models import (
     Change,
     Contributor,
@@ -242,11 +242,7 @@ class PlanService:
     async def _readable(self, identity: Identity, plan_id: str) -> list[DocumentRow]:
         role = await self._role(identity, plan_id)
         account_id = identity.account_id or ""
-        return [
-            d
-            for d in await self._records.documents_of(plan_id)
-            if can_read(d.audience, role, account_id)
-        ]
+        return readable(await self._records.documents_of(plan_id), role, account_id)
 
     async def _readable_documents(self, identity: Identity, plan_id: str) -> list[str]:
         return [d.document_id for d in await self._readable(identity, plan_id)]

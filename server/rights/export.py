@@ -17,7 +17,7 @@ from server.clock import now_ms, utc
 from server.crdt.engine import LiveDocument
 from server.errors import Forbidden, NotFound
 from server.ids import DocumentId
-from server.plans.access import can_read
+from server.plans.access import readable
 from server.plans.models import Change, Member
 from server.rights.models import (
     EXPORT_FORMAT,
@@ -45,12 +45,10 @@ class ExportService:
         plan = await self._records.plan(plan_id)
         if plan is None:
             raise NotFound("no such plan")
-        readable = [
-            d
-            for d in await self._records.documents_of(plan_id)
-            if can_read(d.audience, role, account_id)
+        documents = [
+            await self._document(d)
+            for d in readable(await self._records.documents_of(plan_id), role, account_id)
         ]
-        documents = [await self._document(d) for d in readable]
         members = [
             Member(user_id=m.account_id, display_name=m.display_name, role=m.role)
             for m in await self._records.members(plan_id)
