@@ -16,6 +16,7 @@ import msgspec
 from server.crdt.engine import LiveDocument
 from server.crdt.patches import Touch
 from server.ids import DocumentId
+from server.roles import Role
 
 
 class Access(enum.IntEnum):
@@ -36,7 +37,7 @@ class Identity(msgspec.Struct, frozen=True):
 
 class Grant(msgspec.Struct, frozen=True):
     access: Access
-    role: str | None = None
+    role: Role | None = None
     """The account's role in the document's plan (recorded with each change it sends)."""
     audience: str | None = None
     """The document's audience: its plan's write rules apply (None: no plans, no rules)."""

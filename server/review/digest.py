@@ -14,6 +14,7 @@ from server.review.conflicts import Write, conflict, text_of, title_of
 from server.review.graph import ChangeGraph
 from server.review.models import Conflict, Entry, EntryKind, PersonChanges
 from server.review.plan_state import Effect, ItemState, PlanReader, ProposalState, State
+from server.roles import Role
 from server.storage.records import ChangeRow
 
 REVIEW_LOG = "review-log"
@@ -156,7 +157,7 @@ class _Builder:
         after: ItemState | None,
         accepted: dict[str | None, ItemState],
     ) -> None:
-        kinds = item_kinds(before, after, row.role == "clinician")
+        kinds = item_kinds(before, after, row.role == Role.CLINICIAN)
         if after is not None and before is None and accepted.get(after.from_proposal) is after:
             return  # shown as the proposal's "accepted" entry
         for kind in kinds:

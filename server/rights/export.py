@@ -26,6 +26,7 @@ from server.rights.models import (
     PlanExport,
 )
 from server.rights.ports import DocumentCopies
+from server.roles import Role
 from server.storage.records import AuditEntry, DocumentRow, PlanRecords
 
 
@@ -40,7 +41,7 @@ class ExportService:
         role = await self._records.role_of(plan_id, account_id)
         if role is None:
             raise NotFound("no such plan")
-        if role != "person":
+        if role != Role.PERSON:
             raise Forbidden("only the plan's person can export it")
         plan = await self._records.plan(plan_id)
         if plan is None:
