@@ -27,7 +27,7 @@ from server.review.digest import DocumentHistory, digest  # noqa: E402
 from server.review.plan_state import PlanReader  # noqa: E402
 from server.review.signoffs import signoffs  # noqa: E402
 from server.storage.records import ChangeRow  # noqa: E402
-from server.sync.engine import LiveDocument  # noqa: E402
+from server.crdt.engine import LiveDocument  # noqa: E402
 from tests.support.automerge_docs import edit_item, new_item, plan_document  # noqa: E402
 
 SECTIONS = ["warning-signs", "coping", "people-places", "help-contacts", "safer", "review-log"]

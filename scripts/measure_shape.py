@@ -25,7 +25,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from server.plans import shape_rules  # noqa: E402
-from server.sync.engine import LiveDocument, PeerSyncState, Received  # noqa: E402
+from server.crdt.engine import LiveDocument, PeerSyncState, Received  # noqa: E402
 from tests.support.automerge_docs import (  # noqa: E402
     edit_item,
     new_item,

@@ -23,7 +23,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from server.storage.backends import open_storage  # noqa: E402
-from server.storage.database_url import (  # noqa: E402
+from server.database_url import (  # noqa: E402
     DatabaseLocation,
     PostgresLocation,
     SqliteLocation,

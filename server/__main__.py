@@ -14,12 +14,12 @@ from pathlib import Path
 import uvicorn
 
 from server.app import create_app
+from server.database_url import BadDatabaseUrl, parse_database_url
 from server.errors import StorageError
 from server.logs import collapse_repeats
 from server.runner import return_freed_memory, uvicorn_config
 from server.settings import Settings
 from server.storage.backends import open_storage
-from server.storage.database_url import BadDatabaseUrl, parse_database_url
 
 log = logging.getLogger("server")
 

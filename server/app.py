@@ -28,6 +28,7 @@ from server.errors import (
 )
 from server.ids import PeerId
 from server.plans.access import PlanPolicy
+from server.plans.change_rules import PlanChangeRules
 from server.plans.controller import InviteController, PlanController
 from server.plans.service import NOT_A_CODE, PlanService
 from server.review.controller import ReviewController
@@ -128,6 +129,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
                     snapshot_every=settings.snapshot_every,
                 ),
                 policy,
+                rules=PlanChangeRules(),
                 actors=ActorBindings(await store.actor_bindings()),
                 server_peer_id=PeerId(settings.server_peer_id or f"sync-server-{storage_id[:8]}"),
                 storage_id=storage_id,

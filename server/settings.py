@@ -4,7 +4,7 @@ from pathlib import Path
 
 import msgspec
 
-from server.storage.database_url import DatabaseLocation, SqliteLocation, parse_database_url
+from server.database_url import DatabaseLocation, SqliteLocation, parse_database_url
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -18,7 +18,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     host: str = "127.0.0.1"
     port: int = 8080
     data_dir: Path = Path("data")
-    # `--database` / DATABASE_URL (server/storage/database_url.py); None: SQLite in data_dir.
+    # `--database` / DATABASE_URL (server/database_url.py); None: SQLite in data_dir.
     database_url: str | None = None
     # Whole documents travel in one frame (sync-protocol.md 1, 5.3): keep this far above the
     # largest plan, or an upload loops forever through 5 s reconnects.

@@ -2,15 +2,21 @@
 
 The sync hub asks `grant()` for every message that names a document, before anything is
 applied, stored or relayed. `OpenPolicy` (no accounts) allows everything and says so
-(`enforced = False`): the server then binds to loopback only.
+(`enforced = False`): the server then binds to loopback only. Changes a grant lets its holder
+write still pass `ChangeRules` (the plan template's write and shape rules, implemented in
+`plans/change_rules.py`), so the sync hub never imports the plans feature.
 """
 
 import enum
+from collections.abc import Callable
 from typing import Protocol
 
 import msgspec
 
+from server.crdt.engine import LiveDocument
+from server.crdt.patches import Touch
 from server.ids import DocumentId
+from server.roles import Role
 
 
 class Access(enum.IntEnum):
@@ -31,7 +37,7 @@ class Identity(msgspec.Struct, frozen=True):
 
 class Grant(msgspec.Struct, frozen=True):
     access: Access
-    role: str | None = None
+    role: Role | None = None
     """The account's role in the document's plan (recorded with each change it sends)."""
     audience: str | None = None
     """The document's audience: its plan's write rules apply (None: no plans, no rules)."""
@@ -48,6 +54,32 @@ class DocumentPolicy(Protocol):
 
     async def grant(self, identity: Identity, document_id: DocumentId) -> Grant:
         """What `identity` may do with the document now. Unknown documents: NO_ACCESS."""
+        ...
+
+
+class WrittenChanges(msgspec.Struct, frozen=True, kw_only=True):
+    """A sync message's new changes, as the hub hands them to `ChangeRules`."""
+
+    account_id: str | None
+    """The writer's account."""
+    document: LiveDocument
+    """The document with the changes applied (a copy: the live one is untouched yet)."""
+    touches: list[Touch]
+    """Where they wrote (`LiveDocument.touched(heads_before)`)."""
+    heads_before: list[bytes]
+    """The document's heads before them (empty: the changes make a new document)."""
+    written: list[bytes]
+    """The heads of the changes alone: the document as their writer left it."""
+    owns: Callable[[bytes], bool]
+    """Is this actor id the writer's?"""
+
+
+class ChangeRules(Protocol):
+    def refusal(self, grant: Grant, changes: WrittenChanges) -> str | None:
+        """Why the document's rules refuse `changes` from the holder of `grant`, or None.
+
+        Asked only for a grant with an audience (a plan document) and WRITE access.
+        """
         ...
 
 

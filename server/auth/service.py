@@ -2,13 +2,13 @@
 
 import uuid
 
-from server.auth.attempts import AttemptLog
 from server.auth.credentials import PasswordHashing, new_secret, secret_hash
 from server.auth.models import Account, AccountCreate, TokenCreate, TokenCreated
 from server.auth.policy import AccessEvents, Identity
 from server.auth.throttle import SignInThrottle, SignUpThrottle
 from server.clock import now_ms, utc
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from server.storage.attempts import AttemptLog
 from server.storage.records import AccountRecords, AccountRow, CredentialRow
 
 MAX_TOKEN_DAYS = 3650

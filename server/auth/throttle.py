@@ -1,6 +1,6 @@
 """Throttling: failed sign-ins per email and per client address, sign-ups per address.
 
-Attempts are counted through an AttemptLog (server/auth/attempts.py): in the database, so
+Attempts are counted through an AttemptLog (server/storage/attempts.py): in the database, so
 every server process on it sees the same counts (another process gives no fresh attempts),
 or in memory. Successful sign-ins do not clear the per-address count. Times are wall-clock
 milliseconds: processes share no monotonic clock.
@@ -8,9 +8,9 @@ milliseconds: processes share no monotonic clock.
 
 import string
 
-from server.auth.attempts import AttemptLog
 from server.clock import now_ms
 from server.errors import TooManyAttempts
+from server.storage.attempts import AttemptLog
 
 WINDOW_S = 15 * 60
 MAX_PER_EMAIL = 5

@@ -11,13 +11,14 @@
 message); PlanService updates the cache whenever it changes either.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from server.auth.policy import NO_ACCESS, Access, Grant, Identity
 from server.ids import DocumentId
+from server.roles import Role
 from server.storage.records import DocumentRow, PlanRecords
 
-ROLES = ("person", "carer", "clinician", "viewer")
 CARER_PREFIX = "carer:"
 _CACHE_LIMIT = 100_000
 
@@ -28,27 +29,38 @@ def is_audience(audience: str) -> bool:
     )
 
 
-def can_read(audience: str, role: str | None, account_id: str) -> bool:
+def can_read(audience: str, role: Role | None, account_id: str) -> bool:
     match audience, role:
         case (_, None):
             return False
         case ("everyone", _):
             return True
-        case ("person", "person"):
+        case ("person", Role.PERSON):
             return True
-        case ("clinicians", "person" | "clinician"):
+        case ("clinicians", Role.PERSON | Role.CLINICIAN):
             return True
-        case (str(a), "clinician") if a.startswith(CARER_PREFIX):
+        case (str(a), Role.CLINICIAN) if a.startswith(CARER_PREFIX):
             return True
-        case (str(a), "carer"):
+        case (str(a), Role.CARER):
             return a == CARER_PREFIX + account_id
     return False
 
 
-def grant_for(audience: str, role: str | None, account_id: str) -> Grant:
+def readable(
+    documents: Iterable[DocumentRow], role: Role | None, account_id: str
+) -> list[DocumentRow]:
+    """The documents (of one plan) that a member with `role` may read, in the order given.
+
+    The one filter behind every read of a plan's documents outside sync: the plan's
+    documents, changes and contributors, the review digest and sign-offs, the export.
+    """
+    return [d for d in documents if can_read(d.audience, role, account_id)]
+
+
+def grant_for(audience: str, role: Role | None, account_id: str) -> Grant:
     if not can_read(audience, role, account_id):
         return NO_ACCESS
-    return Grant(Access.READ if role == "viewer" else Access.WRITE, role, audience)
+    return Grant(Access.READ if role == Role.VIEWER else Access.WRITE, role, audience)
 
 
 class PlanPolicy:
@@ -57,7 +69,7 @@ class PlanPolicy:
     def __init__(self, records: PlanRecords) -> None:
         self._records = records
         self._documents: dict[str, DocumentRow | None] = {}
-        self._roles: dict[tuple[str, str], str | None] = {}
+        self._roles: dict[tuple[str, str], Role | None] = {}
         # Documents being deleted: refused whatever the database (not yet committed) says.
         self._deleting: set[str] = set()
         # Bumped by every change of access. A lookup that raced with one is used once and
@@ -85,7 +97,7 @@ class PlanPolicy:
             self._bounded(self._documents)[document_id] = row
         return row
 
-    async def role(self, plan_id: str, account_id: str) -> str | None:
+    async def role(self, plan_id: str, account_id: str) -> Role | None:
         key = (plan_id, account_id)
         if key in self._roles:
             return self._roles[key]

@@ -5,6 +5,7 @@ from datetime import datetime
 import msgspec
 
 from server.clock import known_time, utc
+from server.roles import Role
 from server.storage.records import ChangeRow
 
 
@@ -17,7 +18,7 @@ class Plan(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
     id: str
     document_id: str
     title: str
-    role: str
+    role: Role
     person_name: str | None = None
     """Whose plan it is: the person's display name (in `GET /api/plans`)."""
 
@@ -33,12 +34,13 @@ class PlanDocument(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
 
 
 class InviteCreate(msgspec.Struct, kw_only=True, rename="camel"):
-    role: str
+    role: Role
+    """One of `roles.INVITABLE` (the service refuses "person" with a 400 naming them)."""
 
 
 class Invite(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
     code: str
-    role: str
+    role: Role
     expires_at: datetime
     id: str
     """The invite's id in `GET /api/plans/{planId}/invites` (the hex SHA-256 of its code)."""
@@ -48,7 +50,7 @@ class PendingInvite(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
     """An invite not used yet and not expired. Its code is not stored, so it is not listed."""
 
     id: str
-    role: str
+    role: Role
     created_at: datetime
     expires_at: datetime
 
@@ -62,28 +64,28 @@ class InvitePreview(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
     """Whose plan an invite is for, shown before accepting it."""
 
     person_name: str
-    role: str
+    role: Role
     expires_at: datetime
-    your_role: str | None
+    your_role: Role | None
     """The caller's role in that plan if they are in it already ("person": their own plan)."""
 
 
 class InviteAccepted(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
     plan_id: str
-    role: str
+    role: Role
 
 
 class Member(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
     user_id: str
     display_name: str
-    role: str
+    role: Role
 
 
 class Contributor(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
     actor_id: str
     user_id: str | None
     display_name: str | None
-    role: str | None
+    role: Role | None
 
 
 class Change(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
@@ -93,7 +95,7 @@ class Change(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
     seq: int
     user_id: str | None
     display_name: str | None
-    role: str | None
+    role: Role | None
     change_time: datetime | None
     """The change's own timestamp: the author's device clock, not verified; null when the
     change carries none."""

@@ -12,8 +12,8 @@ import unicodedata
 from collections.abc import Callable
 from typing import Protocol
 
-from server.sync.engine import Value
-from server.sync.patches import ObjectRef
+from server.crdt.engine import Value
+from server.crdt.patches import ObjectRef
 
 MAX_TEXT = 2000
 """Characters (code points) in an item's or proposal's text: client/src/docs/plan.ts MAX_TEXT."""

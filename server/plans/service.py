@@ -12,7 +12,7 @@ from server.auth.policy import AccessEvents, Identity
 from server.clock import now_ms, utc
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.ids import DocumentId, parse_document_id
-from server.plans.access import CARER_PREFIX, PlanPolicy, can_read, is_audience
+from server.plans.access import CARER_PREFIX, PlanPolicy, is_audience, readable
 from server.plans.models import (
     Change,
     Contributor,
@@ -27,11 +27,14 @@ from server.plans.models import (
     PlanDocument,
     PlanDocumentCreate,
 )
+from server.roles import INVITABLE, Role
 from server.storage.records import AlreadyMember, DocumentRow, PlanRecords, PlanRow
 
 INVITE_DAYS = 7
-INVITE_ROLES = ("carer", "clinician", "viewer")
 MAX_TITLE = 200
+INVITE_ROLE_MUST_BE = (
+    "role must be " + ", ".join(f'"{r}"' for r in INVITABLE[:-1]) + f' or "{INVITABLE[-1]}"'
+)
 
 
 def _document_id(text: str) -> DocumentId:
@@ -85,7 +88,7 @@ class PlanService:
         self._policy = policy
         self._events = events
 
-    async def _role(self, identity: Identity, plan_id: str) -> str:
+    async def _role(self, identity: Identity, plan_id: str) -> Role:
         """The caller's role; NotFound for non-members (a plan's existence is not revealed)."""
         role = await self._records.role_of(plan_id, identity.account_id or "")
         if role is None:
@@ -93,7 +96,7 @@ class PlanService:
         return role
 
     async def _person_only(self, identity: Identity, plan_id: str) -> None:
-        if await self._role(identity, plan_id) != "person":
+        if await self._role(identity, plan_id) != Role.PERSON:
             raise Forbidden("only the plan's person can do this")
 
     async def create_plan(self, identity: Identity, data: PlanCreate) -> Plan:
@@ -119,7 +122,7 @@ class PlanService:
             id=plan.id,
             document_id=document_id,
             title=title,
-            role="person",
+            role=Role.PERSON,
             person_name=None if stored is None else stored.person_name,
         )
 
@@ -144,12 +147,14 @@ class PlanService:
             raise InvalidInput(
                 'audience must be "everyone", "person", "clinicians" or "carer:<userId>"'
             )
-        own_notes = role == "carer" and data.audience == CARER_PREFIX + (identity.account_id or "")
-        if role != "person" and not own_notes:
+        own_notes = role == Role.CARER and data.audience == CARER_PREFIX + (
+            identity.account_id or ""
+        )
+        if role != Role.PERSON and not own_notes:
             raise Forbidden("only the person, or a carer for their own notes, can add documents")
         if data.audience.startswith(CARER_PREFIX):
             carer = data.audience.removeprefix(CARER_PREFIX)
-            if await self._records.role_of(plan_id, carer) != "carer":
+            if await self._records.role_of(plan_id, carer) != Role.CARER:
                 raise InvalidInput("that user is not a carer in this plan")
         document = DocumentRow(document_id=document_id, plan_id=plan_id, audience=data.audience)
         if not await self._records.register_document(document, identity.account_id or "", now_ms()):
@@ -160,8 +165,8 @@ class PlanService:
 
     async def create_invite(self, identity: Identity, plan_id: str, data: InviteCreate) -> Invite:
         await self._person_only(identity, plan_id)
-        if data.role not in INVITE_ROLES:
-            raise InvalidInput('role must be "carer", "clinician" or "viewer"')
+        if data.role not in INVITABLE:
+            raise InvalidInput(INVITE_ROLE_MUST_BE)
         code = new_code()
         now = now_ms()
         expires = now + INVITE_DAYS * 24 * 3600 * 1000
@@ -215,7 +220,7 @@ class PlanService:
         if accepted is None:
             raise NotFound(NOT_VALID)
         if isinstance(accepted, AlreadyMember):
-            raise Conflict(OWN_INVITE if accepted.role == "person" else ALREADY_MEMBER)
+            raise Conflict(OWN_INVITE if accepted.role == Role.PERSON else ALREADY_MEMBER)
         plan_id, role = accepted
         self._policy.role_changed(plan_id, identity.account_id or "")
         for document in await self._records.documents_of(plan_id):
@@ -242,11 +247,7 @@ class PlanService:
     async def _readable(self, identity: Identity, plan_id: str) -> list[DocumentRow]:
         role = await self._role(identity, plan_id)
         account_id = identity.account_id or ""
-        return [
-            d
-            for d in await self._records.documents_of(plan_id)
-            if can_read(d.audience, role, account_id)
-        ]
+        return readable(await self._records.documents_of(plan_id), role, account_id)
 
     async def _readable_documents(self, identity: Identity, plan_id: str) -> list[str]:
         return [d.document_id for d in await self._readable(identity, plan_id)]

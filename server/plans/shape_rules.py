@@ -26,10 +26,10 @@ for that (a refused change is refused again on every reconnect).
 import functools
 from typing import Protocol
 
+from server.crdt.engine import Value
+from server.crdt.patches import ObjectRef, Touch
 from server.plans import plan_fields
 from server.plans.template import plan_template
-from server.sync.engine import Value
-from server.sync.patches import ObjectRef, Touch
 
 _ROOT_KEYS = frozenset({"schema", "audience", "sections", "proposals"})
 _WRITTEN_ONCE = frozenset({"id", "made", "section", "fromProposal"})

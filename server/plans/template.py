@@ -10,10 +10,11 @@ from typing import Literal
 
 import msgspec
 
+from server.roles import WRITERS, Role
+
 TEMPLATE_PATH = Path(__file__).resolve().parent.parent.parent / "shared" / "plan-template.json"
 
 AudienceKind = Literal["everyone", "person", "clinicians", "carer"]
-TemplateRole = Literal["person", "carer", "clinician"]
 
 
 class Section(msgspec.Struct, frozen=True, rename="camel"):
@@ -22,8 +23,9 @@ class Section(msgspec.Struct, frozen=True, rename="camel"):
     prompt: str
     audience: AudienceKind
     item_kind: Literal["text", "contact"]
-    writers: tuple[TemplateRole, ...]
-    proposers: tuple[TemplateRole, ...]
+    writers: tuple[Role, ...]
+    """Never a viewer (`roles.WRITERS`), as `load` checks."""
+    proposers: tuple[Role, ...]
     crisis_card: int | None
 
 
@@ -62,6 +64,10 @@ def load(path: Path) -> PlanTemplate:
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise TemplateError(f"{path}: duplicate section ids {duplicates}")
+    for s in template.sections:
+        for field, roles in (("writers", s.writers), ("proposers", s.proposers)):
+            if not WRITERS.issuperset(roles):
+                raise TemplateError(f"{path}: section {s.id}: {field} may not include viewers")
     return template
 
 

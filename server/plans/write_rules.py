@@ -25,9 +25,10 @@ import functools
 from collections.abc import Callable
 from typing import Protocol
 
+from server.crdt.patches import ObjectRef, Touch
 from server.plans.access import CARER_PREFIX
 from server.plans.template import plan_template, section
-from server.sync.patches import ObjectRef, Touch
+from server.roles import Role
 
 ROOT_KEYS = frozenset({"schema", "audience", "sections", "proposals"})
 WITHDRAWN = "withdrawn"
@@ -43,7 +44,7 @@ class DocumentView(Protocol):
 
 def refusal(
     audience: str,
-    role: str | None,
+    role: Role | None,
     account_id: str | None,
     doc: DocumentView,
     touches: list[Touch],
@@ -56,7 +57,7 @@ def refusal(
     `touches`: where they wrote (`LiveDocument.touched(heads before them)`); `owns(actor)`:
     is that actor the writer's? `new_document`: the document was empty before them.
     """
-    if role == "person" or audience == CARER_PREFIX + (account_id or ""):
+    if role == Role.PERSON or audience == CARER_PREFIX + (account_id or ""):
         return None
     rules = _Rules(audience_kind(audience), role or "nobody", doc, owns, new_document=new_document)
     for touch in touches:

@@ -9,12 +9,13 @@ deps and at [its hash] (`PlanReader.effects`). Conflicts: conflicts.py.
 from typing import NamedTuple
 
 from server.clock import known_time, utc
+from server.crdt.engine import ChangeInfo
 from server.review.conflicts import Write, conflict, text_of, title_of
 from server.review.graph import ChangeGraph
 from server.review.models import Conflict, Entry, EntryKind, PersonChanges
 from server.review.plan_state import Effect, ItemState, PlanReader, ProposalState, State
+from server.roles import Role
 from server.storage.records import ChangeRow
-from server.sync.engine import ChangeInfo
 
 REVIEW_LOG = "review-log"
 _DECISIONS: dict[str | None, EntryKind] = {
@@ -156,7 +157,7 @@ class _Builder:
         after: ItemState | None,
         accepted: dict[str | None, ItemState],
     ) -> None:
-        kinds = item_kinds(before, after, row.role == "clinician")
+        kinds = item_kinds(before, after, row.role == Role.CLINICIAN)
         if after is not None and before is None and accepted.get(after.from_proposal) is after:
             return  # shown as the proposal's "accepted" entry
         for kind in kinds:

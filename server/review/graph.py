@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from server.sync.engine import ChangeInfo
+from server.crdt.engine import ChangeInfo
 
 
 class ChangeGraph:

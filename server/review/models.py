@@ -5,6 +5,8 @@ from typing import Literal
 
 import msgspec
 
+from server.roles import Role
+
 EntryKind = Literal[
     "added",
     "edited",
@@ -59,7 +61,7 @@ class Entry(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
 class Version(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
     user_id: str | None
     display_name: str | None
-    role: str | None
+    role: Role | None
     text: Text | None
     removed: bool
     change_time: datetime | None
@@ -83,7 +85,7 @@ class Conflict(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
 class PersonChanges(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
     user_id: str | None
     display_name: str | None
-    role: str | None
+    role: Role | None
     entries: list[Entry]
 
 
@@ -96,9 +98,9 @@ class MembershipEvent(msgspec.Struct, kw_only=True, rename="camel", frozen=True)
     user_id: str
     display_name: str | None
     """None once their account is deleted."""
-    role: str
+    role: Role
     """Their role from then on (joined), or until then (removed, left)."""
-    previous_role: str | None
+    previous_role: Role | None
     """joined: the role they had before they were last removed, if it was another."""
     by_id: str
     by_name: str | None

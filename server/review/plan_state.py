@@ -7,8 +7,8 @@ Items and proposals are identified by their Automerge object id, which never cha
 
 import msgspec
 
-from server.sync.engine import ChangeInfo, LiveDocument
-from server.sync.patches import ROOT_ID, ObjectRef
+from server.crdt.engine import ChangeInfo, LiveDocument
+from server.crdt.patches import ROOT_ID, ObjectRef
 
 Heads = list[bytes] | None
 """None: the document now."""

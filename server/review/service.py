@@ -12,9 +12,10 @@ import msgspec
 
 from server.auth.policy import Identity
 from server.clock import utc
+from server.crdt.engine import LiveDocument
 from server.errors import NotFound
 from server.ids import DocumentId
-from server.plans.access import can_read
+from server.plans.access import readable
 from server.review.digest import DocumentHistory, digest
 from server.review.models import Digest, MembershipEvent, MembershipKind, Review
 from server.review.plan_state import PlanReader
@@ -28,7 +29,6 @@ from server.storage.records import (
     ReviewRecords,
     ReviewRow,
 )
-from server.sync.engine import LiveDocument
 
 Stored = list[tuple[ReviewRow, str | None]]
 
@@ -128,11 +128,7 @@ class ReviewService:
         role = await self._records.role_of(plan_id, account_id)
         if role is None:
             raise NotFound("no such plan")
-        documents = [
-            d
-            for d in await self._records.documents_of(plan_id)
-            if can_read(d.audience, role, account_id)
-        ]
+        documents = readable(await self._records.documents_of(plan_id), role, account_id)
         stored: dict[str, bytes | None] = {}
         for d in documents:
             found = await self._store.load(DocumentId(d.document_id))

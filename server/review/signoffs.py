@@ -15,11 +15,12 @@ import re
 from datetime import date
 
 from server.clock import known_time
+from server.crdt.engine import ChangeInfo
+from server.crdt.patches import ObjectRef, object_counter
 from server.review.digest import REVIEW_LOG
 from server.review.plan_state import ItemState, PlanReader
+from server.roles import Role
 from server.storage.records import ChangeRow, ReviewRow
-from server.sync.engine import ChangeInfo
-from server.sync.patches import ObjectRef, object_counter
 
 _HASH = re.compile(r"[0-9a-f]{64}")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -35,7 +36,7 @@ def signoffs(
             continue
         change = _creator(reader.history, item.signoff)
         row = None if change is None else rows.get(change.hash)
-        if row is None or row.role != "clinician" or row.account_id is None:
+        if row is None or row.role != Role.CLINICIAN or row.account_id is None:
             continue
         found.append(_review(plan_id, document_id, reader, item, item.signoff, row))
     return _without_repeats(found)

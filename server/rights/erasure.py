@@ -15,6 +15,7 @@ from server.clock import now_ms
 from server.errors import Unauthenticated
 from server.ids import DocumentId
 from server.plans.access import PlanPolicy
+from server.roles import Role
 from server.storage.erasure import ErasedAccount, ErasureRecords
 from server.storage.records import PlanRecords
 
@@ -43,7 +44,7 @@ class AccountErasure:
     async def delete_account(self, identity: Identity, password: str, address: str) -> None:
         await self._accounts.reauthenticate(identity, password, address)
         account_id = identity.account_id or ""
-        owned = [p for p, role in await self._plans.plans_of(account_id) if role == "person"]
+        owned = [p for p, role in await self._plans.plans_of(account_id) if role == Role.PERSON]
         documents = [d.document_id for p in owned for d in await self._plans.documents_of(p.id)]
         self._policy.deleting(documents)
         try:

@@ -13,9 +13,10 @@ import msgspec
 
 from server.auth.policy import Identity
 from server.clock import now_ms, utc
+from server.crdt.engine import LiveDocument
 from server.errors import Forbidden, NotFound
 from server.ids import DocumentId
-from server.plans.access import can_read
+from server.plans.access import readable
 from server.plans.models import Change, Member
 from server.rights.models import (
     EXPORT_FORMAT,
@@ -24,8 +25,8 @@ from server.rights.models import (
     PlanExport,
 )
 from server.rights.ports import DocumentCopies
+from server.roles import Role
 from server.storage.records import AuditEntry, DocumentRow, PlanRecords
-from server.sync.engine import LiveDocument
 
 
 class ExportService:
@@ -39,17 +40,15 @@ class ExportService:
         role = await self._records.role_of(plan_id, account_id)
         if role is None:
             raise NotFound("no such plan")
-        if role != "person":
+        if role != Role.PERSON:
             raise Forbidden("only the plan's person can export it")
         plan = await self._records.plan(plan_id)
         if plan is None:
             raise NotFound("no such plan")
-        readable = [
-            d
-            for d in await self._records.documents_of(plan_id)
-            if can_read(d.audience, role, account_id)
+        documents = [
+            await self._document(d)
+            for d in readable(await self._records.documents_of(plan_id), role, account_id)
         ]
-        documents = [await self._document(d) for d in readable]
         members = [
             Member(user_id=m.account_id, display_name=m.display_name, role=m.role)
             for m in await self._records.members(plan_id)

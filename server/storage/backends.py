@@ -7,8 +7,8 @@ above this module sees only the ports.
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from server.auth.attempts import AttemptLog
-from server.storage.database_url import DatabaseLocation, SqliteLocation
+from server.database_url import DatabaseLocation, SqliteLocation
+from server.storage.attempts import AttemptLog
 from server.storage.erasure import ErasureRecords
 from server.storage.protocol import DocumentStore
 from server.storage.records import Records, ReviewRecords

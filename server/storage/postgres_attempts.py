@@ -1,6 +1,6 @@
 """The throttles' AttemptLog in PostgreSQL (table sign_in_attempts), on the shared database."""
 
-from server.auth.attempts import FORGET_AFTER_MS, attempt_key
+from server.storage.attempts import FORGET_AFTER_MS, attempt_key
 from server.storage.postgres import Connection, PostgresDatabase
 
 

@@ -10,6 +10,7 @@ import msgspec
 from psycopg import sql
 from psycopg.abc import Params
 
+from server.roles import Role
 from server.storage.erasure import ErasedAccount
 from server.storage.postgres import Connection, PostgresDatabase
 from server.storage.postgres_records import membership_event
@@ -172,6 +173,6 @@ class PostgresErasure:
                 _AUDIT, (plan_id, account_id, "leave", account_id, "account deleted", now_ms)
             )
             await membership_event(
-                db, str(plan_id), "left", account_id, account_id, str(role), now_ms
+                db, str(plan_id), "left", account_id, account_id, Role(str(role)), now_ms
             )
         return sorted(plans)

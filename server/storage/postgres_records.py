@@ -11,6 +11,7 @@ import psycopg
 from psycopg.abc import Params
 from psycopg.abc import QueryNoTemplate as Query
 
+from server.roles import Role
 from server.storage.postgres import Connection, PostgresDatabase
 from server.storage.records import (
     AccountRow,
@@ -50,9 +51,9 @@ async def membership_event(
     kind: str,
     subject: str,
     by: str,
-    role: str,
+    role: Role,
     now_ms: int,
-    previous_role: str | None = None,
+    previous_role: Role | None = None,
 ) -> None:
     """Record a change of `members` (in the transaction that makes it)."""
     await db.execute(_MEMBERSHIP_EVENT, (plan_id, kind, subject, by, role, previous_role, now_ms))
@@ -232,13 +233,13 @@ class PostgresRecords:
         )
         return True
 
-    async def plans_of(self, account_id: str) -> list[tuple[PlanRow, str]]:
+    async def plans_of(self, account_id: str) -> list[tuple[PlanRow, Role]]:
         rows = await self._db.fetch(
             f"{_PLAN_COLUMNS}, m.role FROM plans p JOIN members m ON m.plan_id = p.id"
             " WHERE m.account_id = %s AND m.revoked_at_ms IS NULL ORDER BY p.created_at_ms",
             (account_id,),
         )
-        return [(self._plan(r), str(r[5])) for r in rows]
+        return [(self._plan(r), Role(r[5])) for r in rows]
 
     async def plan(self, plan_id: str) -> PlanRow | None:
         rows = await self._db.fetch(
@@ -257,13 +258,13 @@ class PostgresRecords:
             person_name=None if row[4] is None else str(row[4]),
         )
 
-    async def role_of(self, plan_id: str, account_id: str) -> str | None:
+    async def role_of(self, plan_id: str, account_id: str) -> Role | None:
         rows = await self._db.fetch(
             "SELECT role FROM members"
             " WHERE plan_id = %s AND account_id = %s AND revoked_at_ms IS NULL",
             (plan_id, account_id),
         )
-        return str(rows[0][0]) if rows else None
+        return Role(rows[0][0]) if rows else None
 
     async def register_document(self, document: DocumentRow, by: str, now_ms: int) -> bool:
         async def work(db: Connection) -> bool:
@@ -316,11 +317,11 @@ class PostgresRecords:
             (plan_id,),
         )
         return [
-            MemberRow(account_id=str(r[0]), display_name=str(r[1]), role=str(r[2])) for r in rows
+            MemberRow(account_id=str(r[0]), display_name=str(r[1]), role=Role(r[2])) for r in rows
         ]
 
     async def create_invite(
-        self, code_hash: bytes, plan_id: str, role: str, by: str, now_ms: int, expires_at_ms: int
+        self, code_hash: bytes, plan_id: str, role: Role, by: str, now_ms: int, expires_at_ms: int
     ) -> None:
         async def write(db: Connection) -> None:
             await db.execute(
@@ -336,8 +337,8 @@ class PostgresRecords:
 
     async def accept_invite(
         self, code_hash: bytes, account_id: str, now_ms: int
-    ) -> tuple[str, str] | AlreadyMember | None:
-        async def work(db: Connection) -> tuple[str, str] | AlreadyMember | None:
+    ) -> tuple[str, Role] | AlreadyMember | None:
+        async def work(db: Connection) -> tuple[str, Role] | AlreadyMember | None:
             member = list(
                 await _rows(
                     db,
@@ -348,7 +349,7 @@ class PostgresRecords:
                 )
             )
             if member:
-                return AlreadyMember(plan_id=str(member[0][0]), role=str(member[0][1]))
+                return AlreadyMember(plan_id=str(member[0][0]), role=Role(str(member[0][1])))
             rows = list(
                 await _rows(
                     db,
@@ -360,7 +361,7 @@ class PostgresRecords:
             )
             if not rows:
                 return None
-            plan_id, role = str(rows[0][0]), str(rows[0][1])
+            plan_id, role = str(rows[0][0]), Role(str(rows[0][1]))
             before = list(
                 await _rows(
                     db,
@@ -379,7 +380,7 @@ class PostgresRecords:
                 (plan_id, account_id, role, now_ms),
             )
             if cursor.rowcount == 1:
-                previous = str(before[0][0]) if before else None
+                previous = Role(str(before[0][0])) if before else None
                 await membership_event(
                     db,
                     plan_id,
@@ -408,7 +409,7 @@ class PostgresRecords:
                     (plan_id, account_id),
                 )
             )
-            return plan_id, str(current[0][0])
+            return plan_id, Role(str(current[0][0]))
 
         return await self._db.transact(work)
 
@@ -428,9 +429,9 @@ class PostgresRecords:
         r = rows[0]
         return InviteView(
             person_name=str(r[0]),
-            role=str(r[1]),
+            role=Role(r[1]),
             expires_at_ms=int(r[2]),
-            your_role=None if r[3] is None else str(r[3]),
+            your_role=None if r[3] is None else Role(r[3]),
         )
 
     async def pending_invites(self, plan_id: str, now_ms: int) -> list[InviteRow]:
@@ -443,7 +444,7 @@ class PostgresRecords:
         return [
             InviteRow(
                 code_hash=bytes(r[0]),
-                role=str(r[1]),
+                role=Role(r[1]),
                 created_at_ms=int(r[2]),
                 expires_at_ms=int(r[3]),
             )
@@ -478,7 +479,7 @@ class PostgresRecords:
             revoked = len(roles) == 1
             if revoked:
                 await membership_event(
-                    db, plan_id, "removed", account_id, by, str(roles[0][0]), now_ms
+                    db, plan_id, "removed", account_id, by, Role(str(roles[0][0])), now_ms
                 )
                 await _audit(
                     db,
@@ -521,7 +522,7 @@ class PostgresRecords:
                 seq=int(r[3]),
                 account_id=r[4],
                 display_name=r[5],
-                role=r[6],
+                role=None if r[6] is None else Role(r[6]),
                 change_time_ms=int(r[7]),
                 received_at_ms=int(r[8]),
             )
@@ -545,8 +546,8 @@ class PostgresRecords:
                 subject_name=r[2],
                 by_id=str(r[3]),
                 by_name=r[4],
-                role=str(r[5]),
-                previous_role=r[6],
+                role=Role(r[5]),
+                previous_role=None if r[6] is None else Role(r[6]),
                 at_ms=int(r[7]),
             )
             for r in rows

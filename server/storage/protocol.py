@@ -10,6 +10,7 @@ from typing import Protocol
 import msgspec
 
 from server.ids import DocumentId
+from server.roles import Role
 
 
 class ChangeRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -25,7 +26,7 @@ class ChangeRecord(msgspec.Struct, frozen=True, kw_only=True):
     peer_id: str | None = None
     account_id: str | None = None
     """The verified account whose connection delivered the change (None: no accounts)."""
-    role: str | None = None
+    role: Role | None = None
     """That account's role in the document's plan when the change arrived."""
 
 
@@ -46,7 +47,7 @@ class LoggedChange(msgspec.Struct, frozen=True, kw_only=True):
     received_at_ms: int
     peer_id: str | None
     account_id: str | None
-    role: str | None = None
+    role: Role | None = None
 
 
 class DocumentStore(Protocol):

@@ -7,6 +7,8 @@ from typing import Protocol
 
 import msgspec
 
+from server.roles import Role
+
 
 class AccountRow(msgspec.Struct, frozen=True, kw_only=True):
     id: str
@@ -43,7 +45,7 @@ class DocumentRow(msgspec.Struct, frozen=True, kw_only=True):
 class MemberRow(msgspec.Struct, frozen=True, kw_only=True):
     account_id: str
     display_name: str
-    role: str
+    role: Role
 
 
 class ChangeRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -53,7 +55,7 @@ class ChangeRow(msgspec.Struct, frozen=True, kw_only=True):
     seq: int
     account_id: str | None
     display_name: str | None
-    role: str | None
+    role: Role | None
     change_time_ms: int
     received_at_ms: int
 
@@ -84,9 +86,9 @@ class MembershipEventRow(msgspec.Struct, frozen=True, kw_only=True):
     """None once the account is deleted."""
     by_id: str
     by_name: str | None
-    role: str
+    role: Role
     """Their role from then on (joined), or until then (removed, left)."""
-    previous_role: str | None
+    previous_role: Role | None
     """joined: the role they had before they were last removed, if it was another."""
     at_ms: int
 
@@ -95,7 +97,7 @@ class InviteRow(msgspec.Struct, frozen=True, kw_only=True):
     """A pending invite (unused, unexpired); the code itself is never stored, only its hash."""
 
     code_hash: bytes
-    role: str
+    role: Role
     created_at_ms: int
     expires_at_ms: int
 
@@ -104,9 +106,9 @@ class InviteView(msgspec.Struct, frozen=True, kw_only=True):
     """What an invite's holder may know before accepting it."""
 
     person_name: str
-    role: str
+    role: Role
     expires_at_ms: int
-    your_role: str | None
+    your_role: Role | None
     """The asking account's role in the plan now, if it is a member already."""
 
 
@@ -114,7 +116,7 @@ class AlreadyMember(msgspec.Struct, frozen=True, kw_only=True):
     """Accepting was refused: the account is an active member of the invite's plan already."""
 
     plan_id: str
-    role: str
+    role: Role
 
 
 class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -154,13 +156,13 @@ class PlanRecords(Protocol):
         """Create the plan, its first document and its person. False if the doc is taken."""
         ...
 
-    async def plans_of(self, account_id: str) -> list[tuple[PlanRow, str]]:
+    async def plans_of(self, account_id: str) -> list[tuple[PlanRow, Role]]:
         """Plans the account is an active member of, with its role in each."""
         ...
 
     async def plan(self, plan_id: str) -> PlanRow | None: ...
 
-    async def role_of(self, plan_id: str, account_id: str) -> str | None:
+    async def role_of(self, plan_id: str, account_id: str) -> Role | None:
         """The account's active role in the plan, None if not (or no longer) a member."""
         ...
 
@@ -173,12 +175,12 @@ class PlanRecords(Protocol):
     async def members(self, plan_id: str) -> list[MemberRow]: ...
 
     async def create_invite(
-        self, code_hash: bytes, plan_id: str, role: str, by: str, now_ms: int, expires_at_ms: int
+        self, code_hash: bytes, plan_id: str, role: Role, by: str, now_ms: int, expires_at_ms: int
     ) -> None: ...
 
     async def accept_invite(
         self, code_hash: bytes, account_id: str, now_ms: int
-    ) -> tuple[str, str] | AlreadyMember | None:
+    ) -> tuple[str, Role] | AlreadyMember | None:
         """Use the invite once: make the account a member. (plan id, role), or None.
 
         An active member of the plan (its person included) does not use it: AlreadyMember.

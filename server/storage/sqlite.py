@@ -22,6 +22,7 @@ import msgspec
 from server.clock import now_ms
 from server.errors import StorageError
 from server.ids import DocumentId
+from server.roles import Role
 from server.storage.protocol import ChangeRecord, LoggedChange, StoredDocument
 
 log = logging.getLogger(__name__)
@@ -351,7 +352,7 @@ class SqliteDocumentStore:
                 received_at_ms=r[4],
                 peer_id=r[5],
                 account_id=r[6],
-                role=r[7],
+                role=None if r[7] is None else Role(r[7]),
             )
             for r in rows
         ]

@@ -2,7 +2,7 @@
 
 import aiosqlite
 
-from server.auth.attempts import FORGET_AFTER_MS, attempt_key
+from server.storage.attempts import FORGET_AFTER_MS, attempt_key
 from server.storage.sqlite import SqliteDatabase
 
 

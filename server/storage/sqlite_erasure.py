@@ -8,6 +8,7 @@ covered without changes here. Parents go last, so no foreign key is ever violate
 import aiosqlite
 import msgspec
 
+from server.roles import Role
 from server.storage.erasure import ErasedAccount
 from server.storage.sqlite import SqliteDatabase
 from server.storage.sqlite_records import membership_event
@@ -176,6 +177,6 @@ class SqliteErasure:
                 _AUDIT, (plan_id, account_id, "leave", account_id, "account deleted", now_ms)
             )
             await membership_event(
-                db, str(plan_id), "left", account_id, account_id, str(role), now_ms
+                db, str(plan_id), "left", account_id, account_id, Role(role), now_ms
             )
         return sorted(plans)

@@ -7,6 +7,7 @@ run inside it.
 
 import aiosqlite
 
+from server.roles import Role
 from server.storage.records import (
     AccountRow,
     AlreadyMember,
@@ -46,9 +47,9 @@ async def membership_event(
     kind: str,
     subject: str,
     by: str,
-    role: str,
+    role: Role,
     now_ms: int,
-    previous_role: str | None = None,
+    previous_role: Role | None = None,
 ) -> None:
     """Record a change of `members` (in the transaction that makes it)."""
     await db.execute(_MEMBERSHIP_EVENT, (plan_id, kind, subject, by, role, previous_role, now_ms))
@@ -197,9 +198,8 @@ class SqliteRecords:
                 (plan.document_id, plan.id, plan.person_id, now_ms),
             )
             await db.execute(
-                "INSERT INTO members (plan_id, account_id, role, joined_at_ms)"
-                " VALUES (?, ?, 'person', ?)",
-                (plan.id, plan.person_id, now_ms),
+                "INSERT INTO members (plan_id, account_id, role, joined_at_ms) VALUES (?, ?, ?, ?)",
+                (plan.id, plan.person_id, Role.PERSON, now_ms),
             )
             await _audit(
                 db,
@@ -215,13 +215,13 @@ class SqliteRecords:
 
         return await self._db.transact(work)
 
-    async def plans_of(self, account_id: str) -> list[tuple[PlanRow, str]]:
+    async def plans_of(self, account_id: str) -> list[tuple[PlanRow, Role]]:
         rows = await self._db.fetch(
             f"{_PLAN_COLUMNS}, m.role FROM plans p JOIN members m ON m.plan_id = p.id"
             " WHERE m.account_id = ? AND m.revoked_at_ms IS NULL ORDER BY p.created_at_ms",
             (account_id,),
         )
-        return [(self._plan(r), str(r[5])) for r in rows]
+        return [(self._plan(r), Role(r[5])) for r in rows]
 
     async def plan(self, plan_id: str) -> PlanRow | None:
         rows = await self._db.fetch(
@@ -240,13 +240,13 @@ class SqliteRecords:
             person_name=None if row[4] is None else str(row[4]),
         )
 
-    async def role_of(self, plan_id: str, account_id: str) -> str | None:
+    async def role_of(self, plan_id: str, account_id: str) -> Role | None:
         rows = await self._db.fetch(
             "SELECT role FROM members"
             " WHERE plan_id = ? AND account_id = ? AND revoked_at_ms IS NULL",
             (plan_id, account_id),
         )
-        return str(rows[0][0]) if rows else None
+        return Role(rows[0][0]) if rows else None
 
     async def register_document(self, document: DocumentRow, by: str, now_ms: int) -> bool:
         async def work(db: aiosqlite.Connection) -> bool:
@@ -299,11 +299,11 @@ class SqliteRecords:
             (plan_id,),
         )
         return [
-            MemberRow(account_id=str(r[0]), display_name=str(r[1]), role=str(r[2])) for r in rows
+            MemberRow(account_id=str(r[0]), display_name=str(r[1]), role=Role(r[2])) for r in rows
         ]
 
     async def create_invite(
-        self, code_hash: bytes, plan_id: str, role: str, by: str, now_ms: int, expires_at_ms: int
+        self, code_hash: bytes, plan_id: str, role: Role, by: str, now_ms: int, expires_at_ms: int
     ) -> None:
         async def write(db: aiosqlite.Connection) -> None:
             await db.execute(
@@ -319,8 +319,8 @@ class SqliteRecords:
 
     async def accept_invite(
         self, code_hash: bytes, account_id: str, now_ms: int
-    ) -> tuple[str, str] | AlreadyMember | None:
-        async def work(db: aiosqlite.Connection) -> tuple[str, str] | AlreadyMember | None:
+    ) -> tuple[str, Role] | AlreadyMember | None:
+        async def work(db: aiosqlite.Connection) -> tuple[str, Role] | AlreadyMember | None:
             member = list(
                 await db.execute_fetchall(
                     "SELECT m.plan_id, m.role FROM invites i JOIN members m"
@@ -330,7 +330,7 @@ class SqliteRecords:
                 )
             )
             if member:
-                return AlreadyMember(plan_id=str(member[0][0]), role=str(member[0][1]))
+                return AlreadyMember(plan_id=str(member[0][0]), role=Role(member[0][1]))
             rows = list(
                 await db.execute_fetchall(
                     "UPDATE invites SET used_by = ?, used_at_ms = ?"
@@ -341,7 +341,7 @@ class SqliteRecords:
             )
             if not rows:
                 return None
-            plan_id, role = str(rows[0][0]), str(rows[0][1])
+            plan_id, role = str(rows[0][0]), Role(rows[0][1])
             before = list(
                 await db.execute_fetchall(
                     "SELECT role FROM members WHERE plan_id = ? AND account_id = ?",
@@ -358,7 +358,7 @@ class SqliteRecords:
                 (plan_id, account_id, role, now_ms),
             )
             if cursor.rowcount == 1:
-                previous = str(before[0][0]) if before else None
+                previous = Role(before[0][0]) if before else None
                 await membership_event(
                     db,
                     plan_id,
@@ -386,7 +386,7 @@ class SqliteRecords:
                     (plan_id, account_id),
                 )
             )
-            return plan_id, str(current[0][0])
+            return plan_id, Role(current[0][0])
 
         return await self._db.transact(work)
 
@@ -406,9 +406,9 @@ class SqliteRecords:
         r = rows[0]
         return InviteView(
             person_name=str(r[0]),
-            role=str(r[1]),
+            role=Role(r[1]),
             expires_at_ms=int(r[2]),
-            your_role=None if r[3] is None else str(r[3]),
+            your_role=None if r[3] is None else Role(r[3]),
         )
 
     async def pending_invites(self, plan_id: str, now_ms: int) -> list[InviteRow]:
@@ -421,7 +421,7 @@ class SqliteRecords:
         return [
             InviteRow(
                 code_hash=bytes(r[0]),
-                role=str(r[1]),
+                role=Role(r[1]),
                 created_at_ms=int(r[2]),
                 expires_at_ms=int(r[3]),
             )
@@ -448,14 +448,14 @@ class SqliteRecords:
             roles = list(
                 await db.execute_fetchall(
                     "UPDATE members SET revoked_at_ms = ? WHERE plan_id = ? AND account_id = ?"
-                    " AND revoked_at_ms IS NULL AND role != 'person' RETURNING role",
-                    (now_ms, plan_id, account_id),
+                    " AND revoked_at_ms IS NULL AND role != ? RETURNING role",
+                    (now_ms, plan_id, account_id, Role.PERSON),
                 )
             )
             revoked = len(roles) == 1
             if revoked:
                 await membership_event(
-                    db, plan_id, "removed", account_id, by, str(roles[0][0]), now_ms
+                    db, plan_id, "removed", account_id, by, Role(roles[0][0]), now_ms
                 )
                 await _audit(
                     db,
@@ -501,7 +501,7 @@ class SqliteRecords:
                 seq=int(r[3]),
                 account_id=r[4],
                 display_name=r[5],
-                role=r[6],
+                role=None if r[6] is None else Role(r[6]),
                 change_time_ms=int(r[7]),
                 received_at_ms=int(r[8]),
             )
@@ -525,8 +525,8 @@ class SqliteRecords:
                 subject_name=r[2],
                 by_id=str(r[3]),
                 by_name=r[4],
-                role=str(r[5]),
-                previous_role=r[6],
+                role=Role(r[5]),
+                previous_role=None if r[6] is None else Role(r[6]),
                 at_ms=int(r[7]),
             )
             for r in rows

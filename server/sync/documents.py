@@ -15,17 +15,18 @@ from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
-from server.errors import StorageError
-from server.ids import DocumentId
-from server.storage.protocol import ChangeRecord, DocumentStore, StoredDocument
-from server.sync import engine, repair
-from server.sync.engine import (
+from server.crdt import engine
+from server.crdt.engine import (
     LiveDocument,
     SyncDataError,
     asks_for_everything,
     carries_changes,
     whole_document_message,
 )
+from server.errors import StorageError
+from server.ids import DocumentId
+from server.storage.protocol import ChangeRecord, DocumentStore, StoredDocument
+from server.sync import repair
 from server.sync.messages import SyncMessage
 from server.sync.peers import CLOSE_INTERNAL_ERROR, Connection
 from server.sync.worker import DocumentWorker

@@ -3,9 +3,10 @@
 Order for every message that names a document (architecture.md 3): validate the id, ask the
 policy for this account's grant, load the document, apply the message to a copy of it, refuse
 (dropping the copy: the live document never held the changes) if the message wrote without
-write access, with an actor bound to another account, or where the plan template does not let
-the writer's role write (plans/write_rules.py); otherwise the copy becomes the live document,
-the commit is queued, and replies/fan-out go only once durable (documents.py). No access gets
+write access, with an actor bound to another account, or against the document's rules (the
+`ChangeRules` port, through which app.py hands in the plan template's write and shape rules:
+the hub never imports the plans feature); otherwise the copy becomes the live document, the
+commit is queued, and replies/fan-out go only once durable (documents.py). No access gets
 `doc-unavailable`, exactly like a missing document; the peer is remembered, so it is synced
 the moment the document is registered or access is granted.
 """
@@ -16,15 +17,9 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from server.auth.attribution import ActorBindings
-from server.auth.policy import Access, DocumentPolicy, Grant
+from server.auth.policy import Access, ChangeRules, DocumentPolicy, Grant, WrittenChanges
 from server.clock import now_ms
-from server.errors import ProtocolError
-from server.ids import DocumentId, PeerId, parse_document_id
-from server.plans import shape_rules, write_rules
-from server.settings import MAX_EPHEMERAL_BYTES
-from server.storage.protocol import ChangeRecord
-from server.sync.documents import DocState, DocumentRegistry
-from server.sync.engine import (
+from server.crdt.engine import (
     MAX_MISSING_DEPENDENCIES,
     LiveDocument,
     Received,
@@ -34,6 +29,12 @@ from server.sync.engine import (
     has_empty_heads,
     message_heads,
 )
+from server.crdt.patches import PatchFormatError
+from server.errors import ProtocolError
+from server.ids import DocumentId, PeerId, parse_document_id
+from server.settings import MAX_EPHEMERAL_BYTES
+from server.storage.protocol import ChangeRecord
+from server.sync.documents import DocState, DocumentRegistry
 from server.sync.messages import (
     ACCESS_REVOKED,
     ACCOUNT_DELETED,
@@ -57,7 +58,6 @@ from server.sync.messages import (
     SyncMessage,
     UnknownMessage,
 )
-from server.sync.patches import PatchFormatError
 from server.sync.peers import CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_UNAUTHORIZED, Connection
 
 T = TypeVar("T")
@@ -77,6 +77,7 @@ class SyncHub:
         documents: DocumentRegistry,
         policy: DocumentPolicy,
         *,
+        rules: ChangeRules,
         actors: ActorBindings,
         server_peer_id: PeerId,
         storage_id: str,
@@ -86,6 +87,7 @@ class SyncHub:
         self.documents = documents
         self.max_document_bytes = max_document_bytes
         self.policy = policy
+        self.rules = rules
         self.actors = actors
         self._waiting: dict[DocumentId, set[Connection]] = {}
         self._access_epoch = 0  # bumped by every revocation (see _admit)
@@ -328,23 +330,16 @@ class SyncHub:
             touches = doc.touched(before)  # one diff, read by both rule sets
         except PatchFormatError:
             return "the server could not read where this change writes"
-        refusal = write_rules.refusal(
-            grant.audience,
-            grant.role,
-            account_id,
-            doc,
-            touches,
-            owns=lambda actor: actor in actors or self.actors.owner(actor) == account_id,
-            new_document=not before,
-        )
-        if refusal is not None:
-            return refusal
-        return shape_rules.refusal(
-            write_rules.audience_kind(grant.audience),
-            doc,
-            touches,
-            before=before,
-            written=received.written,
+        return self.rules.refusal(
+            grant,
+            WrittenChanges(
+                account_id=account_id,
+                document=doc,
+                touches=touches,
+                heads_before=before,
+                written=received.written,
+                owns=lambda actor: actor in actors or self.actors.owner(actor) == account_id,
+            ),
         )
 
     def _too_large(self) -> str:

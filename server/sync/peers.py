@@ -14,9 +14,9 @@ from collections import OrderedDict
 from typing import Protocol
 
 from server.auth.policy import Identity
+from server.crdt.engine import PeerSyncState
 from server.ids import DocumentId, PeerId
 from server.sync import codec
-from server.sync.engine import PeerSyncState
 from server.sync.messages import PROTOCOL_ERROR, ErrorMessage, ToClient
 
 log = logging.getLogger(__name__)

@@ -21,11 +21,11 @@ one clear line per document, and the repaired document is saved as its new snaps
 
 import logging
 
+from server.crdt import chunks
+from server.crdt.engine import LiveDocument, SyncDataError
 from server.errors import StorageError
 from server.ids import DocumentId
 from server.storage.protocol import DocumentStore, StoredDocument
-from server.sync import chunks
-from server.sync.engine import LiveDocument, SyncDataError
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
-from server.sync.engine import SyncDataError
+from server.crdt.engine import SyncDataError
 
 log = logging.getLogger(__name__)
 

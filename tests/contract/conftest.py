@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from server.database_url import PostgresLocation, SqliteLocation
 from server.storage.backends import Storage, open_storage
-from server.storage.database_url import PostgresLocation, SqliteLocation
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

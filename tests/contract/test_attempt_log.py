@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from server.auth.attempts import AttemptLog, MemoryAttemptLog
 from server.auth.throttle import MAX_PER_EMAIL, SignInThrottle
+from server.database_url import PostgresLocation, SqliteLocation
 from server.errors import TooManyAttempts
+from server.storage.attempts import AttemptLog, MemoryAttemptLog
 from server.storage.backends import Storage, open_storage
-from server.storage.database_url import PostgresLocation, SqliteLocation
 
 MINUTE_MS = 60_000
 NOW = 1_800_000_000_000

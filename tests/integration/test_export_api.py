@@ -10,8 +10,8 @@ import httpx
 import pytest
 from automerge.core import Document
 
+from server.crdt.engine import LiveDocument
 from server.settings import Settings
-from server.sync.engine import LiveDocument
 from tests.support.api import ApiUser
 from tests.support.automerge_docs import add_item, add_items, add_proposal
 from tests.support.live_server import LiveServer, live_server

@@ -16,7 +16,7 @@ from typing import Any
 import cbor2
 from automerge.core import Document, Message, SyncState
 
-from server.sync import leb128
+from server.crdt import leb128
 from tests.support.automerge_docs import new_document_id
 from tests.support.hostile_frames import HOSTILE, hostile_frame
 

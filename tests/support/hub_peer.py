@@ -7,6 +7,7 @@ from automerge.core import Document, Message, SyncState
 from server.auth.attribution import ActorBindings
 from server.auth.policy import Access, DocumentPolicy, Grant, Identity, OpenPolicy
 from server.ids import PeerId
+from server.plans.change_rules import PlanChangeRules
 from server.settings import Settings
 from server.storage.protocol import DocumentStore
 from server.sync.documents import DocumentRegistry
@@ -103,6 +104,7 @@ def hub_on(
     return SyncHub(
         registry,
         policy if policy is not None else OpenPolicy(),
+        rules=PlanChangeRules(),
         actors=ActorBindings({}),
         server_peer_id=PeerId("server"),
         storage_id="s1",

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from server.__main__ import _parse
-from server.storage.database_url import PostgresLocation, SqliteLocation
+from server.database_url import PostgresLocation, SqliteLocation
 from tests.conftest import REPO_ROOT
 
 

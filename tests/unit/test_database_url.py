@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from server.storage.database_url import (
+from server.database_url import (
     BadDatabaseUrl,
     PostgresLocation,
     SqliteLocation,

@@ -2,6 +2,8 @@
 import type { components } from "./schema.gen"
 
 type Schemas = components["schemas"]
+/** A member's role in a plan: the server's one list (server/roles.py), generated. */
+export type Role = Schemas["Role"]
 export type Account = Schemas["Account"]
 export type Plan = Schemas["Plan"]
 export type PlanDocument = Schemas["PlanDocument"]

@@ -411,7 +411,7 @@ export interface components {
             hash: string;
             /** Format: date-time */
             receivedAt: string;
-            role: string | null;
+            role: components["schemas"]["Role"] | null;
             seq: number;
             userId: string | null;
         };
@@ -432,7 +432,7 @@ export interface components {
         Contributor: {
             actorId: string;
             displayName: string | null;
-            role: string | null;
+            role: components["schemas"]["Role"] | null;
             userId: string | null;
         };
         /** Digest */
@@ -482,7 +482,7 @@ export interface components {
             /** Format: date-time */
             expiresAt: string;
             id: string;
-            role: string;
+            role: components["schemas"]["Role"];
         };
         /** InviteAccept */
         InviteAccept: {
@@ -491,24 +491,24 @@ export interface components {
         /** InviteAccepted */
         InviteAccepted: {
             planId: string;
-            role: string;
+            role: components["schemas"]["Role"];
         };
         /** InviteCreate */
         InviteCreate: {
-            role: string;
+            role: components["schemas"]["Role"];
         };
         /** InvitePreview */
         InvitePreview: {
             /** Format: date-time */
             expiresAt: string;
             personName: string;
-            role: string;
-            yourRole: string | null;
+            role: components["schemas"]["Role"];
+            yourRole: components["schemas"]["Role"] | null;
         };
         /** Member */
         Member: {
             displayName: string;
-            role: string;
+            role: components["schemas"]["Role"];
             userId: string;
         };
         /** MembershipEvent */
@@ -520,8 +520,8 @@ export interface components {
             displayName: string | null;
             /** @enum {string} */
             kind: "joined" | "removed" | "left";
-            previousRole: string | null;
-            role: string;
+            previousRole: components["schemas"]["Role"] | null;
+            role: components["schemas"]["Role"];
             userId: string;
         };
         /** PendingInvite */
@@ -531,13 +531,13 @@ export interface components {
             /** Format: date-time */
             expiresAt: string;
             id: string;
-            role: string;
+            role: components["schemas"]["Role"];
         };
         /** PersonChanges */
         PersonChanges: {
             displayName: string | null;
             entries: components["schemas"]["Entry"][];
-            role: string | null;
+            role: components["schemas"]["Role"] | null;
             userId: string | null;
         };
         /** Plan */
@@ -545,7 +545,7 @@ export interface components {
             documentId: string;
             id: string;
             personName?: string | null;
-            role: string;
+            role: components["schemas"]["Role"];
             title: string;
         };
         /** PlanCreate */
@@ -588,6 +588,11 @@ export interface components {
             reviewerId: string | null;
             reviewerName: string | null;
         };
+        /**
+         * Role
+         * @enum {string}
+         */
+        Role: "person" | "carer" | "clinician" | "viewer";
         /** SessionCreate */
         SessionCreate: {
             email: string;
@@ -617,7 +622,7 @@ export interface components {
             /** Format: date-time */
             receivedAt: string;
             removed: boolean;
-            role: string | null;
+            role: components["schemas"]["Role"] | null;
             text: components["schemas"]["Text"] | null;
             userId: string | null;
         };

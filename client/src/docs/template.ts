@@ -1,7 +1,7 @@
 /** The plan template (shared/plan-template.json), typed: sections and who writes them. */
 import raw from "../../../shared/plan-template.json"
+import type { Role } from "../api/client"
 
-export type Role = "person" | "carer" | "clinician" | "viewer"
 export type AudienceKind = "everyone" | "person" | "clinicians" | "carer"
 export type ItemKind = "text" | "contact"
 

@@ -11,11 +11,12 @@ import {
   api,
   type Plan,
   type PlanDocument,
+  type Role,
   Unreachable,
 } from "../api/client"
 import { NOT_A_CODE, normaliseCode } from "../api/invite-code"
 import { newPlanDoc, type PlanDoc } from "../docs/plan"
-import { type AudienceKind, audienceKind, type Role } from "../docs/template"
+import { type AudienceKind, audienceKind } from "../docs/template"
 import type { Session } from "./session"
 
 export type OpenDocument = {

@@ -1,5 +1,5 @@
 /** Dates and names as people read them. */
-import type { Contributor, Member, Plan } from "../api/client"
+import type { Contributor, Member, Plan, Role } from "../api/client"
 
 const when = new Intl.DateTimeFormat("en-GB", {
   day: "numeric",
@@ -13,15 +13,15 @@ export function formatTime(ms: number): string {
   return when.format(new Date(ms))
 }
 
-const ROLE_NAMES: Record<string, string> = {
+const ROLE_NAMES: Record<Role, string> = {
   person: "their plan",
   carer: "carer",
   clinician: "clinician",
   viewer: "viewer",
 }
 
-export function roleName(role: string | null | undefined): string {
-  return role ? (ROLE_NAMES[role] ?? role) : ""
+export function roleName(role: Role | null | undefined): string {
+  return role ? ROLE_NAMES[role] : ""
 }
 
 /**

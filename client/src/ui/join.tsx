@@ -52,7 +52,7 @@ export function Join({ session, code }: { session: Session; code: string }) {
       ) : member ? (
         <p class="note">
           You are already in {invite.personName}'s plan, as their{" "}
-          {roleName(invite.yourRole ?? "")}. This invitation is still valid for
+          {roleName(invite.yourRole)}. This invitation is still valid for
           someone else.
         </p>
       ) : (

@@ -1,19 +1,19 @@
 /** Who is in the plan's circle; the person invites and removes people. */
 import { useCallback, useEffect, useRef, useState } from "preact/hooks"
-import { api, type Invite, type PendingInvite } from "../api/client"
+import { api, type Invite, type PendingInvite, type Role } from "../api/client"
 import { reviewApi } from "../api/review"
-import { type Role, unseenBy } from "../docs/template"
+import { unseenBy } from "../docs/template"
 import type { Session } from "../plans/session"
 import { Notice, useAction } from "./action"
 import { formatTime, roleName } from "./format"
 import { PlanFrame } from "./plan/plan-frame"
 import type { LoadedPlan } from "./plan/use-plan"
 
-const INVITE_ROLES = [
+const INVITE_ROLES: readonly (readonly [Role, string])[] = [
   ["carer", "Carer, family member or friend"],
   ["clinician", "Clinician"],
   ["viewer", "Someone who can read it only"],
-] as const
+]
 
 /** The invitation just made: in view, focused, with its code, link, Copy and Share. */
 function NewInvitation({ invite }: { invite: Invite }) {
@@ -94,12 +94,12 @@ function PeopleScreen({
 }) {
   const planId = plan.open.plan.id
   const isPerson = plan.open.role === "person"
-  const [role, setRole] = useState<string>("carer")
+  const [role, setRole] = useState<Role>("carer")
   const [invite, setInvite] = useState<Invite | undefined>()
   const { busy, error, run } = useAction()
   const [pending, setPending] = useState<PendingInvite[] | undefined>()
   const cancelling = useAction()
-  const unseen = unseenBy(role as Role)
+  const unseen = unseenBy(role)
 
   const refreshPending = useCallback(() => {
     if (!isPerson) return
@@ -182,7 +182,7 @@ function PeopleScreen({
             They are
             <select
               value={role}
-              onChange={(e) => setRole(e.currentTarget.value)}
+              onChange={(e) => setRole(e.currentTarget.value as Role)}
             >
               {INVITE_ROLES.map(([value, label]) => (
                 <option key={value} value={value}>

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from automerge.core import ROOT, Document, ExpandMark, ObjType, ScalarType
 
+from server.crdt.engine import LiveDocument
 from server.plans.plan_fields import MAX_PHONE, MAX_TEXT
 from server.plans.shape_rules import refusal
-from server.sync.engine import LiveDocument
 from tests.support.automerge_docs import (
     decide_proposal,
     edit_item,

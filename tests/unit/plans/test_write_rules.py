@@ -7,8 +7,8 @@ and asks the rules about exactly what the member's changes added (as the hub doe
 import pytest
 from automerge.core import Document
 
+from server.crdt.engine import LiveDocument
 from server.plans.write_rules import refusal
-from server.sync.engine import LiveDocument
 from tests.support.automerge_docs import (
     add_item,
     add_proposal,

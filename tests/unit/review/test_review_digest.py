@@ -6,12 +6,12 @@ Automerge text, edits are splices, removal is soft); each person's device is its
 
 from automerge.core import Document
 
+from server.crdt.engine import LiveDocument
 from server.review.digest import DocumentHistory, digest
 from server.review.models import Conflict, PersonChanges, Text
 from server.review.plan_state import PlanReader
 from server.review.signoffs import signoffs
 from server.storage.records import ChangeRow
-from server.sync.engine import LiveDocument
 from tests.support.automerge_docs import (
     decide_proposal,
     edit_item,

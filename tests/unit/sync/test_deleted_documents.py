@@ -4,11 +4,11 @@ import asyncio
 
 from automerge.core import Document
 
+from server.crdt.engine import LiveDocument
 from server.ids import DocumentId
 from server.storage.memory import MemoryDocumentStore
 from server.storage.protocol import StoredDocument
 from server.sync.documents import DocumentRegistry
-from server.sync.engine import LiveDocument
 from server.sync.hub import SyncHub
 from tests.support.automerge_docs import document_with, new_document_id, put, read, records_of
 from tests.support.fakes import GatedStore

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from automerge.core import Document
 
+from server.crdt import chunks
+from server.crdt.engine import SyncDataError
 from server.storage.protocol import DocumentStore
 from server.storage.sqlite import SqliteDocumentStore
-from server.sync import chunks
 from server.sync.documents import (
     APPLY_BATCH_BYTES,
     LOAD_IN_STEPS_BYTES,
@@ -25,7 +26,6 @@ from server.sync.documents import (
     DocumentRegistry,
     _batches,
 )
-from server.sync.engine import SyncDataError
 from server.sync.worker import DocumentWorker
 from tests.support import worker_tasks
 from tests.support.automerge_docs import new_document_id, put, records_of

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from automerge.core import Document
 
+from server.crdt.engine import LiveDocument
 from server.errors import ProtocolError
 from server.ids import DocumentId
 from server.plans.template import plan_template
 from server.storage.sqlite import SqliteDocumentStore
-from server.sync.engine import LiveDocument
 from server.sync.hub import SyncHub
 from server.sync.messages import SyncMessage
 from tests.support.automerge_docs import add_item, item_texts, new_document_id, plan_document

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from automerge.core import Document, Message, SyncState
 
+from server.crdt import chunks, leb128
 from server.ids import DocumentId
 from server.storage.memory import MemoryDocumentStore
 from server.storage.protocol import DocumentStore
 from server.storage.sqlite import SqliteDocumentStore
-from server.sync import chunks, leb128, repair
+from server.sync import repair
 from server.sync.documents import DocumentRegistry
 from tests.support.automerge_docs import document_with, new_document_id, put, read, records_of
 

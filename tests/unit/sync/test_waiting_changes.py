@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from automerge.core import Document
 
+from server.crdt import chunks, leb128
 from server.errors import ProtocolError
 from server.ids import DocumentId
 from server.storage.sqlite import SqliteDocumentStore
-from server.sync import chunks, leb128
 from server.sync.hub import SyncHub
 from server.sync.messages import SyncMessage
 from tests.support.automerge_docs import add_item, item_texts, new_document_id, plan_document

@@ -9,9 +9,9 @@ import asyncio
 import base64
 import os
 
+from server.crdt.engine import carries_changes, message_changes
 from server.storage.memory import MemoryDocumentStore
 from server.sync.documents import WHOLE_FROM_STORAGE_BYTES
-from server.sync.engine import carries_changes, message_changes
 from tests.support.automerge_docs import document_with, new_document_id, put
 from tests.support.fakes import GatedStore
 from tests.support.hub_peer import Peer, hub_on

@@ -1,6 +1,7 @@
 /** One section of one document: its items, pending suggestions, and the add form. */
 import type { DocHandle } from "@automerge/automerge-repo"
 import { useState } from "preact/hooks"
+import type { Role } from "../../api/client"
 import {
   acceptProposal,
   addItem,
@@ -15,12 +16,7 @@ import {
   visibleItems,
   withdrawProposal,
 } from "../../docs/plan"
-import {
-  canPropose,
-  canWrite,
-  type Role,
-  type Section,
-} from "../../docs/template"
+import { canPropose, canWrite, type Section } from "../../docs/template"
 import { change } from "../../plans/plans"
 import type { Session } from "../../plans/session"
 import { Notice } from "../action"

@@ -1,7 +1,6 @@
 /** Opening a plan for the screens: its documents, sync status and names. */
 import { useCallback, useEffect, useRef, useState } from "preact/hooks"
 import { ApiError, api, type Member } from "../../api/client"
-import type { Role } from "../../docs/template"
 import {
   findPlan,
   forgetPlan,
@@ -116,7 +115,7 @@ export function usePlan(session: Session, planId: string): PlanLoad {
         session,
         await planDocuments(session, plan, refresh)
       )
-      const opened: OpenPlan = { plan, role: plan.role as Role, documents }
+      const opened: OpenPlan = { plan, role: plan.role, documents }
       if (cancelled || (current && sameDocuments(current, opened))) return
       current = opened
       monitor?.close()

@@ -1,4 +1,6 @@
 /** The review digest: conflicts first, then each person's changes, in their order. */
+
+import type { Role } from "../../api/client"
 import type {
   Digest,
   DigestConflict,
@@ -29,7 +31,7 @@ function show(text: DigestText | null): string {
   return text.phone ? `“${text.text}” (${text.phone})` : `“${text.text}”`
 }
 
-function who(name: string | null, role: string | null): string {
+function who(name: string | null, role: Role | null): string {
   const person = name ?? "a former member"
   return role && role !== "person" ? `${person} (${roleName(role)})` : person
 }

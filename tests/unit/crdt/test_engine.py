@@ -5,7 +5,7 @@ import base64
 import pytest
 from automerge.core import Document, Message, SyncState
 
-from server.sync.engine import (
+from server.crdt.engine import (
     LiveDocument,
     PeerSyncState,
     ReceivedChange,

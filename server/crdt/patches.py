@@ -11,7 +11,7 @@ import re
 
 import msgspec
 
-from server.sync import leb128
+from server.crdt import leb128
 
 _OBJ = r'(?:Root|Id\((\d+), ActorID\("([0-9a-f]*)"\), (\d+)\))'
 _STR = r'"((?:[^"\\]|\\.)*)"'

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from automerge.core import ROOT, Document, ObjType, ScalarType
 
-from server.sync.engine import LiveDocument
+from server.crdt.engine import LiveDocument
 from tests.support.automerge_docs import add_item, plan_document
 
 

@@ -12,7 +12,7 @@ import zlib
 
 import msgspec
 
-from server.sync import leb128
+from server.crdt import leb128
 
 MAGIC = b"\x85\x6f\x4a\x83"
 DOCUMENT, CHANGE, COMPRESSED_CHANGE = 0, 1, 2

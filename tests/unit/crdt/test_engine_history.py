@@ -2,8 +2,8 @@
 
 from automerge.core import Document
 
-from server.sync.engine import LiveDocument
-from server.sync.patches import ObjectRef, object_counter
+from server.crdt.engine import LiveDocument
+from server.crdt.patches import ObjectRef, object_counter
 from tests.support.automerge_docs import edit_item, new_item, object_at, plan_document
 
 PERSON, CARER = b"\x01" * 16, b"\x02" * 16

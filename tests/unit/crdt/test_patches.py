@@ -3,8 +3,8 @@
 import pytest
 from automerge.core import ROOT, Document, ExpandMark, ObjType, ScalarType
 
-from server.sync.engine import LiveDocument
-from server.sync.patches import ROOT_REF, PatchFormatError, Touch, parse
+from server.crdt.engine import LiveDocument
+from server.crdt.patches import ROOT_REF, PatchFormatError, Touch, parse
 
 HOSTILE_KEY = 'a"), (Root, Map("sections'  # tries to end the key early and fake a path
 ODD_KEYS = [HOSTILE_KEY, "back\\slash", "line\nbreak\t", "é \u200b \x7f", "'quote'", 'Map("x")']

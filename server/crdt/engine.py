@@ -14,8 +14,8 @@ import msgspec
 from automerge.core import ROOT, Document, Message, ObjType, ScalarType, SyncState
 
 from server import clock
-from server.sync import chunks, leb128, patches
-from server.sync.patches import ObjectRef, Touch
+from server.crdt import chunks, leb128, patches
+from server.crdt.patches import ObjectRef, Touch
 
 _T = TypeVar("_T")
 _SYNC_V1 = 0x42
