@@ -7,10 +7,11 @@ real SQLite file, not in memory. Two devices edit a small plan, one edit every `
 the other device answering every message (as automerge-repo does). Then `--peers` devices
 that hold nothing ask for the large plan at the same moment. Reports the small plan's
 edit-to-partner latency before and while the large plan is loaded and sent, and the event
-loop's longest stall (a ticker task's longest gap between 1 ms ticks). `--inline` loads and
-snapshots on the loop, as before the document worker (for the comparison).
+loop's longest stall (a ticker task's longest gap between 1 ms ticks). Each run measures both ways on
+the same plan: with the document worker, and inline (loads and snapshots on the loop, as
+before it).
 
-    .venv/bin/python scripts/measure_large_plan_fetch.py [--mib 16] [--peers 5] [--inline]
+    .venv/bin/python scripts/measure_large_plan_fetch.py [--mib 16] [--peers 5] [--runs 1]
 """
 
 import argparse
@@ -59,8 +60,7 @@ def large_plan(mib: float) -> Document:
     return doc
 
 
-async def store_large_plan(store: SqliteDocumentStore, mib: float) -> str:
-    doc = large_plan(mib)
+async def store_large_plan(store: SqliteDocumentStore, doc: Document) -> str:
     doc_id = new_document_id()
     records = records_of(doc)
     position = 0
@@ -102,12 +102,20 @@ class EditPair:
             await self.partner.send_sync(self.doc_id)
 
 
-async def measure(mib: float, peers: int, every: float, inline: bool) -> None:
+async def measure(doc: Document, peers: int, every: float, inline: bool) -> None:
+    steps, worker = documents.LOAD_IN_STEPS_BYTES, documents.WORKER_BYTES
     if inline:
         documents.WORKER_BYTES = documents.LOAD_IN_STEPS_BYTES = 1 << 62
+    try:
+        await measure_once(doc, peers, every, inline)
+    finally:
+        documents.LOAD_IN_STEPS_BYTES, documents.WORKER_BYTES = steps, worker
+
+
+async def measure_once(doc: Document, peers: int, every: float, inline: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = await SqliteDocumentStore.open(Path(tmp) / "plans.db")
-        large_id = await store_large_plan(store, mib)
+        large_id = await store_large_plan(store, doc)
         stored = await store.load(large_id)
         assert stored is not None
         hub = hub_on(store)
@@ -172,9 +180,13 @@ def main() -> None:
     parser.add_argument("--mib", type=float, default=16)
     parser.add_argument("--peers", type=int, default=5)
     parser.add_argument("--every", type=float, default=0.05, help="seconds between edits")
-    parser.add_argument("--inline", action="store_true")
+    parser.add_argument("--inline", action="store_true", help="only the old way")
+    parser.add_argument("--runs", type=int, default=1, help="each way, interleaved")
     args = parser.parse_args()
-    asyncio.run(measure(args.mib, args.peers, args.every, args.inline))
+    doc = large_plan(args.mib)
+    for _ in range(args.runs):
+        for inline in [True] if args.inline else [False, True]:
+            asyncio.run(measure(doc, args.peers, args.every, inline))
 
 
 if __name__ == "__main__":
