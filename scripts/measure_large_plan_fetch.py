@@ -2,14 +2,13 @@
 
 The hardening issue's measurement (item 7): a large plan (`--mib`, default 16 MiB stored, of
 text typed ten characters an operation, one change per item, stored as a snapshot as the
-server leaves it) sits in a
-real SQLite file, not in memory. Two devices edit a small plan, one edit every `--every` ms,
-the other device answering every message (as automerge-repo does). Then `--peers` devices
-that hold nothing ask for the large plan at the same moment. Reports the small plan's
-edit-to-partner latency before and while the large plan is loaded and sent, and the event
-loop's longest stall (a ticker task's longest gap between 1 ms ticks). Each run measures both ways on
-the same plan: with the document worker, and inline (loads and snapshots on the loop, as
-before it).
+server leaves it) sits in a real SQLite file, not in memory. Two devices edit a small plan,
+one edit every `--every` s, the other device answering every message (as automerge-repo
+does). Then `--peers` devices that hold nothing ask for the large plan at the same moment.
+Reports the small plan's edit-to-partner latency before and while the large plan is loaded
+and sent, and the event loop's longest stall (a ticker task's longest gap between 1 ms
+ticks). Each run measures both ways on the same plan: with the document worker, and inline
+(loads and snapshots on the loop, as before it).
 
     .venv/bin/python scripts/measure_large_plan_fetch.py [--mib 16] [--peers 5] [--runs 1]
 """
