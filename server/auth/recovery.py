@@ -2,9 +2,9 @@
 
 Asking (`request`) answers the same whatever the email: the lookup, the token and the mail
 happen after the answer, in a task of their own, so neither the answer nor its time says
-whether an account has that address. The link carries a 32-byte token in its fragment
-(`/reset-password#token=...`): browsers never send a fragment to a server, so it stays out
-of access logs and Referer headers. Only the token's SHA-256 is stored.
+whether an account has that address. The link carries a 32-byte token in its fragment, as
+an app route (`/#/reset-password/TOKEN`): browsers never send a fragment to a server, so it
+stays out of access logs and Referer headers. Only the token's SHA-256 is stored.
 
 Using it (`confirm`) sets the new password and ends every session and device token of the
 account (their sockets close with 4401), then signs this browser in afresh. An operator
@@ -30,7 +30,7 @@ from server.storage.records import AccountRecords, PasswordReset
 log = logging.getLogger(__name__)
 
 RESET_LIFETIME_MS = 30 * 60 * 1000
-RESET_PATH = "/reset-password"
+RESET_PATH = "/#/reset-password/"
 ACCEPTED = (
     "If an account has this email address, a link to choose a new password is on its way."
     " It works once, for 30 minutes."
@@ -137,7 +137,7 @@ class PasswordRecovery:
             await self._records.create_password_reset(
                 secret_hash(token), row.id, now, now + RESET_LIFETIME_MS
             )
-            link = f"{self._link_base}{RESET_PATH}#token={token}"
+            link = f"{self._link_base}{RESET_PATH}{token}"
             await mailer.send(row.email, SUBJECT, reset_mail(link))
         except Exception as e:  # noqa: BLE001 - a task of its own: say what failed, go on
             # Neither the address nor the link is logged.
