@@ -1,5 +1,8 @@
 """`python -m server`: run the sync server in the foreground under uvicorn.
 
+`python -m server reset-password EMAIL` sets an account's password instead
+(server/reset_command.py).
+
 Exits 0 on SIGTERM or SIGINT after closing connections, finishing commits and snapshots.
 """
 
@@ -14,9 +17,11 @@ from pathlib import Path
 import uvicorn
 
 from server.app import create_app
+from server.auth.mail import BadSmtpUrl, parse_smtp_url
 from server.database_url import BadDatabaseUrl, parse_database_url
 from server.errors import StorageError
 from server.logs import collapse_repeats
+from server.reset_command import reset_password
 from server.runner import return_freed_memory, uvicorn_config
 from server.settings import Settings
 from server.storage.backends import open_storage
@@ -85,8 +90,28 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
         default=defaults.request_timeout_s,
         help="seconds a connection may take to send a complete request",
     )
+    parser.add_argument(
+        "--smtp-url",
+        default=os.environ.get("SMTP_URL") or None,
+        metavar="URL",
+        help="SMTP server for password-reset mail: smtp://, smtp+starttls:// or smtps://"
+        "[user:password@]host[:port] (also SMTP_URL; default: no mail)",
+    )
+    parser.add_argument(
+        "--mail-from",
+        default=os.environ.get("MAIL_FROM") or defaults.mail_from,
+        help="the sender of password-reset mail (also MAIL_FROM)",
+    )
+    parser.add_argument(
+        "--public-url",
+        default=os.environ.get("PUBLIC_URL") or None,
+        metavar="URL",
+        help="where people open the app (https://plans.example.org), which reset links"
+        " start with (also PUBLIC_URL; needed with --smtp-url unless on loopback)",
+    )
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
+    _check_mail(parser, args)
     if args.max_connections < 1 or args.request_timeout <= 0:
         parser.error("--max-connections and --request-timeout must be positive")
     if args.database is not None:
@@ -110,8 +135,24 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
         sign_ups_per_address=args.sign_ups_per_address,
         max_connections=args.max_connections,
         request_timeout_s=args.request_timeout,
+        smtp_url=args.smtp_url,
+        mail_from=args.mail_from,
+        public_url=args.public_url,
     )
+    if settings.smtp_url is not None and settings.link_base is None:
+        parser.error("--smtp-url needs --public-url (the address reset links point to)")
     return settings, args.log_level
+
+
+def _check_mail(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.smtp_url is not None:
+        try:
+            parse_smtp_url(args.smtp_url)
+        except BadSmtpUrl as e:  # the reason only: the URL may hold a password
+            parser.error(f"--smtp-url: {e}")
+    public = args.public_url
+    if public is not None and not public.startswith(("https://", "http://")):
+        parser.error("--public-url must start with https:// (or http://)")
 
 
 def _storage_opens(settings: Settings) -> bool:
@@ -130,6 +171,8 @@ def _storage_opens(settings: Settings) -> bool:
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["reset-password"]:
+        return reset_password(argv[1:])
     settings, log_level = _parse(argv)
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"

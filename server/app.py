@@ -13,7 +13,9 @@ from litestar.exceptions import ImproperlyConfiguredException, NotFoundException
 from server.auth.attribution import ActorBindings
 from server.auth.controller import AccountController, provide_identity
 from server.auth.credentials import PasswordHashing
+from server.auth.mail import Mailer, SmtpMailer, parse_smtp_url
 from server.auth.policy import DocumentPolicy, OpenPolicy
+from server.auth.recovery import PasswordRecovery
 from server.auth.service import AccountService
 from server.errors import (
     Busy,
@@ -21,6 +23,7 @@ from server.errors import (
     DomainError,
     Forbidden,
     InvalidInput,
+    NotConfigured,
     NotFound,
     StorageError,
     TooManyAttempts,
@@ -53,6 +56,7 @@ _STATUS = {
     Conflict: 409,
     TooManyAttempts: 429,
     Busy: 503,
+    NotConfigured: 503,
     StorageError: 503,
 }
 
@@ -147,6 +151,18 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
                 sign_ups_per_address=settings.sign_ups_per_address,
                 attempts=storage.attempts,
             )
+            mailer: Mailer | None = None
+            if settings.smtp_url is not None:
+                mailer = SmtpMailer(parse_smtp_url(settings.smtp_url), settings.mail_from)
+            app.state.recovery = PasswordRecovery(
+                records,
+                hub,
+                app.state.accounts,
+                hashing=hashing,
+                attempts=storage.attempts,
+                mailer=mailer,
+                link_base=settings.link_base,
+            )
             plan_policy = policy if isinstance(policy, PlanPolicy) else PlanPolicy(records)
             app.state.plans = PlanService(records, plan_policy, hub)
             app.state.reviews = ReviewService(records, storage.reviews, store)
@@ -162,6 +178,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
             try:
                 yield
             finally:
+                await app.state.recovery.close()
                 await hub.close()
         finally:
             hashing.close()
@@ -192,6 +209,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
             "reviews": state("reviews"),
             "exports": state("exports"),
             "erasure": state("erasure"),
+            "recovery": state("recovery"),
             "identity": Provide(provide_identity),
         },
         exception_handlers={DomainError: _domain_error, NotFoundException: _not_found},

@@ -52,6 +52,10 @@ class TooManyAttempts(DomainError):
         self.retry_after_s = retry_after_s
 
 
+class NotConfigured(DomainError):
+    """This server was not set up for what was asked (503): e.g. no SMTP server for mail."""
+
+
 class Busy(DomainError):
     """Too much of this work is waiting already; the caller should retry shortly (503)."""
 

@@ -70,6 +70,28 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # threads; beyond this a request gets 503 at once rather than waiting in an endless line.
     password_hash_queue: int = 16
 
+    # Password-reset mail: the SMTP server (server/auth/mail.py says the URL's forms; None: no
+    # mail, an operator resets passwords with `python -m server reset-password EMAIL`), the
+    # sender, and the address people open the app at, which reset links start with.
+    smtp_url: str | None = None
+    mail_from: str = "safety-plan@localhost"
+    public_url: str | None = None
+
+    @property
+    def link_base(self) -> str | None:
+        """Where links in mail point: `public_url`, else this server itself on loopback.
+
+        Never the request's Host header: anyone asking for a reset could make the link
+        (and so the token) go to a site of theirs. Off loopback, `public_url` is required
+        with mail (the command line refuses to start without it).
+        """
+        if self.public_url is not None:
+            return self.public_url.rstrip("/")
+        if self.binds_loopback_only:
+            host = f"[{self.host}]" if ":" in self.host else self.host
+            return f"http://{host}:{self.port}"
+        return None
+
     @property
     def database_path(self) -> Path:
         """The default SQLite file (DIR/plans.db), used when no database URL is given."""

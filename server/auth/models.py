@@ -32,3 +32,30 @@ class TokenCreated(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
     token: str
     """Shown once; only its hash is stored."""
     expires_at: datetime | None
+
+
+class Device(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
+    """A session (a browser signed in) or a device token, as "My devices" lists it."""
+
+    id: str
+    kind: str
+    """"session" or "token"."""
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    current: bool
+    """The session or token this request was made with."""
+
+
+class PasswordResetRequest(msgspec.Struct, kw_only=True, rename="camel"):
+    email: str
+
+
+class PasswordResetAccepted(msgspec.Struct, kw_only=True, rename="camel", frozen=True):
+    detail: str
+
+
+class PasswordResetConfirm(msgspec.Struct, kw_only=True, rename="camel"):
+    token: str
+    password: str

@@ -42,6 +42,9 @@ class _Window:
             retry_ms = recent[-limit] + self._window_ms - now
             raise TooManyAttempts(message, max(retry_ms, 0) // 1000 + 1)
 
+    async def count(self, key: str, now: int) -> int:
+        return len(await self._attempts.times(key, now - self._window_ms))
+
     async def record(self, keys: list[str], now: int) -> None:
         await self._attempts.record(keys, now, self._window_ms)
 
@@ -83,3 +86,30 @@ class SignUpThrottle:
         key = f"u:{address}"  # not "a:": sign-ups and failed sign-ins are counted apart
         await self._attempts.refuse_beyond(key, self._per_address, now, message)
         await self._attempts.record([key], now)
+
+
+RESET_WINDOW_S = 60 * 60
+RESETS_PER_EMAIL = 3
+RESETS_PER_ADDRESS = 20
+
+
+class ResetThrottle:
+    """Password-reset requests: per client address (429 beyond) and per email (silent).
+
+    Beyond an email's limit nothing more is sent to it, yet the answer stays the same as
+    for any address: a 429 there would say nothing of the account, but the same answer is
+    simpler to keep true, and nobody can fill someone's inbox with reset mail.
+    """
+
+    def __init__(self, attempts: AttemptLog) -> None:
+        self._window = _Window(attempts, RESET_WINDOW_S)
+
+    async def attempt(self, email: str, address: str) -> bool:
+        """Count a request; False if the email has had its share (send nothing)."""
+        now = now_ms()
+        by_address, by_email = f"ra:{address}", f"re:{email_key(email)}"
+        message = "too many password-reset requests from this address; try again later"
+        await self._window.refuse_beyond(by_address, RESETS_PER_ADDRESS, now, message)
+        allowed = await self._window.count(by_email, now) < RESETS_PER_EMAIL
+        await self._window.record([by_address, by_email], now)
+        return allowed

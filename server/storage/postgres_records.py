@@ -19,12 +19,15 @@ from server.storage.records import (
     AuditEntry,
     ChangeRow,
     CredentialRow,
+    DeviceRow,
     DocumentRow,
     InviteRow,
     InviteView,
     MemberRow,
     MembershipEventRow,
+    PasswordReset,
     PlanRow,
+    device_row,
 )
 
 # A plan's own document is the first one registered with it.
@@ -122,12 +125,14 @@ class PostgresRecords:
         async def write(db: Connection) -> None:
             if credential.kind == "session":
                 await db.execute(
-                    "INSERT INTO sessions (secret_hash, id, account_id, created_at_ms,"
-                    " expires_at_ms) VALUES (%s, %s, %s, %s, %s)",
+                    "INSERT INTO sessions (secret_hash, id, account_id, label, created_at_ms,"
+                    " last_used_at_ms, expires_at_ms) VALUES (%s, %s, %s, %s, %s, %s, %s)",
                     (
                         secret_hash,
                         credential.id,
                         credential.account_id,
+                        label,
+                        now_ms,
                         now_ms,
                         credential.expires_at_ms,
                     ),
@@ -183,6 +188,114 @@ class PostgresRecords:
                 (now_ms, token_id, account_id),
             )
             return cursor.rowcount == 1
+
+        return await self._db.transact(work)
+
+    async def devices(self, account_id: str, now_ms: int) -> list[DeviceRow]:
+        rows = await self._db.fetch(
+            "SELECT id, 'session', label, created_at_ms, last_used_at_ms, expires_at_ms"
+            " FROM sessions WHERE account_id = %(a)s AND expires_at_ms > %(now)s"
+            " UNION ALL SELECT id, 'token', label, created_at_ms, last_used_at_ms,"
+            " expires_at_ms FROM tokens WHERE account_id = %(a)s AND revoked_at_ms IS NULL"
+            " AND (expires_at_ms IS NULL OR expires_at_ms > %(now)s)"
+            " ORDER BY 4 DESC, 1",
+            {"a": account_id, "now": now_ms},
+        )
+        return [device_row(row) for row in rows]
+
+    async def end_device(self, account_id: str, credential_id: str, now_ms: int) -> bool:
+        async def work(db: Connection) -> bool:
+            ended = await db.execute(
+                "DELETE FROM sessions WHERE id = %s AND account_id = %s",
+                (credential_id, account_id),
+            )
+            if ended.rowcount == 1:
+                return True
+            revoked = await db.execute(
+                "UPDATE tokens SET revoked_at_ms = %s WHERE id = %s AND account_id = %s"
+                " AND revoked_at_ms IS NULL",
+                (now_ms, credential_id, account_id),
+            )
+            return revoked.rowcount == 1
+
+        return await self._db.transact(work)
+
+    async def touch_credential(self, credential_id: str, now_ms: int) -> None:
+        async def write(db: Connection) -> None:
+            await db.execute(
+                "UPDATE sessions SET last_used_at_ms = %s WHERE id = %s", (now_ms, credential_id)
+            )
+            await db.execute(
+                "UPDATE tokens SET last_used_at_ms = %s WHERE id = %s", (now_ms, credential_id)
+            )
+
+        await self._db.write(write)
+
+    async def create_password_reset(
+        self, token_hash: bytes, account_id: str, now_ms: int, expires_at_ms: int
+    ) -> None:
+        async def write(db: Connection) -> None:
+            await db.execute(
+                "DELETE FROM password_resets WHERE expires_at_ms <= %s OR used_at_ms IS NOT NULL",
+                (now_ms,),
+            )
+            await db.execute(
+                "INSERT INTO password_resets (token_hash, account_id, created_at_ms,"
+                " expires_at_ms) VALUES (%s, %s, %s, %s)",
+                (token_hash, account_id, now_ms, expires_at_ms),
+            )
+
+        await self._db.write(write)
+
+    async def password_reset_account(self, token_hash: bytes, now_ms: int) -> str | None:
+        rows = await self._db.fetch(
+            "SELECT r.account_id FROM password_resets r JOIN accounts a ON a.id = r.account_id"
+            " WHERE r.token_hash = %s AND r.used_at_ms IS NULL AND r.expires_at_ms > %s"
+            " AND a.deleted_at_ms IS NULL",
+            (token_hash, now_ms),
+        )
+        return str(rows[0][0]) if rows else None
+
+    async def reset_password(
+        self, token_hash: bytes | None, account_id: str, password_hash: str, now_ms: int
+    ) -> PasswordReset | None:
+        async def work(db: Connection) -> PasswordReset | None:
+            # The token's row is locked by the UPDATE: a second use in another process waits,
+            # then finds it used.
+            if token_hash is not None:
+                used = await db.execute(
+                    "UPDATE password_resets SET used_at_ms = %s WHERE token_hash = %s"
+                    " AND account_id = %s AND used_at_ms IS NULL AND expires_at_ms > %s",
+                    (now_ms, token_hash, account_id, now_ms),
+                )
+                if used.rowcount != 1:
+                    return None
+            emails = await _rows(
+                db,
+                "UPDATE accounts SET password_hash = %s WHERE id = %s"
+                " AND deleted_at_ms IS NULL RETURNING email",
+                (password_hash, account_id),
+            )
+            if not emails:
+                return None
+            await db.execute(
+                "UPDATE password_resets SET used_at_ms = %s WHERE account_id = %s"
+                " AND used_at_ms IS NULL",
+                (now_ms, account_id),
+            )
+            sessions = await _rows(
+                db, "DELETE FROM sessions WHERE account_id = %s RETURNING id", (account_id,)
+            )
+            tokens = await _rows(
+                db,
+                "UPDATE tokens SET revoked_at_ms = %s WHERE account_id = %s"
+                " AND revoked_at_ms IS NULL RETURNING id",
+                (now_ms, account_id),
+            )
+            ended = [str(row[0]) for row in [*sessions, *tokens]]
+            return PasswordReset(
+                account_id=account_id, email=str(emails[0][0]), ended_credential_ids=ended
+            )
 
         return await self._db.transact(work)
 

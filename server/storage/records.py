@@ -26,6 +26,39 @@ class CredentialRow(msgspec.Struct, frozen=True, kw_only=True):
     expires_at_ms: int | None
 
 
+class DeviceRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A live session or device token as "My devices" lists it."""
+
+    id: str
+    kind: str  # "session" | "token"
+    label: str | None
+    """A token's label; a session's browser (None for sessions made before migration 10)."""
+    created_at_ms: int
+    last_used_at_ms: int | None
+    expires_at_ms: int | None
+
+
+def device_row(row: tuple[object, ...]) -> DeviceRow:
+    """A DeviceRow from (id, kind, label, created, last used, expires), as both adapters read."""
+    id_, kind, label, created, last_used, expires = row
+    return DeviceRow(
+        id=str(id_),
+        kind=str(kind),
+        label=None if label is None else str(label),
+        created_at_ms=int(str(created)),
+        last_used_at_ms=None if last_used is None else int(str(last_used)),
+        expires_at_ms=None if expires is None else int(str(expires)),
+    )
+
+
+class PasswordReset(msgspec.Struct, frozen=True, kw_only=True):
+    """A password reset made: the account, and the credentials it ended (to close sockets)."""
+
+    account_id: str
+    email: str
+    ended_credential_ids: list[str]
+
+
 class PlanRow(msgspec.Struct, frozen=True, kw_only=True):
     id: str
     person_id: str
@@ -149,6 +182,37 @@ class AccountRecords(Protocol):
         ...
 
     async def revoke_token(self, token_id: str, account_id: str, now_ms: int) -> bool: ...
+
+    async def devices(self, account_id: str, now_ms: int) -> list[DeviceRow]:
+        """The account's live sessions and device tokens, most recently made first."""
+        ...
+
+    async def end_device(self, account_id: str, credential_id: str, now_ms: int) -> bool:
+        """End the account's session (deleted) or token (revoked); False if it has no such."""
+        ...
+
+    async def touch_credential(self, credential_id: str, now_ms: int) -> None:
+        """Note that the session or token was used now."""
+        ...
+
+    async def create_password_reset(
+        self, token_hash: bytes, account_id: str, now_ms: int, expires_at_ms: int
+    ) -> None: ...
+
+    async def password_reset_account(self, token_hash: bytes, now_ms: int) -> str | None:
+        """The account of an unused, unexpired reset token, if any (nothing is changed)."""
+        ...
+
+    async def reset_password(
+        self, token_hash: bytes | None, account_id: str, password_hash: str, now_ms: int
+    ) -> PasswordReset | None:
+        """Set the password and end every session and token of the account, at once.
+
+        With a token: only if it is the account's, unused and unexpired; it is used up, and
+        so is every other pending reset of the account. None if it is not (or the account
+        is gone). Without (an operator's reset): every pending reset is used up too.
+        """
+        ...
 
 
 class PlanRecords(Protocol):

@@ -14,12 +14,15 @@ from server.storage.records import (
     AuditEntry,
     ChangeRow,
     CredentialRow,
+    DeviceRow,
     DocumentRow,
     InviteRow,
     InviteView,
     MemberRow,
     MembershipEventRow,
+    PasswordReset,
     PlanRow,
+    device_row,
 )
 from server.storage.sqlite import SqliteDatabase
 
@@ -113,12 +116,14 @@ class SqliteRecords:
         async def write(db: aiosqlite.Connection) -> None:
             if credential.kind == "session":
                 await db.execute(
-                    "INSERT INTO sessions (secret_hash, id, account_id, created_at_ms,"
-                    " expires_at_ms) VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO sessions (secret_hash, id, account_id, label, created_at_ms,"
+                    " last_used_at_ms, expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
                         secret_hash,
                         credential.id,
                         credential.account_id,
+                        label,
+                        now_ms,
                         now_ms,
                         credential.expires_at_ms,
                     ),
@@ -174,6 +179,111 @@ class SqliteRecords:
                 (now_ms, token_id, account_id),
             )
             return cursor.rowcount == 1
+
+        return await self._db.transact(work)
+
+    async def devices(self, account_id: str, now_ms: int) -> list[DeviceRow]:
+        rows = await self._db.fetch(
+            "SELECT id, 'session', label, created_at_ms, last_used_at_ms, expires_at_ms"
+            " FROM sessions WHERE account_id = :a AND expires_at_ms > :now"
+            " UNION ALL SELECT id, 'token', label, created_at_ms, last_used_at_ms,"
+            " expires_at_ms FROM tokens WHERE account_id = :a AND revoked_at_ms IS NULL"
+            " AND (expires_at_ms IS NULL OR expires_at_ms > :now)"
+            " ORDER BY 4 DESC, 1",
+            {"a": account_id, "now": now_ms},
+        )
+        return [device_row(row) for row in rows]
+
+    async def end_device(self, account_id: str, credential_id: str, now_ms: int) -> bool:
+        async def work(db: aiosqlite.Connection) -> bool:
+            ended = await db.execute(
+                "DELETE FROM sessions WHERE id = ? AND account_id = ?", (credential_id, account_id)
+            )
+            if ended.rowcount == 1:
+                return True
+            revoked = await db.execute(
+                "UPDATE tokens SET revoked_at_ms = ? WHERE id = ? AND account_id = ?"
+                " AND revoked_at_ms IS NULL",
+                (now_ms, credential_id, account_id),
+            )
+            return revoked.rowcount == 1
+
+        return await self._db.transact(work)
+
+    async def touch_credential(self, credential_id: str, now_ms: int) -> None:
+        async def write(db: aiosqlite.Connection) -> None:
+            await db.execute(
+                "UPDATE sessions SET last_used_at_ms = ? WHERE id = ?", (now_ms, credential_id)
+            )
+            await db.execute(
+                "UPDATE tokens SET last_used_at_ms = ? WHERE id = ?", (now_ms, credential_id)
+            )
+
+        await self._db.write(write)
+
+    async def create_password_reset(
+        self, token_hash: bytes, account_id: str, now_ms: int, expires_at_ms: int
+    ) -> None:
+        async def write(db: aiosqlite.Connection) -> None:
+            await db.execute(
+                "DELETE FROM password_resets WHERE expires_at_ms <= ? OR used_at_ms IS NOT NULL",
+                (now_ms,),
+            )
+            await db.execute(
+                "INSERT INTO password_resets (token_hash, account_id, created_at_ms,"
+                " expires_at_ms) VALUES (?, ?, ?, ?)",
+                (token_hash, account_id, now_ms, expires_at_ms),
+            )
+
+        await self._db.write(write)
+
+    async def password_reset_account(self, token_hash: bytes, now_ms: int) -> str | None:
+        rows = await self._db.fetch(
+            "SELECT r.account_id FROM password_resets r JOIN accounts a ON a.id = r.account_id"
+            " WHERE r.token_hash = ? AND r.used_at_ms IS NULL AND r.expires_at_ms > ?"
+            " AND a.deleted_at_ms IS NULL",
+            (token_hash, now_ms),
+        )
+        return str(rows[0][0]) if rows else None
+
+    async def reset_password(
+        self, token_hash: bytes | None, account_id: str, password_hash: str, now_ms: int
+    ) -> PasswordReset | None:
+        async def work(db: aiosqlite.Connection) -> PasswordReset | None:
+            if token_hash is not None:
+                used = await db.execute(
+                    "UPDATE password_resets SET used_at_ms = ? WHERE token_hash = ?"
+                    " AND account_id = ? AND used_at_ms IS NULL AND expires_at_ms > ?",
+                    (now_ms, token_hash, account_id, now_ms),
+                )
+                if used.rowcount != 1:
+                    return None
+            emails = list(
+                await db.execute_fetchall(
+                    "UPDATE accounts SET password_hash = ? WHERE id = ?"
+                    " AND deleted_at_ms IS NULL RETURNING email",
+                    (password_hash, account_id),
+                )
+            )
+            if not emails:
+                return None
+            await db.execute(
+                "UPDATE password_resets SET used_at_ms = ? WHERE account_id = ?"
+                " AND used_at_ms IS NULL",
+                (now_ms, account_id),
+            )
+            sessions = await db.execute_fetchall(
+                "DELETE FROM sessions WHERE account_id = ? RETURNING id", (account_id,)
+            )
+            tokens = await db.execute_fetchall(
+                "UPDATE tokens SET revoked_at_ms = ? WHERE account_id = ?"
+                " AND revoked_at_ms IS NULL RETURNING id",
+                (now_ms, account_id),
+            )
+            ended = [str(row[0]) for row in [*sessions, *tokens]]
+            return PasswordReset(
+                account_id=account_id, email=str(emails[0][0]), ended_credential_ids=ended
+            )
 
         return await self._db.transact(work)
 

@@ -42,6 +42,11 @@ async def test_every_screen_passes_axe(phone: PhoneFactory) -> None:
     await scan("welcome (create account)", newcomer.page)
     await newcomer.page.get_by_role("button", name="Sign in").click()
     await scan("welcome (sign in)", newcomer.page)
+    await newcomer.page.get_by_role("button", name="Forgot password?").click()
+    await scan("welcome (forgot password)", newcomer.page)
+    await newcomer.page.goto("/#/reset-password/not-a-real-token")
+    await expect(newcomer.page.get_by_role("heading", name="Choose a new password")).to_be_visible()
+    await scan("reset password", newcomer.page)
 
     person = await person_with_plan(phone)
     page = person.page
@@ -79,6 +84,10 @@ async def test_every_screen_passes_axe(phone: PhoneFactory) -> None:
     await expect(page.get_by_role("heading", name="Hello, Pat")).to_be_visible()
     await page.locator("summary", has_text="Delete my account").click()
     await scan("home (delete account open)", page)
+    await page.get_by_role("link", name="My devices").click()
+    await expect(page.locator("li.device")).to_have_count(1)
+    await scan("my devices", page)
+    await page.get_by_role("link", name="Back to my plans").click()
 
     carer = await phone("Cat")
     await carer.sign_up()

@@ -71,3 +71,50 @@ def test_a_database_url_naming_nothing_usable_stops_at_once_without_its_password
     error = capsys.readouterr().err
     assert "unsupported database URL" in error
     assert "hunter2" not in error
+
+
+def test_mail_settings_come_from_flags_or_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SMTP_URL", "smtps://plans:secret@mail.internal")
+    monkeypatch.setenv("PUBLIC_URL", "https://plans.example.org/")
+    from_env, _ = _parse(["--host", "0.0.0.0", "--mail-from", "plans@example.org"])  # noqa: S104
+    monkeypatch.delenv("SMTP_URL")
+    monkeypatch.delenv("PUBLIC_URL")
+    none, _ = _parse([])
+
+    assert from_env.smtp_url == "smtps://plans:secret@mail.internal"
+    assert from_env.link_base == "https://plans.example.org"
+    assert from_env.mail_from == "plans@example.org"
+    assert (none.smtp_url, none.public_url, none.link_base) == (None, None, "http://127.0.0.1:8080")
+
+
+def test_mail_off_loopback_needs_the_public_url_links_point_to(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        _parse(["--host", "0.0.0.0", "--smtp-url", "smtp://mail.internal"])  # noqa: S104
+
+    assert stopped.value.code == 2
+    assert "--smtp-url needs --public-url" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://plans:hunter2@mail.internal", "the scheme must be"),
+        ("smtp://plans:hunter2@mail.internal:99999", "the port must be"),
+        ("smtp://plans:hunter2@", "a host is needed"),
+    ],
+)
+def test_an_smtp_url_naming_nothing_usable_stops_at_once_without_its_password(
+    url: str, why: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        _parse(["--smtp-url", url])
+
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err
+    assert why in error
+    assert "hunter2" not in error

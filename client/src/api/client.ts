@@ -13,6 +13,7 @@ export type InvitePreview = Schemas["InvitePreview"]
 export type PendingInvite = Schemas["PendingInvite"]
 export type Member = Schemas["Member"]
 export type Contributor = Schemas["Contributor"]
+export type Device = Schemas["Device"]
 
 /** The server answered with an error status; `detail` is its explanation. */
 export class ApiError extends Error {
@@ -73,6 +74,15 @@ export const api = {
     call<Account>("POST", "/api/session", { email, password }),
   signOut: () => call<void>("DELETE", "/api/session"),
   me: () => call<Account>("GET", "/api/me"),
+  /** Mails a reset link if an account has the address: the same answer either way. */
+  askPasswordReset: (email: string) =>
+    call<{ detail: string }>("POST", "/api/password-reset", { email }),
+  /** Sets the password; every other sign-in ends and this browser is signed in. */
+  resetPassword: (token: string, password: string) =>
+    call<Account>("POST", "/api/password-reset/confirm", { token, password }),
+  devices: () => call<Device[]>("GET", "/api/account/devices"),
+  endDevice: (deviceId: string) =>
+    call<void>("DELETE", `/api/account/devices/${q(deviceId)}`),
   deleteAccount: (password: string) =>
     call<void>("DELETE", "/api/accounts/me", { password }),
   plans: () => call<Plan[]>("GET", "/api/plans"),

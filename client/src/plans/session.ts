@@ -85,6 +85,17 @@ export async function signIn(
   return startSession(account)
 }
 
+/** A new password from a reset link: this browser is signed in with it. */
+export async function resetPassword(
+  token: string,
+  password: string
+): Promise<Session> {
+  await finishPendingSignOut()
+  const account = await api.resetPassword(token, password)
+  setCurrentAccount(account)
+  return startSession(account)
+}
+
 /**
  * Documents with changes written on this device that the server has not
  * acknowledged (changes received from the server do not count).

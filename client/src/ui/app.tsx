@@ -6,11 +6,13 @@ import { currentAccount, setCurrentAccount } from "../local/store"
 import { forgetAccount, type Session, startSession } from "../plans/session"
 import type { NoticeEvent } from "../repo"
 import { CrisisCard } from "./crisis-card"
+import { Devices } from "./devices"
 import { Home } from "./home"
 import { useRoute } from "./hooks"
 import { Join } from "./join"
 import { People } from "./people"
 import { PlanScreen } from "./plan/plan-screen"
+import { ResetPassword } from "./reset-password"
 import { HistoryScreen } from "./review/history-screen"
 import { ReviewScreen } from "./review/review-screen"
 import { UpdateBanner } from "./update-banner"
@@ -109,7 +111,17 @@ export function App() {
   }
 
   let screen: ComponentChildren
-  if (session === undefined || (expired && route[0] === "signin")) {
+  if (route[0] === "reset-password" && route[1] !== undefined) {
+    screen = (
+      <ResetPassword
+        token={route[1]}
+        onSignedIn={(s) => {
+          if (session !== undefined) void session.repo.shutdown()
+          signedIn(s)
+        }}
+      />
+    )
+  } else if (session === undefined || (expired && route[0] === "signin")) {
     screen = (
       <Welcome
         joining={route[0] === "join"}
@@ -126,6 +138,8 @@ export function App() {
     if (page === "join" && id !== undefined) {
       // A code with "/" in it spans several parts: the Join screen says it is not a code.
       screen = <Join session={session} code={route.slice(1).join("/")} />
+    } else if (page === "devices") {
+      screen = <Devices session={session} />
     } else if (page === "plan" && id !== undefined) {
       if (sub === "card") screen = <CrisisCard session={session} planId={id} />
       else if (sub === "people")

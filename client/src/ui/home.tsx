@@ -128,6 +128,10 @@ export function Home({ session }: { session: Session }) {
         </button>
       </form>
       <Notice>{error}</Notice>
+      <p>
+        <a href="#/devices">My devices</a>
+        <span class="muted">: where you are signed in; end any of them</span>
+      </p>
       <details class="card danger">
         <summary>Delete my account</summary>
         <form onSubmit={remove}>

@@ -19,7 +19,10 @@ type Props = {
 }
 
 export function Welcome({ joining, expectedAccount, onSignedIn }: Props) {
-  const [mode, setMode] = useState<"in" | "up">(expectedAccount ? "in" : "up")
+  const [mode, setMode] = useState<"in" | "up" | "forgot">(
+    expectedAccount ? "in" : "up"
+  )
+  const [sent, setSent] = useState("")
   const [email, setEmail] = useState(expectedAccount?.email ?? "")
   const [password, setPassword] = useState("")
   const [name, setName] = useState("")
@@ -29,6 +32,10 @@ export function Welcome({ joining, expectedAccount, onSignedIn }: Props) {
     event.preventDefault()
     void run(async () => {
       try {
+        if (mode === "forgot") {
+          setSent((await api.askPasswordReset(email)).detail)
+          return
+        }
         if (mode === "up") await api.signUp(email, password, name)
         if (
           expectedAccount &&
@@ -69,53 +76,94 @@ export function Welcome({ joining, expectedAccount, onSignedIn }: Props) {
         </button>
         <button
           type="button"
-          aria-pressed={mode === "in"}
+          aria-pressed={mode !== "up"}
           onClick={() => setMode("in")}
         >
           Sign in
         </button>
       </fieldset>
-      <form onSubmit={submit}>
-        {mode === "up" ? (
+      {mode === "forgot" ? (
+        <form onSubmit={submit}>
+          <h2>Forgot your password?</h2>
+          <p>
+            We will email you a link to choose a new one. It works once, for 30
+            minutes.
+          </p>
           <label>
-            Your name, as others in your plan will see it
+            Email
             <input
-              name="displayName"
-              autocomplete="name"
+              name="email"
+              type="email"
+              autocomplete="email"
               required
-              value={name}
-              onInput={(e) => setName(e.currentTarget.value)}
+              value={email}
+              onInput={(e) => setEmail(e.currentTarget.value)}
             />
           </label>
-        ) : null}
-        <label>
-          Email
-          <input
-            name="email"
-            type="email"
-            autocomplete="email"
-            required
-            value={email}
-            onInput={(e) => setEmail(e.currentTarget.value)}
-          />
-        </label>
-        <label>
-          Password{mode === "up" ? " (at least 8 characters)" : ""}
-          <input
-            name="password"
-            type="password"
-            autocomplete={mode === "up" ? "new-password" : "current-password"}
-            required
-            minLength={mode === "up" ? 8 : undefined}
-            value={password}
-            onInput={(e) => setPassword(e.currentTarget.value)}
-          />
-        </label>
-        <Notice>{error}</Notice>
-        <button type="submit" class="primary" disabled={busy}>
-          {mode === "up" ? "Create account" : "Sign in"}
-        </button>
-      </form>
+          <p role="status">{sent}</p>
+          <Notice>{error}</Notice>
+          <button type="submit" class="primary" disabled={busy}>
+            Email me a link
+          </button>
+          <button type="button" class="quiet" onClick={() => setMode("in")}>
+            Back to sign in
+          </button>
+        </form>
+      ) : (
+        <form onSubmit={submit}>
+          {mode === "up" ? (
+            <label>
+              Your name, as others in your plan will see it
+              <input
+                name="displayName"
+                autocomplete="name"
+                required
+                value={name}
+                onInput={(e) => setName(e.currentTarget.value)}
+              />
+            </label>
+          ) : null}
+          <label>
+            Email
+            <input
+              name="email"
+              type="email"
+              autocomplete="email"
+              required
+              value={email}
+              onInput={(e) => setEmail(e.currentTarget.value)}
+            />
+          </label>
+          <label>
+            Password{mode === "up" ? " (at least 8 characters)" : ""}
+            <input
+              name="password"
+              type="password"
+              autocomplete={mode === "up" ? "new-password" : "current-password"}
+              required
+              minLength={mode === "up" ? 8 : undefined}
+              value={password}
+              onInput={(e) => setPassword(e.currentTarget.value)}
+            />
+          </label>
+          <Notice>{error}</Notice>
+          <button type="submit" class="primary" disabled={busy}>
+            {mode === "up" ? "Create account" : "Sign in"}
+          </button>
+          {mode === "in" ? (
+            <button
+              type="button"
+              class="quiet"
+              onClick={() => {
+                setSent("")
+                setMode("forgot")
+              }}
+            >
+              Forgot password?
+            </button>
+          ) : null}
+        </form>
+      )}
     </section>
   )
 }
