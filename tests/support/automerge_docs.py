@@ -343,3 +343,16 @@ def sign_off(
             _text(tx, signoff, "nextReview", next_review)
         tx.put(signoff, "at", ScalarType.Int, at)
     return entry_id
+
+
+def undecided_proposals(doc: Document) -> list[str]:
+    """The ids of the proposals nobody has decided on yet (no `decision` map)."""
+    proposals = object_at(doc, ("proposals",))
+    found = []
+    for index in range(doc.length(proposals)):
+        proposal = object_at(doc, ("proposals", index))
+        if doc.get(proposal, "decision") is None:
+            entry_id = _text_of(doc, proposal, "id")
+            assert entry_id is not None
+            found.append(entry_id)
+    return found

@@ -1,4 +1,5 @@
 /** Past versions of the plan (at any review, or after any moment) and the timeline. */
+import type * as A from "@automerge/automerge"
 import { useEffect, useMemo, useState } from "preact/hooks"
 import {
   type ChangeRecord,
@@ -14,7 +15,7 @@ import { useDoc, useHeads } from "../hooks"
 import { PlanFrame } from "../plan/plan-frame"
 import { SectionView } from "../plan/section-view"
 import type { LoadedPlan } from "../plan/use-plan"
-import { type Moment, moments, viewAt } from "./history"
+import { type Moment, PlanHistory, viewAt } from "./history"
 import { MembershipList } from "./membership"
 import { Timeline } from "./timeline"
 
@@ -27,46 +28,54 @@ function PastVersion({
   plan: LoadedPlan
   moment: Moment
 }) {
-  // Decoding every change to find the heads is the costly part: once per moment
-  // (and again only if a document moved, e.g. a missing change arrived: heads).
   const handles = useMemo(
     () => plan.open.documents.map((d) => d.handle),
     [plan.open]
   )
   const heads = useHeads(handles)
-  const views = useMemo(
-    () =>
-      plan.open.documents.map((d) => {
-        const hashes = moment.heads[d.handle.documentId]
-        const doc =
-          d.handle.isReady() && hashes
-            ? viewAt(d.handle.doc(), hashes)
-            : undefined
-        return { d, doc }
-      }),
-    [plan.open, moment, heads]
+  // A document's view at the moment's heads never changes once made: when a
+  // document moves, only those the phone could not show yet are tried again,
+  // and the sections are rendered again only if one of them now shows.
+  const made = useMemo(
+    () => new Map<string, A.Doc<PlanDoc>>(),
+    [plan.open, moment]
   )
-  return (
-    <section aria-labelledby="past-title" class="past">
-      <h2 id="past-title">The plan after: {moment.label}</h2>
-      <p class="note">A past version, read-only.</p>
-      {sections.flatMap((s) =>
-        views
-          .filter(({ d, doc }) => d.kind === s.audience && doc !== undefined)
-          .map(({ d, doc }) => (
+  const shown = useMemo(() => {
+    for (const d of plan.open.documents) {
+      const id = d.handle.documentId
+      const hashes = moment.heads[id]
+      if (made.has(id) || !hashes || !d.handle.isReady()) continue
+      const doc = viewAt(d.handle.doc(), hashes)
+      if (doc !== undefined) made.set(id, doc)
+    }
+    return made.size
+  }, [plan.open, moment, made, heads])
+  const rendered = useMemo(
+    () =>
+      sections.flatMap((s) =>
+        plan.open.documents
+          .filter((d) => d.kind === s.audience && made.has(d.handle.documentId))
+          .map((d) => (
             <SectionView
               key={`${s.id}-${d.handle.documentId}`}
               session={session}
               section={s}
               heading={s.title}
               handle={d.handle}
-              doc={doc as PlanDoc}
+              doc={made.get(d.handle.documentId) as PlanDoc}
               role={plan.open.role}
               names={plan.names}
               readOnly
             />
           ))
-      )}
+      ),
+    [session, plan.open, plan.names, made, shown]
+  )
+  return (
+    <section aria-labelledby="past-title" class="past">
+      <h2 id="past-title">The plan after: {moment.label}</h2>
+      <p class="note">A past version, read-only.</p>
+      {rendered}
     </section>
   )
 }
@@ -77,35 +86,115 @@ function firstHandle(plan: LoadedPlan) {
   return first.handle
 }
 
-function HistoryPage({
-  session,
-  plan,
+function MomentList({
+  moments,
+  choose,
 }: {
-  session: Session
-  plan: LoadedPlan
+  moments: Moment[]
+  choose: (m: Moment) => void
 }) {
-  const root = plan.open.documents.find((d) => d.kind === "everyone")
-  const rootDoc = useDoc(root?.handle ?? firstHandle(plan))
+  return (
+    <section class="card" aria-labelledby="moments-title">
+      <h2 id="moments-title">Changes, newest first</h2>
+      <ul class="moments">
+        {moments.map((m) => (
+          <li key={m.id}>
+            <button
+              type="button"
+              onClick={() => choose(m)}
+              aria-label={`View the plan after ${m.label}`}
+            >
+              {m.label}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  )
+}
+
+type ServerHistory = {
+  changes: ChangeRecord[] | undefined
+  membership: MembershipEvent[]
+  error: string
+}
+
+/**
+ * The server's change log and membership events for the plan, asked for as
+ * soon as the screen opens (alongside the plan itself, not after it).
+ */
+function useServerHistory(planId: string): ServerHistory {
   const [changes, setChanges] = useState<ChangeRecord[] | undefined>()
   const [membership, setMembership] = useState<MembershipEvent[]>([])
   const [error, setError] = useState("")
-  const [chosen, setChosen] = useState<Moment | undefined>()
-
   useEffect(() => {
     reviewApi
-      .changes(plan.open.plan.id)
+      .changes(planId)
       .then(setChanges, (e: unknown) => setError(explain(e)))
     reviewApi
-      .membership(plan.open.plan.id)
+      .membership(planId)
       .then(setMembership, (e: unknown) => setError(explain(e)))
-  }, [plan.open.plan.id])
+  }, [planId])
+  return { changes, membership, error }
+}
 
-  const reviewMoments: Moment[] = (rootDoc ? reviews(rootDoc) : []).map(
-    (r) => ({
-      label: `the review by ${plan.names.of(r.reviewer)} on ${formatTime(r.signoff.at)}`,
-      heads: r.signoff.heads,
-      note: reviewNote(r),
-    })
+function HistoryPage({
+  session,
+  plan,
+  server,
+}: {
+  session: Session
+  plan: LoadedPlan
+  server: ServerHistory
+}) {
+  const root = plan.open.documents.find((d) => d.kind === "everyone")
+  const rootDoc = useDoc(root?.handle ?? firstHandle(plan))
+  const { changes, membership, error } = server
+  const [chosen, setChosen] = useState<Moment | undefined>()
+
+  // The change graph, from this phone's copies: a document that moved costs
+  // what arrived; the moments are worked out again only when that was a change
+  // the server's list names and this phone lacked (PlanHistory).
+  const history = useMemo(() => new PlanHistory(), [plan.open])
+  const handles = useMemo(
+    () => plan.open.documents.map((d) => d.handle),
+    [plan.open]
+  )
+  const heads = useHeads(handles)
+  useMemo(() => {
+    for (const h of handles)
+      if (h.isReady()) history.learn(h.documentId, h.doc())
+  }, [history, handles, heads])
+  const found = changes ? history.moments(changes) : undefined
+
+  // The same vnode while their input is the same: Preact then skips the
+  // subtree, so a render that did not change the history does no work there.
+  const timeline = useMemo(
+    () => (changes ? <Timeline changes={changes} /> : null),
+    [changes]
+  )
+  const momentList = useMemo(
+    () => (found ? <MomentList moments={found} choose={setChosen} /> : null),
+    [found]
+  )
+  const joined = useMemo(
+    () => (
+      <MembershipList
+        events={[...membership].reverse()}
+        title="Who joined or left the plan, newest first"
+      />
+    ),
+    [membership]
+  )
+  const reviewMoments: Moment[] = useMemo(
+    () =>
+      (rootDoc ? reviews(rootDoc) : []).map((r) => ({
+        id: `review-${r.item.id}`,
+        label: `the review by ${plan.names.of(r.reviewer)} on ${formatTime(r.signoff.at)}`,
+        heads: r.signoff.heads,
+        note: reviewNote(r),
+      })),
+    [rootDoc, plan.names]
   )
 
   return (
@@ -113,7 +202,7 @@ function HistoryPage({
       <h1 id="history-title">History</h1>
       {error ? <p role="alert">{error}</p> : null}
       {changes ? (
-        <Timeline changes={changes} />
+        timeline
       ) : error ? null : (
         <p role="status">Loading the history…</p>
       )}
@@ -125,7 +214,7 @@ function HistoryPage({
           <h2 id="reviews-title">Reviews</h2>
           <ul class="moments">
             {reviewMoments.map((m) => (
-              <li key={m.label}>
+              <li key={m.id}>
                 <button type="button" onClick={() => setChosen(m)}>
                   View the plan as of {m.label}
                 </button>
@@ -139,28 +228,8 @@ function HistoryPage({
           </ul>
         </section>
       ) : null}
-      {changes ? (
-        <section class="card" aria-labelledby="moments-title">
-          <h2 id="moments-title">Changes, newest first</h2>
-          <ul class="moments">
-            {moments(changes).map((m) => (
-              <li key={m.label}>
-                <button
-                  type="button"
-                  onClick={() => setChosen(m)}
-                  aria-label={`View the plan after ${m.label}`}
-                >
-                  {m.label}
-                </button>
-              </li>
-            ))}
-          </ul>
-        </section>
-      ) : null}
-      <MembershipList
-        events={[...membership].reverse()}
-        title="Who joined or left the plan, newest first"
-      />
+      {momentList}
+      {joined}
     </article>
   )
 }
@@ -172,9 +241,10 @@ export function HistoryScreen({
   session: Session
   planId: string
 }) {
+  const server = useServerHistory(planId)
   return (
     <PlanFrame session={session} planId={planId} current="history">
-      {(plan) => <HistoryPage session={session} plan={plan} />}
+      {(plan) => <HistoryPage session={session} plan={plan} server={server} />}
     </PlanFrame>
   )
 }
