@@ -15,6 +15,9 @@ from server.auth.controller import AccountController, provide_identity
 from server.auth.credentials import PasswordHashing
 from server.auth.policy import DocumentPolicy, OpenPolicy
 from server.auth.service import AccountService
+from server.caseload.controller import CaseloadController
+from server.caseload.service import CaseloadService
+from server.caseload.summaries import Summaries
 from server.errors import (
     Busy,
     Conflict,
@@ -147,7 +150,11 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
             )
             plan_policy = policy if isinstance(policy, PlanPolicy) else PlanPolicy(records)
             app.state.plans = PlanService(records, plan_policy, hub)
-            app.state.reviews = ReviewService(records, storage.reviews, store)
+            summaries = Summaries()
+            app.state.reviews = ReviewService(records, storage.reviews, store, summaries)
+            app.state.caseload = CaseloadService(
+                records, storage.caseload, storage.reviews, store, summaries
+            )
             app.state.exports = ExportService(records, hub)
             app.state.erasure = AccountErasure(
                 app.state.accounts,
@@ -181,6 +188,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
             InviteController,
             RightsController,
             ReviewController,
+            CaseloadController,
         ],
         lifespan=[lifespan],
         dependencies={
@@ -188,6 +196,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
             "accounts": state("accounts"),
             "plans": state("plans"),
             "reviews": state("reviews"),
+            "caseload": state("caseload"),
             "exports": state("exports"),
             "erasure": state("erasure"),
             "identity": Provide(provide_identity),

@@ -11,6 +11,7 @@ from typing import cast
 import msgspec
 
 from server.auth.policy import Identity
+from server.caseload.summaries import Summaries
 from server.clock import utc
 from server.errors import NotFound
 from server.ids import DocumentId
@@ -35,6 +36,7 @@ Stored = list[tuple[ReviewRow, str | None]]
 
 class _Plan(msgspec.Struct, frozen=True):
     id: str
+    role: str
     documents: list[DocumentRow]
     """The plan's documents the caller may read."""
     readers: dict[str, PlanReader]
@@ -75,11 +77,23 @@ def _load(stored: dict[str, bytes | None]) -> dict[str, PlanReader]:
     }
 
 
+def since_id(chosen: tuple[ReviewRow, str | None] | None) -> str | None:
+    return None if chosen is None else chosen[0].id
+
+
 class ReviewService:
-    def __init__(self, records: PlanRecords, reviews: ReviewRecords, store: DocumentStore) -> None:
+    def __init__(
+        self,
+        records: PlanRecords,
+        reviews: ReviewRecords,
+        store: DocumentStore,
+        summaries: Summaries | None = None,
+    ) -> None:
         self._records = records
         self._reviews = reviews
         self._store = store
+        self._summaries = summaries
+        """Told each clinician's digest since the latest review: the caseload's conflicts."""
 
     async def reviews(self, identity: Identity, plan_id: str) -> list[Review]:
         plan = await self._read(identity, plan_id)
@@ -106,6 +120,9 @@ class ReviewService:
             for d, reader in plan.readers.items()
         ]
         conflicts, people = await asyncio.to_thread(digest, documents, plan.rows)
+        if self._summaries is not None and plan.role == "clinician" and since is None:
+            seen = sum(len(reader.history) for reader in plan.readers.values())
+            self._summaries.conflicts_counted(plan.id, since_id(chosen), seen, len(conflicts))
         after = -1 if review is None else review.received_at_ms
         events = await self._records.membership_events(plan.id)
         return Digest(
@@ -140,7 +157,7 @@ class ReviewService:
         readers = await asyncio.to_thread(_load, stored)
         # After the documents: every change they hold has its row by now.
         rows = await self._records.changes([d.document_id for d in documents])
-        return _Plan(plan_id, documents, readers, rows)
+        return _Plan(plan_id, role, documents, readers, rows)
 
     async def _mirror(self, plan: _Plan) -> Stored:
         """The plan's sign-offs, after saving those the documents hold now."""
