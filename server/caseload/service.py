@@ -158,7 +158,11 @@ class CaseloadService:
             reader = readers[d.document_id]
             mine = {r.hash: r for r in rows if r.document_id == d.document_id}
             found_rows, pending = await asyncio.to_thread(_read, d, reader, mine)
-            self._summaries.proposals_counted(d.document_id, len(reader.history), pending)
+            # The rows counted before the document was read: never more than it holds, so
+            # a change stored meanwhile makes it stale again, not wrongly current.
+            self._summaries.proposals_counted(
+                d.document_id, activity[d.document_id].changes, pending
+            )
             new = await self._mirror(d.plan_id, found_rows) or new
         return new
 
