@@ -11,6 +11,7 @@ import { useRoute } from "./hooks"
 import { Join } from "./join"
 import { People } from "./people"
 import { PlanScreen } from "./plan/plan-screen"
+import { SuggestionsScreen } from "./plan/suggestions-screen"
 import { HistoryScreen } from "./review/history-screen"
 import { ReviewScreen } from "./review/review-screen"
 import { UpdateBanner } from "./update-banner"
@@ -134,6 +135,8 @@ export function App() {
         screen = <ReviewScreen session={session} planId={id} />
       else if (sub === "history")
         screen = <HistoryScreen session={session} planId={id} />
+      else if (sub === "suggestions")
+        screen = <SuggestionsScreen session={session} planId={id} />
       else screen = <PlanScreen session={session} planId={id} />
     } else {
       screen = <Home session={session} />
