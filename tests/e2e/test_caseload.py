@@ -5,6 +5,9 @@ import re
 from playwright.async_api import expect
 
 from tests.e2e.flows import PhoneFactory, carer_joins, member_joins, person_with_plan
+from tests.e2e.test_accessibility import serious_violations
+
+FITS = "document.documentElement.scrollWidth <= window.innerWidth"
 
 
 async def test_the_caseload_is_sorted_marks_overdue_in_words_and_opens_review_in_one_tap(
@@ -17,6 +20,8 @@ async def test_the_caseload_is_sorted_marks_overdue_in_words_and_opens_review_in
     robin = await person_with_plan(phone, "Robin")
     code = await robin.invite("clinician")
     page = lee.page
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/caseload" in r.url else None)
     await page.get_by_role("link", name="My plans").click()
     await lee.join(code)
     await page.get_by_role("link", name="Review").click()
@@ -34,6 +39,8 @@ async def test_the_caseload_is_sorted_marks_overdue_in_words_and_opens_review_in
     await expect(entries.nth(1)).to_contain_text(re.compile(r"\d+ changes since the plan began"))
     await expect(entries.nth(1)).to_contain_text("0 suggestions wait for Pat")
     await expect(entries.nth(0)).to_contain_text("0 changes since the last review")
+    assert await serious_violations(page) == []
+    assert await page.evaluate(FITS), "the caseload scrolls sideways at 390 px"
 
     # Offline, the phone shows what it last saw, and says when that was.
     await lee.set_offline(True)
@@ -48,6 +55,8 @@ async def test_the_caseload_is_sorted_marks_overdue_in_words_and_opens_review_in
 
     await entries.nth(1).get_by_role("link", name="Pat").click()
     await expect(page.get_by_role("region", name="Changes by Pat")).to_contain_text("Music")
+    # Asked on each visit home and on reconnecting, not again on every render.
+    assert 2 <= len(asked) <= 6, asked
 
 
 async def test_the_person_sees_how_many_suggestions_wait_and_accepts_one_from_the_list(
@@ -66,6 +75,8 @@ async def test_the_person_sees_how_many_suggestions_wait_and_accepts_one_from_th
     await expect(page.get_by_role("heading", name="Suggestions for your plan")).to_be_visible()
     coping = page.get_by_role("region", name="Things I can do myself")
     await expect(page.locator("[data-waiting]")).to_have_attribute("data-waiting", "2")
+    assert await serious_violations(page) == []
+    assert await page.evaluate(FITS), "the suggestions scroll sideways at 390 px"
     await page.get_by_role("button", name="Accept: Bake bread together", exact=True).click()
     await expect(page.locator("[data-waiting]")).to_have_attribute("data-waiting", "1")
     await expect(coping).to_have_count(0)

@@ -96,6 +96,8 @@ export function CaseloadView({
   )
   const [fresh, setFresh] = useState(false)
   const online = useOnline()
+  // Asked again when the phone reconnects or the list of plans changes (not on every render).
+  const planIds = plans.map((p) => p.id).join()
   useEffect(() => {
     let live = true
     reviewApi.caseload().then(
@@ -112,7 +114,7 @@ export function CaseloadView({
     return () => {
       live = false
     }
-  }, [session, online, plans])
+  }, [session, online, planIds])
   // A plan this phone no longer has (revoked, left) is not shown from an old copy.
   const kept = new Set(plans.map((p) => p.id))
   const entries = (caseload?.plans ?? []).filter((e) => kept.has(e.planId))
