@@ -152,12 +152,13 @@ class CaseloadService:
             stored[d.document_id] = None if found is None else found.data
         readers = await asyncio.to_thread(lambda: {k: read_document(v) for k, v in stored.items()})
         # After the documents: every change they hold has its row by now.
-        rows = await self._records.changes(list(stored))
+        rows: dict[str, dict[bytes, ChangeRow]] = {d: {} for d in stored}
+        for row in await self._records.changes(list(stored)):
+            rows[row.document_id][row.hash] = row
         new = False
         for d in stale:
             reader = readers[d.document_id]
-            mine = {r.hash: r for r in rows if r.document_id == d.document_id}
-            found_rows, pending = await asyncio.to_thread(_read, d, reader, mine)
+            found_rows, pending = await asyncio.to_thread(_read, d, reader, rows[d.document_id])
             # The rows counted before the document was read: never more than it holds, so
             # a change stored meanwhile makes it stale again, not wrongly current.
             self._summaries.proposals_counted(
