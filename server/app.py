@@ -17,6 +17,9 @@ from server.auth.mail import Mailer, SmtpMailer, parse_smtp_url
 from server.auth.policy import DocumentPolicy, OpenPolicy
 from server.auth.recovery import PasswordRecovery
 from server.auth.service import AccountService
+from server.caseload.controller import CaseloadController
+from server.caseload.service import CaseloadService
+from server.caseload.summaries import Summaries
 from server.errors import (
     Busy,
     Conflict,
@@ -165,7 +168,11 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
             )
             plan_policy = policy if isinstance(policy, PlanPolicy) else PlanPolicy(records)
             app.state.plans = PlanService(records, plan_policy, hub)
-            app.state.reviews = ReviewService(records, storage.reviews, store)
+            summaries = Summaries()
+            app.state.reviews = ReviewService(records, storage.reviews, store, summaries)
+            app.state.caseload = CaseloadService(
+                records, storage.caseload, storage.reviews, store, summaries
+            )
             app.state.exports = ExportService(records, hub)
             app.state.erasure = AccountErasure(
                 app.state.accounts,
@@ -200,6 +207,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
             InviteController,
             RightsController,
             ReviewController,
+            CaseloadController,
         ],
         lifespan=[lifespan],
         dependencies={
@@ -207,6 +215,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
             "accounts": state("accounts"),
             "plans": state("plans"),
             "reviews": state("reviews"),
+            "caseload": state("caseload"),
             "exports": state("exports"),
             "erasure": state("erasure"),
             "recovery": state("recovery"),

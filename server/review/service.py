@@ -6,7 +6,7 @@ row. Reading Automerge documents is CPU work, done in a worker thread.
 """
 
 import asyncio
-from typing import cast
+from typing import Protocol, cast
 
 import msgspec
 
@@ -20,6 +20,7 @@ from server.review.digest import DocumentHistory, digest
 from server.review.models import Digest, MembershipEvent, MembershipKind, Review
 from server.review.plan_state import PlanReader
 from server.review.signoffs import signoffs
+from server.roles import Role
 from server.storage.protocol import DocumentStore
 from server.storage.records import (
     ChangeRow,
@@ -35,6 +36,7 @@ Stored = list[tuple[ReviewRow, str | None]]
 
 class _Plan(msgspec.Struct, frozen=True):
     id: str
+    role: str
     documents: list[DocumentRow]
     """The plan's documents the caller may read."""
     readers: dict[str, PlanReader]
@@ -75,11 +77,31 @@ def _load(stored: dict[str, bytes | None]) -> dict[str, PlanReader]:
     }
 
 
+def since_id(chosen: tuple[ReviewRow, str | None] | None) -> str | None:
+    return None if chosen is None else chosen[0].id
+
+
+class ConflictCounts(Protocol):
+    """Where a Review's conflict count is kept for the caseload (caseload/summaries.py)."""
+
+    def conflicts_counted(
+        self, plan_id: str, review_id: str | None, changes: int, conflicts: int
+    ) -> None: ...
+
+
 class ReviewService:
-    def __init__(self, records: PlanRecords, reviews: ReviewRecords, store: DocumentStore) -> None:
+    def __init__(
+        self,
+        records: PlanRecords,
+        reviews: ReviewRecords,
+        store: DocumentStore,
+        summaries: ConflictCounts | None = None,
+    ) -> None:
         self._records = records
         self._reviews = reviews
         self._store = store
+        self._summaries = summaries
+        """Told each clinician's digest since the latest review: the caseload's conflicts."""
 
     async def reviews(self, identity: Identity, plan_id: str) -> list[Review]:
         plan = await self._read(identity, plan_id)
@@ -106,6 +128,9 @@ class ReviewService:
             for d, reader in plan.readers.items()
         ]
         conflicts, people = await asyncio.to_thread(digest, documents, plan.rows)
+        if self._summaries is not None and plan.role == Role.CLINICIAN and since is None:
+            seen = sum(len(reader.history) for reader in plan.readers.values())
+            self._summaries.conflicts_counted(plan.id, since_id(chosen), seen, len(conflicts))
         after = -1 if review is None else review.received_at_ms
         events = await self._records.membership_events(plan.id)
         return Digest(
@@ -136,7 +161,7 @@ class ReviewService:
         readers = await asyncio.to_thread(_load, stored)
         # After the documents: every change they hold has its row by now.
         rows = await self._records.changes([d.document_id for d in documents])
-        return _Plan(plan_id, documents, readers, rows)
+        return _Plan(plan_id, role, documents, readers, rows)
 
     async def _mirror(self, plan: _Plan) -> Stored:
         """The plan's sign-offs, after saving those the documents hold now."""

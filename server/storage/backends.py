@@ -11,7 +11,7 @@ from server.database_url import DatabaseLocation, SqliteLocation
 from server.storage.attempts import AttemptLog
 from server.storage.erasure import ErasureRecords
 from server.storage.protocol import DocumentStore
-from server.storage.records import Records, ReviewRecords
+from server.storage.records import CaseloadRecords, Records, ReviewRecords
 
 
 class StorageHealth(Protocol):
@@ -34,6 +34,7 @@ class Storage:
         store: DocumentStore,
         records: Records,
         reviews: ReviewRecords,
+        caseload: CaseloadRecords,
         erasure: ErasureRecords,
         attempts: AttemptLog,
         close: Callable[[], Awaitable[None]],
@@ -43,6 +44,7 @@ class Storage:
         self.store = store
         self.records = records
         self.reviews = reviews
+        self.caseload = caseload
         self.erasure = erasure
         self.attempts = attempts
         self.close = close
@@ -64,6 +66,7 @@ async def open_storage(location: DatabaseLocation) -> Storage:
     # Imported here: a SQLite deployment never loads the PostgreSQL driver.
     from server.storage.postgres import PostgresDatabase, PostgresDocumentStore
     from server.storage.postgres_attempts import PostgresAttemptLog
+    from server.storage.postgres_caseload import PostgresCaseload
     from server.storage.postgres_erasure import PostgresErasure
     from server.storage.postgres_records import PostgresRecords
     from server.storage.postgres_reviews import PostgresReviews
@@ -74,6 +77,7 @@ async def open_storage(location: DatabaseLocation) -> Storage:
         store=PostgresDocumentStore(database),
         records=PostgresRecords(database),
         reviews=PostgresReviews(database),
+        caseload=PostgresCaseload(database),
         erasure=PostgresErasure(database),
         attempts=PostgresAttemptLog(database),
         close=database.close,
@@ -84,6 +88,7 @@ async def open_storage(location: DatabaseLocation) -> Storage:
 async def _open_sqlite(location: SqliteLocation) -> Storage:
     from server.storage.sqlite import SqliteDatabase, SqliteDocumentStore
     from server.storage.sqlite_attempts import SqliteAttemptLog
+    from server.storage.sqlite_caseload import SqliteCaseload
     from server.storage.sqlite_erasure import SqliteErasure
     from server.storage.sqlite_records import SqliteRecords
     from server.storage.sqlite_reviews import SqliteReviews
@@ -94,6 +99,7 @@ async def _open_sqlite(location: SqliteLocation) -> Storage:
         store=SqliteDocumentStore(database),
         records=SqliteRecords(database),
         reviews=SqliteReviews(database),
+        caseload=SqliteCaseload(database),
         erasure=SqliteErasure(database),
         attempts=SqliteAttemptLog(database),
         close=database.close,

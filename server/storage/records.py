@@ -294,3 +294,31 @@ class ReviewRecords(Protocol):
 
 class Records(AccountRecords, PlanRecords, Protocol):
     """Both, as each database adapter offers them on one object."""
+
+
+class DocumentActivity(msgspec.Struct, frozen=True, kw_only=True):
+    """A document's change log in figures: read from the `changes` table, never the bytes."""
+
+    document_id: str
+    changes: int
+    """Every change row of the document (rows are never deleted: a version of it)."""
+    changes_after: int
+    """Rows received after the given time (the latest review's)."""
+    last_received_ms: int | None
+
+
+class CaseloadRecords(Protocol):
+    """A clinician's caseload in a few queries, whatever the number of plans.
+
+    Adapters: sqlite_caseload.py, postgres_caseload.py.
+    """
+
+    async def documents_of_plans(self, plan_ids: list[str]) -> list[DocumentRow]: ...
+
+    async def latest_reviews(self, plan_ids: list[str]) -> dict[str, ReviewRow]:
+        """Each plan's latest sign-off (in the order `ReviewRecords.reviews` lists them)."""
+        ...
+
+    async def activity(self, after_ms: dict[str, int]) -> list[DocumentActivity]:
+        """For each document (id: time in ms), its change rows; those with none are left out."""
+        ...

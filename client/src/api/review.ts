@@ -12,6 +12,8 @@ export type PersonChanges = Schemas["PersonChanges"]
 export type Digest = Schemas["Digest"]
 export type ChangeRecord = Schemas["Change"]
 export type MembershipEvent = Schemas["MembershipEvent"]
+export type Caseload = Schemas["Caseload"]
+export type CaseloadPlan = Schemas["CaseloadPlan"]
 
 const q = encodeURIComponent
 
@@ -28,4 +30,6 @@ export const reviewApi = {
   membership: (planId: string) =>
     call<MembershipEvent[]>("GET", `/api/plans/${q(planId)}/membership`),
   exportUrl: (planId: string) => `/api/plans/${q(planId)}/export`,
+  /** Every plan this account is a clinician of, in figures (docs/review-api.md). */
+  caseload: () => call<Caseload>("GET", "/api/caseload"),
 }

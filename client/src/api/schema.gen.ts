@@ -72,6 +72,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/caseload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Caseload */
+        get: operations["ApiCaseloadCaseload"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -470,6 +487,24 @@ export interface components {
         AccountDelete: {
             password: string;
         };
+        /** Caseload */
+        Caseload: {
+            /** Format: date-time */
+            asOf: string;
+            plans: components["schemas"]["CaseloadPlan"][];
+        };
+        /** CaseloadPlan */
+        CaseloadPlan: {
+            changesSinceReview: number;
+            conflicts: number | null;
+            lastChangedAt: string | null;
+            lastReviewAt: string | null;
+            nextReview: string | null;
+            personName: string | null;
+            planId: string;
+            title: string;
+            waitingSuggestions: number | null;
+        };
         /** Change */
         Change: {
             actorId: string;
@@ -856,6 +891,26 @@ export interface operations {
                         } | unknown[];
                         status_code: number;
                     };
+                };
+            };
+        };
+    };
+    ApiCaseloadCaseload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Caseload"];
                 };
             };
         };

@@ -12,6 +12,7 @@ import type {
   Plan,
   PlanDocument,
 } from "../api/client"
+import type { Caseload } from "../api/review"
 
 const PREFIX = "sp."
 const CURRENT = `${PREFIX}current`
@@ -52,6 +53,14 @@ export class AccountStore {
   }
   set plans(plans: Plan[]) {
     write(this.key("plans"), plans)
+  }
+
+  /** The caseload as the server last sent it (its `asOf` says when). */
+  get caseload(): Caseload | undefined {
+    return read<Caseload>(this.key("caseload"))
+  }
+  set caseload(caseload: Caseload) {
+    write(this.key("caseload"), caseload)
   }
 
   documents(planId: string): PlanDocument[] {

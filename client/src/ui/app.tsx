@@ -12,6 +12,7 @@ import { useRoute } from "./hooks"
 import { Join } from "./join"
 import { People } from "./people"
 import { PlanScreen } from "./plan/plan-screen"
+import { SuggestionsScreen } from "./plan/suggestions-screen"
 import { ResetPassword } from "./reset-password"
 import { HistoryScreen } from "./review/history-screen"
 import { ReviewScreen } from "./review/review-screen"
@@ -148,6 +149,8 @@ export function App() {
         screen = <ReviewScreen session={session} planId={id} />
       else if (sub === "history")
         screen = <HistoryScreen session={session} planId={id} />
+      else if (sub === "suggestions")
+        screen = <SuggestionsScreen session={session} planId={id} />
       else screen = <PlanScreen session={session} planId={id} />
     } else {
       screen = <Home session={session} />

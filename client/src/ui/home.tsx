@@ -9,8 +9,10 @@ import {
   unsyncedDocuments,
 } from "../plans/session"
 import { Notice, useAction } from "./action"
+import { CaseloadView } from "./caseload"
 import { whosePlan } from "./format"
 import { go } from "./hooks"
+import { WaitingSuggestions } from "./waiting"
 
 export { explain } from "./action"
 
@@ -73,24 +75,35 @@ export function Home({ session }: { session: Session }) {
   }
 
   const own = plans.some((p) => p.role === "person")
+  // A clinician's home is their caseload; their other plans (as a carer, say) stay below.
+  const reviewed = plans.filter((p) => p.role === "clinician")
+  const others = plans.filter((p) => p.role !== "clinician")
   return (
     <section aria-labelledby="home-title">
       <h1 id="home-title">Hello, {session.account.displayName}</h1>
-      {plans.length > 0 ? (
+      {reviewed.length > 0 ? (
+        <CaseloadView session={session} plans={reviewed} />
+      ) : null}
+      {others.length > 0 ? (
         <ul class="plans">
-          {plans.map((p) => (
+          {others.map((p) => (
             <li key={p.id}>
-              <a class="plan-link" href={`#/plan/${p.id}`}>
-                {whosePlan(p)?.title ?? p.title}
-                <span class="muted">{whosePlan(p)?.you ?? "Your plan"}</span>
-              </a>
+              <div>
+                <a class="plan-link" href={`#/plan/${p.id}`}>
+                  {whosePlan(p)?.title ?? p.title}
+                  <span class="muted">{whosePlan(p)?.you ?? "Your plan"}</span>
+                </a>
+                {p.role === "person" ? (
+                  <WaitingSuggestions session={session} plan={p} />
+                ) : null}
+              </div>
               <a class="crisis-link" href={`#/plan/${p.id}/card`}>
                 Crisis card
               </a>
             </li>
           ))}
         </ul>
-      ) : (
+      ) : reviewed.length > 0 ? null : (
         <p>You have no plan on this phone yet.</p>
       )}
       {own ? null : (

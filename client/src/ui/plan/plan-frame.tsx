@@ -109,7 +109,7 @@ export function SyncBadge({
 type Props = {
   session: Session
   planId: string
-  current: "plan" | "card" | "people" | "review" | "history"
+  current: "plan" | "card" | "people" | "review" | "history" | "suggestions"
   children: (plan: LoadedPlan) => ComponentChildren
   /** Shown while the plan opens, and if it cannot be opened (the crisis card's help lines). */
   always?: ComponentChildren

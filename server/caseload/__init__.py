@@ -1,0 +1,1 @@
+"""A clinician's caseload: the plans they review, in figures."""
