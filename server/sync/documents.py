@@ -343,6 +343,9 @@ class DocState:
                         )
                         changes = taken.changes
                 except StorageError:  # the storage logged why; the next try may work
+                    if self.is_idle:  # nobody waits: the next use loads it afresh
+                        self.registry.forget(self)
+                        return
                     await asyncio.sleep(CATCH_UP_RETRY_S)
                     continue
                 if not self._registered() or after.log_position <= self.log_position:
