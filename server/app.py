@@ -44,8 +44,9 @@ from server.rights.erasure import AccountErasure
 from server.rights.export import ExportService
 from server.settings import Settings
 from server.storage.backends import StorageHealth, open_storage
-from server.storage.protocol import DocumentStore
+from server.storage.protocol import ChangeFeed, DocumentStore
 from server.sync import repair
+from server.sync.cluster import Cluster
 from server.sync.documents import DocumentRegistry
 from server.sync.handler import sync_socket
 from server.sync.hub import SyncHub
@@ -70,16 +71,28 @@ _STORAGE_RETRY_AFTER_S = "30"
 
 @get("/api/health")
 async def health(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
-    """200 while the database reads (and writes, after a failure); 503 saying why not."""
+    """200 while the database reads (and writes, after a failure); 503 saying why not.
+
+    `database`: which kind; `feed`: "local" (one process), "listening" (PostgreSQL: this
+    process hears the others' commits), or why it does not (503: its subscribers would
+    get the other processes' changes late until it listens again).
+    """
     database: StorageHealth = request.app.state.storage
+    feed: ChangeFeed = request.app.state.feed
     try:
         async with asyncio.timeout(_HEALTH_TIMEOUT_S):
             problem = await database.check()
     except TimeoutError:
         problem = f"the database did not answer within {_HEALTH_TIMEOUT_S:.0f} s"
-    if problem is None:
-        return Response({"status": "ok"})
-    return Response({"status": "failing", "storage": problem}, status_code=503)
+    feed_problem = feed.state()
+    body = {
+        "status": "ok" if problem is None and feed_problem is None else "failing",
+        "database": request.app.state.database_kind,
+        "feed": feed_problem or ("listening" if feed.shared else "local"),
+    }
+    if problem is not None:
+        body["storage"] = problem
+    return Response(body, status_code=200 if body["status"] == "ok" else 503)
 
 
 def _domain_error(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, str]]:
@@ -124,7 +137,6 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
         storage = await open_storage(settings.database)
         hashing = PasswordHashing(max_waiting=settings.password_hash_queue)
         try:
-            await storage.claim_documents()
             store, records = storage.store, storage.records
             storage_id = await _storage_id(store)
             await repair.scan_snapshots(store)
@@ -134,6 +146,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
                     store,
                     memory_budget=settings.document_memory_budget,
                     snapshot_every=settings.snapshot_every,
+                    feed=storage.feed,
                 ),
                 policy,
                 rules=PlanChangeRules(),
@@ -145,10 +158,15 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
             )
             app.state.hub = hub
             app.state.storage = storage.health
+            app.state.feed = storage.feed
+            app.state.database_kind = storage.kind
+            # Access events reach this hub at once and every other process through the feed.
+            cluster = Cluster(hub, storage.feed, policy if isinstance(policy, PlanPolicy) else None)
+            await storage.feed.start(cluster)
             app.state.settings = settings
             app.state.accounts = AccountService(
                 records,
-                hub,
+                cluster,
                 hashing=hashing,
                 session_lifetime_s=settings.session_lifetime_s,
                 sign_ups_per_address=settings.sign_ups_per_address,
@@ -159,7 +177,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
                 mailer = SmtpMailer(parse_smtp_url(settings.smtp_url), settings.mail_from)
             app.state.recovery = PasswordRecovery(
                 records,
-                hub,
+                cluster,
                 app.state.accounts,
                 hashing=hashing,
                 attempts=storage.attempts,
@@ -167,7 +185,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
                 link_base=settings.link_base,
             )
             plan_policy = policy if isinstance(policy, PlanPolicy) else PlanPolicy(records)
-            app.state.plans = PlanService(records, plan_policy, hub)
+            app.state.plans = PlanService(records, plan_policy, cluster)
             summaries = Summaries()
             app.state.reviews = ReviewService(records, storage.reviews, store, summaries)
             app.state.caseload = CaseloadService(
@@ -179,14 +197,16 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
                 records,
                 storage.erasure,
                 plan_policy,
-                hub,
+                cluster,
                 hub.actors,
             )
             try:
                 yield
             finally:
                 await app.state.recovery.close()
+                await storage.feed.close()  # hear no more; what was heard is applied
                 await hub.close()
+                await cluster.drain()
         finally:
             hashing.close()
             await storage.close()

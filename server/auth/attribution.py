@@ -4,6 +4,8 @@ An actor id is chosen by the client, so it proves nothing by itself. The server 
 to the account whose authenticated connection first delivered a change by it; a later
 change by that actor from any other account is refused. Bindings are kept in memory (one
 entry per device session, small) and persisted with the change rows that create them.
+Where several processes share the database, the database decides a race (its `actors` key):
+the loser's commit is refused and this process learns the binding (`learn`).
 """
 
 from collections.abc import Iterable
@@ -15,6 +17,10 @@ class ActorBindings:
 
     def owner(self, actor: bytes) -> str | None:
         return self._owners.get(actor)
+
+    def learn(self, owners: dict[bytes, str]) -> None:
+        """Take the database's bindings (another process bound these actors first)."""
+        self._owners.update(owners)
 
     def release(self, actors: Iterable[bytes]) -> None:
         """Forget bindings whose last change was deleted (with the plan that held it)."""

@@ -120,6 +120,12 @@ class PlanPolicy:
         self._epoch += 1
         self._deleting.update(document_ids)
 
+    def forget(self) -> None:
+        """Read everything from the database again (another process changed access)."""
+        self._epoch += 1
+        self._documents.clear()
+        self._roles.clear()
+
     def deleted(self, document_ids: list[str]) -> None:
         """The deletion is over (committed, or failed): the database answers again."""
         self._epoch += 1

@@ -1,7 +1,8 @@
 """Opening the storage a location names: an adapter of every persistence port, one database.
 
-SQLite (a file, one process) or PostgreSQL (a server, any number of processes); everything
-above this module sees only the ports.
+SQLite (a file, one process) or PostgreSQL (a server, any number of processes, which hear
+of each other's commits and access events through its `ChangeFeed`); everything above this
+module sees only the ports.
 """
 
 from collections.abc import Awaitable, Callable
@@ -10,7 +11,8 @@ from typing import Protocol
 from server.database_url import DatabaseLocation, SqliteLocation
 from server.storage.attempts import AttemptLog
 from server.storage.erasure import ErasureRecords
-from server.storage.protocol import DocumentStore
+from server.storage.feed import LocalFeed
+from server.storage.protocol import ChangeFeed, DocumentStore
 from server.storage.records import CaseloadRecords, Records, ReviewRecords
 
 
@@ -38,7 +40,8 @@ class Storage:
         erasure: ErasureRecords,
         attempts: AttemptLog,
         close: Callable[[], Awaitable[None]],
-        claim_documents: Callable[[], Awaitable[None]] | None = None,
+        feed: ChangeFeed,
+        kind: str,
     ) -> None:
         self.health = health
         self.store = store
@@ -48,15 +51,10 @@ class Storage:
         self.erasure = erasure
         self.attempts = attempts
         self.close = close
-        self._claim_documents = claim_documents
-
-    async def claim_documents(self) -> None:
-        """Before serving documents: StorageError if another process serves them already.
-
-        PostgreSQL only; a SQLite file is served by the one process that opens it.
-        """
-        if self._claim_documents is not None:
-            await self._claim_documents()
+        self.feed = feed
+        """Changes and access events of the other processes serving the same database."""
+        self.kind = kind
+        """"sqlite" or "postgresql" (reported by /api/health)."""
 
 
 async def open_storage(location: DatabaseLocation) -> Storage:
@@ -68,20 +66,23 @@ async def open_storage(location: DatabaseLocation) -> Storage:
     from server.storage.postgres_attempts import PostgresAttemptLog
     from server.storage.postgres_caseload import PostgresCaseload
     from server.storage.postgres_erasure import PostgresErasure
+    from server.storage.postgres_feed import PostgresFeed
     from server.storage.postgres_records import PostgresRecords
     from server.storage.postgres_reviews import PostgresReviews
 
     database = await PostgresDatabase.open(location.url)
+    store = PostgresDocumentStore(database)
     return Storage(
         health=database,
-        store=PostgresDocumentStore(database),
+        store=store,
         records=PostgresRecords(database),
         reviews=PostgresReviews(database),
         caseload=PostgresCaseload(database),
         erasure=PostgresErasure(database),
         attempts=PostgresAttemptLog(database),
         close=database.close,
-        claim_documents=database.claim_documents,
+        feed=PostgresFeed(database, store),
+        kind="postgresql",
     )
 
 
@@ -103,4 +104,6 @@ async def _open_sqlite(location: SqliteLocation) -> Storage:
         erasure=SqliteErasure(database),
         attempts=SqliteAttemptLog(database),
         close=database.close,
+        feed=LocalFeed(),
+        kind="sqlite",
     )

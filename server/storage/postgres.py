@@ -1,5 +1,12 @@
 """PostgreSQL on psycopg 3: the database (pool, migrations, group commit) and documents.
 
+Any number of processes may serve one database (docs/decisions.md, "Several processes"):
+each commit takes a per-document transaction lock before inserting a document's changes, so
+for one document the log order is the commit order, and it NOTIFYs `CHANGES_CHANNEL` with
+the document's new position in the same transaction (heard only once committed;
+postgres_feed.py listens). Actor bindings are claimed in the committing transaction: the
+database, not a process's memory, decides who owns an actor id.
+
 The same shape as sqlite.py: writes from any number of callers are queued, and one committer
 task writes everything queued in ONE transaction on its own connection, so durability costs
 one WAL flush per batch (`synchronous_commit = on`: COMMIT returns once the WAL is on disk,
@@ -11,6 +18,7 @@ records (postgres_records.py...) share the same database.
 import asyncio
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any, TypeVar
@@ -24,7 +32,13 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from server.clock import now_ms
 from server.errors import StorageError
 from server.ids import DocumentId
-from server.storage.protocol import ChangeRecord, LoggedChange, StoredDocument
+from server.storage.protocol import (
+    ActorTaken,
+    ChangeRecord,
+    ChangesAfter,
+    LoggedChange,
+    StoredDocument,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +51,13 @@ T = TypeVar("T")
 # pg_advisory_xact_lock key taken by each migration's transaction: processes starting at once
 # apply each migration exactly once, in order (an arbitrary constant, ours alone).
 MIGRATION_LOCK = 0x5AFE_0001
-# pg_try_advisory_lock key held, for as long as it runs, by the one process serving documents.
-DOCUMENTS_LOCK = 0x5AFE_0002
+# First key of the two-key pg_advisory_xact_lock(DOCUMENT_LOCK, hashtext(doc_id)) a commit
+# takes before inserting a document's changes (the two-key space is apart from MIGRATION_LOCK's).
+DOCUMENT_LOCK = 0x5AFE_0003
+CHANGES_CHANNEL = "plan_changes"
+"""NOTIFY payload: "<origin> <previous position> <position> <document id>"."""
+ACCESS_CHANNEL = "plan_access"
+"""NOTIFY payload: "<origin> <event>" (server/sync/cluster.py encodes the event)."""
 POOL_SIZE = 4
 CONNECT_TIMEOUT_S = 10
 
@@ -51,6 +70,28 @@ ON CONFLICT (doc_id, hash) DO NOTHING
 _BIND_ACTOR = """
 INSERT INTO actors (actor, account_id, first_seen_ms) VALUES (%s, %s, %s)
 ON CONFLICT (actor) DO NOTHING
+"""
+_ACTOR_OWNERS = "SELECT actor, account_id FROM actors WHERE actor = ANY(%s)"
+# In one order in every process (by key), so two commits never wait for each other's locks.
+_LOCK_DOCUMENTS = """
+SELECT COUNT(pg_advisory_xact_lock(%s::int4, k)) FROM (
+    SELECT DISTINCT hashtext(d) AS k FROM unnest(%s::text[]) AS d ORDER BY k
+) AS keys
+"""
+_POSITIONS = """
+SELECT d, COALESCE((SELECT MAX(log_id) FROM changes WHERE doc_id = d), 0)
+FROM unnest(%s::text[]) AS d
+"""
+_NOTIFY = "SELECT pg_notify(%s, payload) FROM unnest(%s::text[]) AS payload"
+_CHANGES_AFTER = """
+SELECT 0 AS part, data, upto_log_id AS position FROM snapshots
+WHERE doc_id = %(doc)s AND upto_log_id > %(after)s
+UNION ALL
+SELECT 1, bytes, log_id FROM changes
+WHERE doc_id = %(doc)s AND bytes IS NOT NULL AND log_id > GREATEST(
+    %(after)s, COALESCE((SELECT upto_log_id FROM snapshots WHERE doc_id = %(doc)s), 0)
+)
+ORDER BY part, position
 """
 _UPSERT_SNAPSHOT = """
 INSERT INTO snapshots (doc_id, data, upto_log_id, created_at_ms) VALUES (%s, %s, %s, %s)
@@ -97,6 +138,10 @@ _PROBE = "UPDATE meta SET value = value WHERE key = 'storage_id'"
 class _Pending(msgspec.Struct):
     done: asyncio.Future[int]
     write: Write | None = None
+    document: str | None = None
+    """The document whose changes `many` inserts: locked, positioned and notified."""
+    bindings: Rows = msgspec.field(default_factory=list)
+    """(actor, account, time) claimed before the inserts; ActorTaken if one is another's."""
     many: list[tuple[Query, Rows]] = msgspec.field(default_factory=list)
     """Row inserts that may be merged with other writes' (one executemany per statement)."""
     error: BaseException | None = None
@@ -132,7 +177,8 @@ class PostgresDatabase:
         self.failure: str | None = None
         """Why the storage last failed (unreachable...); None once a commit succeeds."""
         self.failed_at = 0.0  # time.monotonic() of that failure
-        self._documents_lock: Connection | None = None
+        self.origin = uuid.uuid4().hex[:16]
+        """This process in NOTIFY payloads (it applies its own events as they happen)."""
 
     @classmethod
     async def open(cls, url: str) -> "PostgresDatabase":
@@ -160,26 +206,6 @@ class PostgresDatabase:
                 raise StorageError(f"cannot read the database {_safe(url)}: {e}") from e
             raise
         return cls(url, writer, pool)
-
-    async def claim_documents(self) -> None:
-        """Become the one process serving the documents; StorageError if another one is.
-
-        One process at a time: a change accepted by one process does not reach another's
-        subscribers yet, and a snapshot must cover only changes its process holds (issue 12
-        item 3). The lock lives as long as its connection: a process that dies frees it.
-        """
-        holder = await psycopg.AsyncConnection.connect(
-            self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
-        )
-        cursor = await holder.execute("SELECT pg_try_advisory_lock(%s)", (DOCUMENTS_LOCK,))
-        row = await cursor.fetchone()
-        if not row or not row[0]:
-            await holder.close()
-            raise StorageError(
-                f"another server process is serving the documents of {_safe(self._url)};"
-                " one process per database until changes are delivered across processes"
-            )
-        self._documents_lock = holder
 
     async def check(self) -> str | None:
         """None if the database reads (and, after a failure, writes) now; otherwise why not."""
@@ -224,6 +250,16 @@ class PostgresDatabase:
         await self.write(write)
         return results[0]
 
+    async def append(self, document: str, changes: Rows, bindings: Rows) -> int:
+        """Insert a document's change rows; return its position after them (see module)."""
+        pending = _Pending(
+            self._new_future(),
+            many=[(_INSERT_CHANGE, changes)],
+            document=document,
+            bindings=bindings,
+        )
+        return await self._enqueue(pending)
+
     async def insert_many(self, statements: list[tuple[Query, Rows]]) -> int:
         """Like `write`, for plain row inserts: those of one batch share one executemany."""
         return await self._enqueue(_Pending(self._new_future(), many=statements))
@@ -254,8 +290,10 @@ class PostgresDatabase:
         await self._committer
         await self._writer.close()
         await self._pool.close()
-        if self._documents_lock is not None:
-            await self._documents_lock.close()
+
+    @property
+    def url(self) -> str:
+        return self._url
 
     async def _commit_loop(self) -> None:
         stopping = False
@@ -280,7 +318,7 @@ class PostgresDatabase:
         own caller (its savepoint is rolled back), never the loop or the rest of the batch.
         """
         try:
-            position = await self._transaction(batch)
+            positions = await self._transaction(batch)
         except asyncio.CancelledError:
             for pending in batch:
                 _settle(pending, error=StorageError("the database was closed mid-commit"))
@@ -298,18 +336,38 @@ class PostgresDatabase:
             return
         self.failure = None
         for pending in batch:
+            position = positions.get(pending.document, positions[None])
             _settle(pending, position=position, error=_storage_error(pending.error))
 
-    async def _transaction(self, batch: list[_Pending]) -> int:
+    async def _transaction(self, batch: list[_Pending]) -> dict[str | None, int]:
+        """Commit the batch; return each document's position after it (None: the log's)."""
         db = await self._connected_writer()
+        documents = sorted({p.document for p in batch if p.document is not None})
         async with db.transaction():
-            await self._insert_merged(db, batch)
+            previous: dict[str, int] = {}
+            if documents:
+                await db.execute(_LOCK_DOCUMENTS, (DOCUMENT_LOCK, documents))
+                previous = await _positions(db, documents)
+                await _claim_actors(db, batch)
+            await self._insert_merged(db, [p for p in batch if p.error is None])
             for pending in batch:
                 if pending.write is not None and pending.error is None:
                     await _in_savepoint(db, pending, pending.write)
+            positions: dict[str | None, int] = {}
+            if documents:
+                after = await _positions(db, documents)
+                payloads = [
+                    f"{self.origin} {previous[d]} {after[d]} {d}"
+                    for d in documents
+                    if after[d] > previous[d]
+                ]
+                if payloads:  # heard by the listeners only once this commits
+                    await db.execute(_NOTIFY, (CHANGES_CHANNEL, payloads))
+                positions.update(after)
             cursor = await db.execute("SELECT COALESCE(MAX(log_id), 0) FROM changes")
             row = await cursor.fetchone()
-        return int(row[0]) if row else 0
+        positions[None] = int(row[0]) if row else 0
+        return positions
 
     async def _insert_merged(self, db: Connection, batch: list[_Pending]) -> None:
         """One executemany per statement for the whole batch; one by one if that fails."""
@@ -335,6 +393,29 @@ class PostgresDatabase:
             log.warning("reconnecting the writer to the database")
             self._writer = await _connect_writer(self._url)
         return self._writer
+
+
+async def _positions(db: Connection, documents: list[str]) -> dict[str, int]:
+    cursor = await db.execute(_POSITIONS, (documents,))
+    return {str(r[0]): int(r[1]) for r in await cursor.fetchall()}
+
+
+async def _claim_actors(db: Connection, batch: list[_Pending]) -> None:
+    """Bind the batch's new actors; a write whose actor is another account's fails alone.
+
+    Insert first, then read the owners: a concurrent claim by another process waits on the
+    primary key until that commits, so exactly one account wins each actor id.
+    """
+    claiming = [p for p in batch if p.bindings and p.error is None]
+    if not claiming:
+        return
+    await db.cursor().executemany(_BIND_ACTOR, [r for p in claiming for r in p.bindings])
+    actors = list({bytes(r[0]) for p in claiming for r in p.bindings})
+    cursor = await db.execute(_ACTOR_OWNERS, (actors,))
+    owners = {bytes(r[0]): str(r[1]) for r in await cursor.fetchall()}
+    for pending in claiming:
+        if any(owners.get(bytes(r[0])) != r[1] for r in pending.bindings):
+            pending.error = ActorTaken({bytes(r[0]): owners[bytes(r[0])] for r in pending.bindings})
 
 
 def _inserts(statements: list[tuple[Query, Rows]]) -> Write:
@@ -449,7 +530,7 @@ class PostgresDocumentStore:
         bindings: Rows = [
             (c.actor, c.account_id, c.received_at_ms) for c in changes if c.account_id
         ]
-        return await self._db.insert_many([(_INSERT_CHANGE, rows), (_BIND_ACTOR, bindings)])
+        return await self._db.append(document_id, rows, bindings)
 
     async def save_snapshot(self, document_id: DocumentId, data: bytes, log_position: int) -> None:
         now = now_ms()
@@ -471,6 +552,16 @@ class PostgresDocumentStore:
         if not rows:
             return None
         return StoredDocument(b"".join(r[1] for r in rows), max(int(r[2]) for r in rows))
+
+    async def changes_after(self, document_id: DocumentId, log_position: int) -> ChangesAfter:
+        """Everything committed for the document after `log_position` (ChangeFeed)."""
+        rows = await self._db.fetch(_CHANGES_AFTER, {"doc": document_id, "after": log_position})
+        if not rows:
+            return ChangesAfter([], log_position)
+        position = max(int(r[2]) for r in rows)
+        if rows[0][0] == 0:  # a newer snapshot compacted rows after the position
+            return ChangesAfter([], position, whole=b"".join(r[1] for r in rows))
+        return ChangesAfter([bytes(r[1]) for r in rows], position)
 
     async def list_changes(self, document_id: DocumentId) -> list[LoggedChange]:
         rows = await self._db.fetch(_LIST_CHANGES, (document_id,))

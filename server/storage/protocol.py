@@ -1,4 +1,4 @@
-"""Ports the sync server needs from persistence. Adapters: sqlite.py, memory.py.
+"""Ports the sync server needs from persistence. Adapters: sqlite.py, memory.py, postgres*.py.
 
 Document data is an append-only log of Automerge change chunks plus at most one snapshot
 (`doc.save()`) per document. A snapshot covers every log entry up to a log position; the
@@ -9,6 +9,7 @@ from typing import Protocol
 
 import msgspec
 
+from server.errors import StorageError
 from server.ids import DocumentId
 from server.roles import Role
 
@@ -94,5 +95,79 @@ class DocumentStore(Protocol):
     async def get_meta(self, key: str) -> str | None: ...
 
     async def set_meta(self, key: str, value: str) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class ActorTaken(StorageError):
+    """A change's actor id is bound to another account in the database: nothing was stored.
+
+    Raised by `append_changes` where several processes share the database (each one's
+    bindings in memory may lag behind the others'): the database decides, and the loser
+    of a race is refused.
+    """
+
+    def __init__(self, owners: dict[bytes, str]) -> None:
+        super().__init__("a change is signed by an actor id that belongs to another account")
+        self.owners = owners
+        """Every actor of the refused changes and the account the database binds it to."""
+
+
+class ChangesAfter(msgspec.Struct, frozen=True):
+    """What `ChangeFeed.changes_after` returns: what the document gained after a position."""
+
+    changes: list[bytes]
+    """Change chunks logged after the position, oldest first."""
+    log_position: int
+    """The position they reach (the given one if there are none)."""
+    whole: bytes | None = None
+    """Instead of `changes`: the stored document (snapshot and later changes), when a
+    snapshot newer than the position compacted the rows after it."""
+
+
+class FeedListener(Protocol):
+    """What a change feed tells the process (implemented in server/sync/cluster.py)."""
+
+    def document_changed(
+        self, document_id: DocumentId, log_position: int, previous: int, own: bool
+    ) -> None:
+        """Committed changes of the document reach `log_position` now.
+
+        `previous`: the document's position before that commit; `own`: this process made it.
+        """
+        ...
+
+    def access_changed(self, event: bytes) -> None:
+        """Another process published an access event (`ChangeFeed.publish_access`)."""
+        ...
+
+    def resumed(self) -> None:
+        """The feed was interrupted and may have missed events: catch up from the log."""
+        ...
+
+
+class ChangeFeed(Protocol):
+    """Committed changes and access events of the processes sharing the database."""
+
+    @property
+    def shared(self) -> bool:
+        """Other processes may write the same documents: positions come from the feed."""
+        ...
+
+    async def start(self, listener: FeedListener) -> None:
+        """Listen from now on (returns once listening)."""
+        ...
+
+    async def changes_after(self, document_id: DocumentId, log_position: int) -> ChangesAfter:
+        """Everything committed for the document after `log_position`."""
+        ...
+
+    async def publish_access(self, event: bytes) -> None:
+        """Tell every other process (`FeedListener.access_changed`)."""
+        ...
+
+    def state(self) -> str | None:
+        """None while listening; otherwise why not."""
+        ...
 
     async def close(self) -> None: ...

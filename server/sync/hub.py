@@ -85,6 +85,7 @@ class SyncHub:
         max_ephemeral_bytes: int = MAX_EPHEMERAL_BYTES,
     ) -> None:
         self.documents = documents
+        documents.actor_taken = actors.learn
         self.max_document_bytes = max_document_bytes
         self.policy = policy
         self.rules = rules

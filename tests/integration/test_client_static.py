@@ -169,7 +169,7 @@ async def test_api_and_schema_misses_stay_the_apis(http: httpx.AsyncClient) -> N
     assert (api_miss.status_code, media_type(api_miss)) == (404, "application/json")
     assert schema_miss.status_code == 404
     assert INDEX not in schema_miss.text
-    assert health.json() == {"status": "ok"}
+    assert health.json() == {"status": "ok", "database": "sqlite", "feed": "local"}
     assert "/api/plans" in schema.json()["paths"]
     assert not any(p == "/" or "{path}" in p for p in schema.json()["paths"])
 

@@ -1,17 +1,13 @@
-"""The server on PostgreSQL (`--database postgresql://...`): it serves, and it is alone.
+"""The server on PostgreSQL (`--database postgresql://...`): it serves and keeps accounts.
 
-The access and sync suites run on PostgreSQL as well (tests/interop, DATABASES); here is
-what only a server on PostgreSQL does.
+The access and sync suites run on PostgreSQL as well (tests/interop, DATABASES); several
+processes on one database: test_several_processes.py (and tests/interop's).
 """
 
 from pathlib import Path
 
 import httpx
-import msgspec
-import pytest
 
-from server.app import create_app
-from server.errors import StorageError
 from server.settings import Settings
 from tests.support.api import PASSWORD, ApiUser
 from tests.support.live_server import live_server
@@ -28,7 +24,7 @@ async def test_a_server_on_postgresql_keeps_accounts_and_answers_health(
         await user.close()
 
     assert health.status_code == 200, health.text
-    assert health.json() == {"status": "ok"}
+    assert health.json() == {"status": "ok", "database": "postgresql", "feed": "listening"}
     assert not (tmp_path / "plans.db").exists()
     # A new server on the same database knows the account: it is in PostgreSQL.
     async with live_server(settings, open_access=False) as again:
@@ -38,17 +34,3 @@ async def test_a_server_on_postgresql_keeps_accounts_and_answers_health(
                 "/api/session", json={"email": user.account["email"], "password": PASSWORD}
             )
     assert signed_in.status_code == 200, signed_in.text
-
-
-async def test_a_second_process_on_the_same_database_refuses_to_serve(
-    postgres_url: str, tmp_path: Path
-) -> None:
-    settings = Settings(data_dir=tmp_path, database_url=postgres_url)
-    async with live_server(settings, open_access=False):
-        second = create_app(msgspec.structs.replace(settings, port=0), open_access=False)
-        # Litestar runs the lifespan in a task group: the error comes wrapped in a group.
-        with pytest.RaisesGroup(
-            pytest.RaisesExc(StorageError, match="another server process is serving")
-        ):
-            async with second.lifespan():
-                pass
