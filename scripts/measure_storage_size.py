@@ -16,9 +16,11 @@ measured:
   prefix, 4 KiB each), and what `du` counts.
 
     .venv/bin/python scripts/measure_storage_size.py --plans 1000 --bench /tmp/bench
-    .venv/bin/python scripts/measure_storage_size.py --plans 1000 --checkout /work/main
+    .venv/bin/python scripts/measure_storage_size.py --plans 1000 --bench /tmp/bench \
+        --checkout /work/main --checkout .
 
-`--checkout` runs another checkout's server (e.g. main, for a before/after in one run);
+`--checkout` runs that checkout's server instead (repeat it for a before/after in one run:
+`--checkout /work/main --checkout .`; the same documents go to each, then to the reference);
 `--keep DIR` keeps the data directories there.
 """
 
@@ -109,12 +111,14 @@ def spread(plans: int, clients: int) -> list[list[str]]:
     ]
 
 
-async def run_ours(args: argparse.Namespace, data_dir: Path, docs: list[list[str]]) -> float:
+async def run_ours(
+    checkout: str, args: argparse.Namespace, data_dir: Path, docs: list[list[str]]
+) -> float:
     port = free_port()
     command = [sys.executable, "-m", "server", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--data-dir", str(data_dir), "--log-level", "warning"]
     command += ["--sign-ups-per-address", str(len(docs) + 10)]
-    process = subprocess.Popen(command, cwd=args.checkout)
+    process = subprocess.Popen(command, cwd=checkout)
     try:
         await wait_for_port(port, process)
         base = f"http://127.0.0.1:{port}"
@@ -133,13 +137,27 @@ async def run_ours(args: argparse.Namespace, data_dir: Path, docs: list[list[str
 
         start = time.perf_counter()
         urls = [user.sync_url(f"ws://127.0.0.1:{port}/sync") for user in users]
+        WAL_PEAK[0] = 0
+        sampling = asyncio.create_task(sample_wal(data_dir / "plans.db-wal"))
         await populate(urls, docs, register, args.edits, args.payload)
         elapsed = time.perf_counter() - start
+        sampling.cancel()
+        print(f"ours: the WAL peaked at {WAL_PEAK[0]:,} B while populating")
         for user in users:
             await user.close()
     finally:
         stop(process)
     return elapsed
+
+
+WAL_PEAK = [0]
+
+
+async def sample_wal(wal: Path) -> None:
+    while True:
+        with contextlib.suppress(OSError):
+            WAL_PEAK[0] = max(WAL_PEAK[0], wal.stat().st_size)
+        await asyncio.sleep(0.25)
 
 
 async def run_reference(args: argparse.Namespace, data_dir: Path, docs: list[list[str]]) -> float:
@@ -173,6 +191,9 @@ def du(path: Path, *flags: str) -> int:
 
 
 def report_ours(data_dir: Path) -> None:
+    # Sizes first: opening the database (below) makes a WAL and a shared-memory file.
+    files = {p.name: p.stat().st_size for p in sorted(data_dir.iterdir()) if p.is_file()}
+    total, du_b, du_blocks = sum(files.values()), du(data_dir, "-b"), du(data_dir, "-B1")
     db = data_dir / "plans.db"
     with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
         rows = conn.execute(
@@ -194,13 +215,10 @@ def report_ours(data_dir: Path) -> None:
         print(f"  {name:40} {size:>12,} B  unused {unused:>10,} B")
     print(f"  {'(free pages)':40} {freelist * page_size:>12,} B")
     print(f"  rows: {counts}")
-    files = {p.name: p.stat().st_size for p in sorted(data_dir.iterdir()) if p.is_file()}
     for name, size in files.items():
         print(f"  file {name:35} {size:>12,} B")
-    total = sum(files.values())
     print(
-        f"ours TOTAL files {total:,} B = {mib(total)}; du -sb {du(data_dir, '-b'):,} B; "
-        f"du (blocks) {du(data_dir, '-B1'):,} B"
+        f"ours TOTAL files {total:,} B = {mib(total)}; du -sb {du_b:,} B; du (blocks) {du_blocks:,} B"
     )
 
 
@@ -234,10 +252,11 @@ async def main(args: argparse.Namespace) -> None:
             took = await run_reference(args, ref_dir, spread(args.plans, args.clients))
             print(f"reference populated in {took:.1f} s")
             report_reference(ref_dir)
-        ours_dir = root / "ours"
-        took = await run_ours(args, ours_dir, docs)
-        print(f"ours ({args.checkout}) populated in {took:.1f} s")
-        report_ours(ours_dir)
+        for n, checkout in enumerate(args.checkout or [str(ROOT)]):
+            ours_dir = root / f"ours-{n}"
+            took = await run_ours(checkout, args, ours_dir, docs)
+            print(f"ours ({checkout}) populated in {took:.1f} s")
+            report_ours(ours_dir)
     finally:
         if not args.keep:
             shutil.rmtree(root)
@@ -250,7 +269,11 @@ if __name__ == "__main__":
     parser.add_argument("--edits", type=int, default=20)
     parser.add_argument("--payload", type=int, default=64, help="characters per item")
     parser.add_argument("--bench", help="a bench copy with node_modules (runs the reference)")
-    parser.add_argument("--checkout", default=str(ROOT), help="the checkout whose server runs")
+    parser.add_argument(
+        "--checkout",
+        action="append",
+        help="a checkout whose server runs (repeat to compare; default: this one)",
+    )
     parser.add_argument("--keep", help="keep the data directories in this folder")
     parser.add_argument("--settle", type=float, default=2.0, help="seconds before stopping ref")
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
