@@ -192,7 +192,12 @@ class SqliteDatabase:
         return results[0]
 
     async def insert_many(self, statements: list[tuple[str, Rows]]) -> int:
-        """Like `write`, for plain row inserts: those of one batch share one executemany."""
+        """Like `write`, for plain statements (one per row of parameters), in list order.
+
+        A batch runs each statement once with every caller's rows (one executemany), in the
+        order the statements first appear in it: a caller must not need another caller's
+        statements to run before its own.
+        """
         return await self._enqueue(many=statements)
 
     async def _enqueue(self, **work: Any) -> int:
@@ -394,13 +399,15 @@ class SqliteDocumentStore:
         return await self._db.insert_many([(_INSERT_CHANGE, rows), (_BIND_ACTOR, bindings)])
 
     async def save_snapshot(self, document_id: DocumentId, data: bytes, log_position: int) -> None:
-        now = now_ms()
-
-        async def write(db: aiosqlite.Connection) -> None:
-            await db.execute(_UPSERT_SNAPSHOT, (document_id, data, log_position, now))
-            await db.execute(_COMPACT, (document_id, document_id))
-
-        await self._db.write(write)
+        # Plain statements: they run in the batch's single hop to the writer thread. Within
+        # a batch they may run after another write's appends, which is the same: those
+        # changes' positions are past `log_position`, so compaction leaves their bytes.
+        await self._db.insert_many(
+            [
+                (_UPSERT_SNAPSHOT, [(document_id, data, log_position, now_ms())]),
+                (_COMPACT, [(document_id, document_id)]),
+            ]
+        )
 
     async def set_meta(self, key: str, value: str) -> None:
         async def write(db: aiosqlite.Connection) -> None:
