@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.measure_storage_size import SECTION, free_port, stop, wait_for_port
+from scripts.measure_storage_size import SECTION, free_port, sign_up_many, stop, wait_for_port
 from tests.support.api import ApiUser
 from tests.support.automerge_docs import new_item
 from tests.support.plan_circle import create_plan, new_plan_document, upload
@@ -62,17 +62,15 @@ async def measure(checkout: str, args: argparse.Namespace, profile: str | None) 
         try:
             await wait_for_port(port, process)
             base = f"http://127.0.0.1:{port}"
-            signing_up = asyncio.Semaphore(4)
 
-            async def prepare(index: int) -> tuple[ApiUser, WirePeer, str]:
-                async with signing_up:
-                    user = await ApiUser.sign_up(base, f"writer{index}")
+            async def prepare(user: ApiUser) -> tuple[ApiUser, WirePeer, str]:
                 plan = await create_plan(user)
                 peer = await WirePeer.connect(user.sync_url(f"ws://127.0.0.1:{port}/sync"))
                 await upload(peer, plan["documentId"], new_plan_document("everyone"))
                 return user, peer, plan["documentId"]
 
-            writers = await asyncio.gather(*(prepare(i) for i in range(args.writers)))
+            users = await sign_up_many(base, args.writers)
+            writers = await asyncio.gather(*(prepare(user) for user in users))
             spy = None
             if profile:
                 spy = subprocess.Popen(  # noqa: ASYNC220 - started once

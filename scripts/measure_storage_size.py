@@ -44,7 +44,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support.api import ApiUser  # noqa: E402
+from tests.support.api import PASSWORD, ApiUser  # noqa: E402
 from tests.support.automerge_docs import new_document_id, new_item  # noqa: E402
 from tests.support.plan_circle import new_plan_document, sections, upload  # noqa: E402
 from tests.support.wire_peer import WirePeer  # noqa: E402
@@ -104,6 +104,26 @@ async def populate(
     await asyncio.gather(*(client(i) for i in range(len(urls))))
 
 
+async def sign_up_many(base: str, count: int) -> list[ApiUser]:
+    """`count` accounts with device tokens, two at a time (password hashing is slow on
+    purpose and its queue is bounded), with time enough on a machine under load."""
+    signing_up = asyncio.Semaphore(2)
+
+    async def one(index: int) -> ApiUser:
+        async with signing_up:
+            http = httpx.AsyncClient(base_url=base, headers={"origin": base}, timeout=120)
+            email = f"writer{index}-{secrets.token_hex(4)}@example.invalid"
+            body = {"email": email, "password": PASSWORD, "displayName": f"Writer {index}"}
+            created = await http.post("/api/accounts", json=body)
+            signed_in = await http.post("/api/session", json={"email": email, "password": PASSWORD})
+            token = await http.post("/api/tokens", json={"label": "measure"})
+            for response in (created, signed_in, token):
+                response.raise_for_status()
+            return ApiUser(http, created.json(), token.json()["token"])
+
+    return await asyncio.gather(*(one(i) for i in range(count)))
+
+
 def spread(plans: int, clients: int) -> list[list[str]]:
     return [
         [new_document_id() for _ in range(plans // clients + (1 if i < plans % clients else 0))]
@@ -122,14 +142,7 @@ async def run_ours(
     try:
         await wait_for_port(port, process)
         base = f"http://127.0.0.1:{port}"
-        # A few at a time: password hashing is deliberately slow and its queue is bounded.
-        signing_up = asyncio.Semaphore(4)
-
-        async def sign_up(index: int) -> ApiUser:
-            async with signing_up:
-                return await ApiUser.sign_up(base, f"writer{index}")
-
-        users = await asyncio.gather(*(sign_up(i) for i in range(len(docs))))
+        users = await sign_up_many(base, len(docs))
 
         async def register(index: int, doc_id: str) -> None:
             body = {"documentId": doc_id, "title": f"Plan {doc_id[:6]}"}
