@@ -7,7 +7,9 @@ before and after compare). Every edit is a commit of its own or shares one with 
 that arrive during it (group commit), and is acknowledged only after it. Reports the edits
 acknowledged, the acknowledgement latency (edit sent until the server's answer), and the
 server process's CPU time in the window per edit (from /proc). `--py-spy FILE` also records
-a py-spy profile of the last checkout's server over the window (py-spy must be installed).
+a py-spy profile of the last checkout's server over the window (py-spy must be on PATH), as
+collapsed stacks of busy samples (`--format raw`): `scripts/measure_commits.py --shares FILE`
+prints the share of samples in aiosqlite's thread, in SQLite calls and in the event loop.
 
     .venv/bin/python scripts/measure_commits.py --checkout /work/main --checkout .
 """
@@ -74,8 +76,8 @@ async def measure(checkout: str, args: argparse.Namespace, profile: str | None) 
             spy = None
             if profile:
                 spy = subprocess.Popen(  # noqa: ASYNC220 - started once
-                    ["py-spy", "record", "-p", str(process.pid), "-d", str(args.seconds)]
-                    + ["-o", profile, "--format", "speedscope", "--threads", "--idle"]
+                    ["py-spy", "record", "-p", str(process.pid), "-d", str(int(args.seconds))]
+                    + ["-o", profile, "--format", "raw", "--threads", "--nonblocking"]
                 )
             latencies: list[float] = []
             cpu_before, wall_before = cpu_seconds(process.pid), time.monotonic()
@@ -99,6 +101,26 @@ async def measure(checkout: str, args: argparse.Namespace, profile: str | None) 
     )
 
 
+def shares(profile: Path) -> None:
+    """Where a py-spy raw profile's busy samples are: by thread, and SQLite's part of each."""
+    total, threads, sqlite = 0, dict[str, int](), dict[str, int]()
+    for line in profile.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        thread = "aiosqlite thread" if "_connection_worker_thread" in stack else "other"
+        if "run_forever" in stack or "uvicorn" in stack.split(";", 2)[0]:
+            thread = "event loop"
+        n = int(count)
+        total += n
+        threads[thread] = threads.get(thread, 0) + n
+        if "sqlite" in stack:
+            sqlite[thread] = sqlite.get(thread, 0) + n
+    for thread, n in sorted(threads.items(), key=lambda t: -t[1]):
+        print(
+            f"{thread:18} {n / total:6.1%} of busy samples "
+            f"({sqlite.get(thread, 0) / total:6.1%} with aiosqlite or sqlite3 frames)"
+        )
+
+
 async def main(args: argparse.Namespace) -> None:
     checkouts = args.checkout or [str(Path(__file__).resolve().parent.parent)]
     for _ in range(args.repeat):
@@ -114,4 +136,9 @@ if __name__ == "__main__":
     parser.add_argument("--repeat", type=int, default=1, help="rounds over the checkouts")
     parser.add_argument("--checkout", action="append", help="repeat to compare checkouts")
     parser.add_argument("--py-spy", help="record a profile of the last checkout's server here")
-    asyncio.run(main(parser.parse_args()))
+    parser.add_argument("--shares", type=Path, help="only summarise this py-spy raw profile")
+    parsed = parser.parse_args()
+    if parsed.shares:
+        shares(parsed.shares)
+    else:
+        asyncio.run(main(parsed))
