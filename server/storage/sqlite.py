@@ -32,8 +32,17 @@ _PRAGMAS = (
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=5000",
+    # A checkpoint that empties the WAL restarts it from the beginning but leaves the file
+    # as large as it ever grew (a burst, a VACUUM); past this size it is cut back.
+    f"PRAGMA journal_size_limit={4 << 20}",
 )
+# Freed pages (compacted change bytes, erased plans) go back to the file system at shutdown
+# instead of staying in the file for ever. Only settable before the first table exists, or
+# by a VACUUM (done once, after the migration that compacted the change log).
+_AUTO_VACUUM = "PRAGMA auto_vacuum=INCREMENTAL"
+_VACUUMED_AT = 8
 
+# Into the view `changes`: its trigger (migration 0008) files the row into the compact tables.
 _INSERT_CHANGE = """
 INSERT OR IGNORE INTO changes
     (doc_id, hash, actor, seq, change_time_ms, received_at_ms, peer_id, account_id, role, bytes)
@@ -46,9 +55,10 @@ ON CONFLICT (doc_id) DO UPDATE SET
     data = excluded.data, upto_log_id = excluded.upto_log_id, created_at_ms = excluded.created_at_ms
 WHERE excluded.upto_log_id >= snapshots.upto_log_id
 """
+# Compaction: the bytes of changes the snapshot covers go; their log rows stay.
 _COMPACT = """
-UPDATE changes SET bytes = NULL
-WHERE doc_id = ? AND bytes IS NOT NULL
+DELETE FROM change_bytes
+WHERE doc = (SELECT id FROM documents WHERE doc_id = ?)
   AND log_id <= (SELECT upto_log_id FROM snapshots WHERE doc_id = ?)
 """
 # One statement, so it reads one consistent state even while a compaction commits.
@@ -56,8 +66,8 @@ _LOAD = """
 SELECT data, upto_log_id FROM snapshots WHERE doc_id = :doc
 UNION ALL
 SELECT bytes, log_id FROM (
-    SELECT bytes, log_id FROM changes
-    WHERE doc_id = :doc AND bytes IS NOT NULL
+    SELECT bytes, log_id FROM change_bytes
+    WHERE doc = (SELECT id FROM documents WHERE doc_id = :doc)
       AND log_id > COALESCE((SELECT upto_log_id FROM snapshots WHERE doc_id = :doc), 0)
     ORDER BY log_id
 )
@@ -67,8 +77,9 @@ INSERT OR IGNORE INTO quarantined_changes (doc_id, hash, bytes, reason, quaranti
 VALUES (?, ?, ?, ?, ?)
 """
 _LIST_CHANGES = """
-SELECT hash, actor, seq, change_time_ms, received_at_ms, peer_id, account_id, role
-FROM changes WHERE doc_id = ? ORDER BY log_id
+SELECT c.hash, o.actor, c.seq, c.change_time_ms, c.received_at_ms, o.peer_id, o.account_id, o.role
+FROM change_log c JOIN change_origins o ON o.id = c.origin
+WHERE c.doc = (SELECT id FROM documents WHERE doc_id = ?) ORDER BY c.log_id
 """
 
 # Result codes that mean the storage itself failed (full, unreadable, gone, read-only), not
@@ -182,7 +193,12 @@ class SqliteDatabase:
         return results[0]
 
     async def insert_many(self, statements: list[tuple[str, Rows]]) -> int:
-        """Like `write`, for plain row inserts: those of one batch share one executemany."""
+        """Like `write`, for plain statements (one per row of parameters), in list order.
+
+        A batch runs each statement once with every caller's rows (one executemany), in the
+        order the statements first appear in it: a caller must not need another caller's
+        statements to run before its own.
+        """
         return await self._enqueue(many=statements)
 
     async def _enqueue(self, **work: Any) -> int:
@@ -201,11 +217,14 @@ class SqliteDatabase:
             raise StorageError(f"the database could not be read: {_reason(e)}") from e
 
     async def close(self) -> None:
-        """Finish every queued write, then close both connections."""
+        """Finish every queued write, give back free pages, empty the WAL and close."""
         await self._queue.put(None)
         await self._committer
         await self.reader.close()
-        await self._writer.close()
+        try:
+            await _on_writer_thread(self._writer, _tidy)
+        finally:
+            await self._writer.close()
 
     async def _commit_loop(self) -> None:
         stopping = False
@@ -263,32 +282,92 @@ class SqliteDatabase:
             await self._commit([pending])
 
     async def _transaction(self, batch: list[_Pending]) -> int:
+        """One transaction for the batch, in as few hops to aiosqlite's thread as it allows.
+
+        Each hop is a queue put, a wake-up of the worker thread and, for the answer, a turn of
+        a possibly busy event loop. Row inserts (merged statement by statement: one
+        executemany each) run in the same hop as BEGIN, and the log position is read in the
+        same hop as COMMIT; a batch of inserts only (every append of changes) costs one hop.
+        Writes that need the connection themselves (`write`) run between those hops.
+        """
         db = self._writer
-        # Each statement is a round trip to aiosqlite's thread, and each return needs a turn
-        # of a possibly busy event loop: merge the batch's inserts statement by statement.
         merged: dict[str, Rows] = {}
         for pending in batch:
             for sql, rows in pending.many:
                 merged.setdefault(sql, []).extend(rows)
-        await db.execute("BEGIN IMMEDIATE")
+        writes = [pending.write for pending in batch if pending.write is not None]
+        if not writes:
+            return await _on_writer_thread(db, _insert_and_commit, merged)
+        await _on_writer_thread(db, _begin_and_insert, merged)
         try:
-            for sql, rows in merged.items():
-                await db.executemany(sql, rows)
-            for pending in batch:
-                if pending.write is not None:
-                    await pending.write(db)
-            await db.execute("COMMIT")
+            for write in writes:
+                await write(db)
         except BaseException:
-            # SQLite has already rolled back after some failures (SQLITE_FULL, an I/O error
-            # in COMMIT): a ROLLBACK then raises "no transaction is active", hiding why.
-            if db.in_transaction:
-                try:
-                    await db.execute("ROLLBACK")
-                except sqlite3.Error as e:
-                    log.warning("rollback after a failed write failed too: %s", e)
+            await _on_writer_thread(db, _roll_back)
             raise
-        last = list(await db.execute_fetchall("SELECT COALESCE(MAX(log_id), 0) FROM changes"))
-        return int(last[0][0])
+        return await _on_writer_thread(db, _commit)
+
+
+Conn = sqlite3.Connection
+
+
+async def _on_writer_thread(db: aiosqlite.Connection, work: Callable[..., T], *args: object) -> T:
+    """Run `work(connection, *args)` on the connection's own thread, in one hop.
+
+    aiosqlite's `_execute` is what each of its own methods uses to do exactly this; it is
+    not public, so the version is pinned (pyproject.toml) and every commit goes through here.
+    """
+    result: T = await db._execute(work, db._conn, *args)  # type: ignore[no-untyped-call]
+    return result
+
+
+def _roll_back(conn: Conn) -> None:
+    # SQLite has already rolled back after some failures (SQLITE_FULL, an I/O error in
+    # COMMIT): a ROLLBACK then raises "no transaction is active", hiding why.
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error as e:
+            log.warning("rollback after a failed write failed too: %s", e)
+
+
+def _begin_and_insert(conn: Conn, merged: dict[str, Rows]) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for sql, rows in merged.items():
+            conn.executemany(sql, rows)
+    except BaseException:
+        _roll_back(conn)
+        raise
+
+
+def _commit(conn: Conn) -> int:
+    try:
+        last = conn.execute("SELECT COALESCE(MAX(log_id), 0) FROM change_log").fetchone()
+        conn.execute("COMMIT")
+    except BaseException:
+        _roll_back(conn)
+        raise
+    return int(last[0])
+
+
+def _insert_and_commit(conn: Conn, merged: dict[str, Rows]) -> int:
+    _begin_and_insert(conn, merged)
+    return _commit(conn)
+
+
+def _tidy(conn: Conn) -> None:
+    """At shutdown: free pages back to the file system, and the WAL into the database file.
+
+    The next start then finds one file of the size its data needs. Nothing here is needed
+    for durability (every commit is already in the WAL, fsync'd): a failure is only logged.
+    """
+    try:
+        # Through executescript: execute() steps a statement once, which frees one page.
+        conn.executescript("PRAGMA incremental_vacuum;")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    except sqlite3.Error as e:
+        log.warning("could not tidy the database file at shutdown: %s", _reason(e))
 
 
 class SqliteDocumentStore:
@@ -321,13 +400,15 @@ class SqliteDocumentStore:
         return await self._db.insert_many([(_INSERT_CHANGE, rows), (_BIND_ACTOR, bindings)])
 
     async def save_snapshot(self, document_id: DocumentId, data: bytes, log_position: int) -> None:
-        now = now_ms()
-
-        async def write(db: aiosqlite.Connection) -> None:
-            await db.execute(_UPSERT_SNAPSHOT, (document_id, data, log_position, now))
-            await db.execute(_COMPACT, (document_id, document_id))
-
-        await self._db.write(write)
+        # Plain statements: they run in the batch's single hop to the writer thread. Within
+        # a batch they may run after another write's appends, which is the same: those
+        # changes' positions are past `log_position`, so compaction leaves their bytes.
+        await self._db.insert_many(
+            [
+                (_UPSERT_SNAPSHOT, [(document_id, data, log_position, now_ms())]),
+                (_COMPACT, [(document_id, document_id)]),
+            ]
+        )
 
     async def set_meta(self, key: str, value: str) -> None:
         async def write(db: aiosqlite.Connection) -> None:
@@ -389,6 +470,7 @@ def _check_writable(path: Path) -> None:
         hint = f"(is {path.parent} a writable directory?)"
         raise StorageError(f"cannot open the database {path}: {_reason(e)} {hint}") from e
     try:
+        db.execute(_AUTO_VACUUM)  # takes effect only in a new, empty file
         db.execute("PRAGMA journal_mode=WAL")
         # A read-only file or directory may open, and even read, fine: write something.
         version = int(db.execute("PRAGMA user_version").fetchone()[0])
@@ -427,3 +509,23 @@ async def _migrate(db: aiosqlite.Connection) -> None:
         await db.executescript(
             f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;"
         )
+    if 0 < current < _VACUUMED_AT:
+        await _vacuum(db)
+
+
+async def _vacuum(db: aiosqlite.Connection) -> None:
+    """Rewrite the file once: what the old change log took returns to the file system.
+
+    Done once, by the server that upgrades an existing database (it needs up to the file's
+    size again in free space, and time in proportion to it, before serving); the database
+    then frees pages incrementally. A failure (no room) leaves the database as it was.
+    """
+    rows = list(await db.execute_fetchall("PRAGMA auto_vacuum"))
+    if int(rows[0][0]) == 2:  # already incremental (created so), nothing to rewrite
+        return
+    log.info("rewriting the database file once, to give back the old change log's space")
+    try:
+        await db.execute(_AUTO_VACUUM)
+        await db.execute("VACUUM")
+    except sqlite3.Error as e:
+        log.warning("could not rewrite the database file (%s); it keeps its size", _reason(e))

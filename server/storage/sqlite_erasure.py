@@ -19,12 +19,28 @@ _TABLES_WITH = (
     "SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) c"
     " WHERE m.type = 'table' AND c.name = ? ORDER BY m.name"
 )
+# The compact change log (migration 0008) names documents by `documents.id`, not `doc_id`:
+# its rows are deleted here, before `_delete_naming` deletes the `documents` rows themselves.
 # A binding goes when the last change by its actor goes (the rows by that actor elsewhere
-# are found through changes_by_account: claims make them the bound account's).
+# are found through change_origins_by_actor: claims make them the bound account's).
 _RELEASE_ACTORS = (
-    "DELETE FROM actors WHERE actor IN (SELECT actor FROM changes WHERE doc_id IN ({docs}))"
-    " AND NOT EXISTS (SELECT 1 FROM changes c WHERE c.account_id = actors.account_id"
-    " AND c.actor = actors.actor AND c.doc_id NOT IN ({docs})) RETURNING actor"
+    "DELETE FROM actors WHERE actor IN (SELECT o.actor FROM change_log c"
+    " JOIN change_origins o ON o.id = c.origin"
+    " WHERE c.doc IN (SELECT id FROM documents WHERE doc_id IN ({docs})))"
+    " AND NOT EXISTS (SELECT 1 FROM change_origins o JOIN change_log c ON c.origin = o.id"
+    " WHERE o.account_id = actors.account_id AND o.actor = actors.actor"
+    " AND c.doc NOT IN (SELECT id FROM documents WHERE doc_id IN ({docs}))) RETURNING actor"
+)
+_COUNT_CHANGES = (
+    "SELECT COUNT(*) FROM change_log"
+    " WHERE doc IN (SELECT id FROM documents WHERE doc_id IN ({docs}))"
+)
+_DELETE_LOG = (
+    "DELETE FROM change_bytes WHERE doc IN (SELECT id FROM documents WHERE doc_id IN ({docs}))",
+    "DELETE FROM change_log WHERE doc IN (SELECT id FROM documents WHERE doc_id IN ({docs}))",
+    # Who delivered which change, as whom: gone with the last change that says so.
+    "DELETE FROM change_origins WHERE NOT EXISTS"
+    " (SELECT 1 FROM change_log c WHERE c.origin = change_origins.id)",
 )
 _AUDIT = (
     "INSERT INTO audit_log (plan_id, by_account, action, subject, detail, at_ms)"
@@ -140,7 +156,7 @@ class SqliteErasure:
             docs = _marks(documents)
             counted = await _column(
                 db,
-                f"SELECT COUNT(*) FROM changes WHERE doc_id IN ({docs})",  # noqa: S608
+                _COUNT_CHANGES.format(docs=docs),
                 tuple(documents),
             )
             changes = int(str(counted[0]))
@@ -148,6 +164,8 @@ class SqliteErasure:
                 db, _RELEASE_ACTORS.format(docs=docs), (*documents, *documents)
             )
             actors = [bytes(a) for a in released if isinstance(a, bytes)]
+            for sql in _DELETE_LOG:
+                await db.execute(sql.format(docs=docs), tuple(documents) * sql.count("{docs}"))
         await _delete_naming(db, "doc_id", documents)
         await _delete_naming(db, "plan_id", plans)
         await db.execute(f"DELETE FROM plans WHERE id IN ({marks})", plans)  # noqa: S608

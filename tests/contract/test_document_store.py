@@ -1,7 +1,10 @@
 """One contract suite for every DocumentStore adapter (SQLite, PostgreSQL, the in-memory fake)."""
 
 import asyncio
+import os
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -276,3 +279,71 @@ async def test_a_write_that_raises_anything_fails_alone_and_the_committer_carrie
     assert isinstance(results[1], int)
     assert later >= results[1]
     assert stored is not None
+
+
+async def test_each_change_keeps_its_own_origin(store: DocumentStore) -> None:
+    """The same actor through other peers, accounts and roles (or none) stays told apart."""
+    doc_id, other = new_document_id(), new_document_id()
+    [first] = records_of(document_with({"a": "1"}, actor=b"\x07" * 16))
+    origins = [
+        ("phone", "alice", "person"),
+        ("laptop", "alice", "person"),
+        ("phone", "alice", "carer"),
+        ("phone", "bob", "person"),
+        (None, None, None),
+        ("phone", None, None),
+    ]
+    records = [
+        msgspec.structs.replace(
+            first, hash=bytes([n]) * 32, seq=n + 1, peer_id=p, account_id=a, role=r
+        )
+        for n, (p, a, r) in enumerate(origins)
+    ]
+
+    await store.append_changes(doc_id, records)
+    await store.append_changes(other, list(reversed(records)))
+
+    for document, expected in ((doc_id, origins), (other, origins[::-1])):
+        logged = await store.list_changes(document)
+        assert [(c.peer_id, c.account_id, c.role) for c in logged] == expected
+        assert {c.actor for c in logged} == {b"\x07" * 16}
+    assert [c.seq for c in await store.list_changes(other)] == [6, 5, 4, 3, 2, 1]
+
+
+async def test_a_change_logged_again_after_compaction_stays_compacted(
+    store: DocumentStore,
+) -> None:
+    doc_id = new_document_id()
+    doc = document_with({"a": "1"})
+    position = await store.append_changes(doc_id, records_of(doc))
+    snapshot = bytes(doc.save())
+    await store.save_snapshot(doc_id, snapshot, position)
+
+    await store.append_changes(doc_id, records_of(doc))
+    stored = await store.load(doc_id)
+
+    assert stored is not None
+    assert stored.data == snapshot
+    assert len(await store.list_changes(doc_id)) == len(records_of(doc))
+
+
+def file_bytes(*paths: Path) -> int:
+    return sum(p.stat().st_size for p in paths if p.exists())
+
+
+async def test_sqlite_gives_back_what_compaction_freed_when_it_closes(tmp_path: Path) -> None:
+    path = tmp_path / "plans.db"
+    store = await SqliteDocumentStore.open(path)
+    doc_id = new_document_id()
+    doc = document_with({"a": os.urandom(300_000).hex()})
+    position = await store.append_changes(doc_id, records_of(doc))
+    wal = tmp_path / "plans.db-wal"
+    grown = file_bytes(path, wal)
+    await store.save_snapshot(doc_id, b"a snapshot", position)
+    await store.close()
+
+    with closing(sqlite3.connect(path)) as db:
+        free_pages = db.execute("PRAGMA freelist_count").fetchone()[0]
+    assert grown > 600_000  # the change's bytes, and its pages in the WAL
+    assert free_pages == 0
+    assert file_bytes(path, wal) < 300_000  # an empty database is ~200 KB: 4 KiB per table
