@@ -40,7 +40,7 @@ _PRAGMAS = (
 # instead of staying in the file for ever. Only settable before the first table exists, or
 # by a VACUUM (done once, after the migration that compacted the change log).
 _AUTO_VACUUM = "PRAGMA auto_vacuum=INCREMENTAL"
-_VACUUMED_AT = 8
+_VACUUMED_AT = 9
 
 # Into the view `changes`: its trigger (migration 0008) files the row into the compact tables.
 _INSERT_CHANGE = """
