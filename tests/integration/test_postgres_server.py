@@ -1,7 +1,8 @@
 """The server on PostgreSQL (`--database postgresql://...`): it serves and keeps accounts.
 
 The access and sync suites run on PostgreSQL as well (tests/interop, DATABASES); several
-processes on one database: test_several_processes.py (and tests/interop's).
+processes on one database: test_several_processes.py (and
+tests/interop/test_two_server_processes.py).
 """
 
 from pathlib import Path

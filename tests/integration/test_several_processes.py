@@ -1,6 +1,6 @@
 """Two servers on one PostgreSQL database, in this process: each hears the other's commits.
 
-The same with real processes and the official client: tests/interop/test_several_processes.py.
+The same with real processes and the official client: tests/interop/test_two_server_processes.py.
 Here: raw protocol peers (tests/support/wire_peer.py), so each step can be watched.
 """
 
