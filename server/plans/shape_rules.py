@@ -3,7 +3,8 @@
 `plans/write_rules.py` says where a role may write; this module says what may be written
 there (docs/plan-document.md, "What the server accepts"), so that no one phone can make a
 plan unreadable for everyone. Only the objects a message's changes touched are read
-(`LiveDocument.touched`, the same diff the write rules use), never the whole document:
+(`object_paths.change_touches`, the same touches the write rules use), never the whole
+document:
 
 - the root's `schema` (1), `audience` (the document's), `sections` (a map of lists, one per
   section of this audience) and `proposals` (a list) are written only in a new document;
@@ -29,7 +30,7 @@ from typing import Protocol
 from server.plans import plan_fields
 from server.plans.template import plan_template
 from server.sync.engine import Value
-from server.sync.patches import ObjectRef, Touch
+from server.sync.patches import ObjectRef, Touch, object_counter
 
 _ROOT_KEYS = frozenset({"schema", "audience", "sections", "proposals"})
 _WRITTEN_ONCE = frozenset({"id", "made", "section", "fromProposal"})
@@ -75,7 +76,7 @@ class _Shape:
         self.before = before
         self.written = written
         self.sections = _sections_of(kind)
-        self._new: dict[bytes, frozenset[bytes] | None] = {}  # list id -> new maps' ids
+        self._new: dict[bytes, frozenset[tuple[int, bytes]] | None] = {}  # list -> new maps
         self._checked: set[tuple[bytes, str | None]] = set()
         self._fields: dict[bytes, dict[str, Value]] = {}
 
@@ -93,7 +94,7 @@ class _Shape:
         return self.doc.length(obj, self.written)
 
     def check(self, touch: Touch) -> str | None:
-        if touch.action in ("mark", "increment"):
+        if touch.action in ("mark", "increment", "table", "unknown"):
             return f"a plan document holds no {touch.action}s"
         path = touch.path
         head = path[0] if path else None
@@ -153,7 +154,7 @@ class _Shape:
         entry = touch.objects[depth + 1]
         if self.doc.length(entry.id, self.before) == 0:  # not stored before: maybe new
             new = self._new_elements(listed)
-            if new is None or entry.id in new:
+            if new is None or _identity(entry) in new:
                 return self._new_entries(listed, rules)
         key = touch.path[depth + 1]
         if (entry.id, str(key)) in self._checked:
@@ -195,7 +196,7 @@ class _Shape:
                     return broken
         return None
 
-    def _new_elements(self, listed: ObjectRef) -> frozenset[bytes] | None:
+    def _new_elements(self, listed: ObjectRef) -> frozenset[tuple[int, bytes]] | None:
         """The ids of the maps the changes added to the list; None if they added others.
 
         Values other than maps have no id to tell old from new, so they are counted.
@@ -210,11 +211,18 @@ class _Shape:
         return self._new[listed.id]
 
 
-def _map_id(value: Value) -> bytes | None:
-    """The object id of a map (None for anything else)."""
+def _map_id(value: Value) -> tuple[int, bytes] | None:
+    """The identity of a map (None for anything else)."""
     if value.kind == "map" and isinstance(value.content, ObjectRef):
-        return value.content.id
+        return _identity(value.content)
     return None
+
+
+def _identity(ref: ObjectRef) -> tuple[int, bytes]:
+    """An object's creating operation, `counter@actor`: unlike its id in the binding's form,
+    which numbers the actor by its place among the document's actors, this never changes
+    (and touches read from operations number every actor 0)."""
+    return object_counter(ref), ref.actor
 
 
 @functools.cache

@@ -1,7 +1,7 @@
 """The template's per-section write rules, for every writer but the person.
 
-Checked for each place a sync message's changes wrote (`LiveDocument.touched`, a diff of the
-document before and after them), in a document of audience kind k:
+Checked for each place a sync message's changes wrote (`object_paths.change_touches`, read
+from the changes' own operations), in a document of audience kind k:
 
 - `sections.<sid>…`: sid is a section of audience k and the role is one of its `writers`.
   Items are only inserted or changed inside (removal is soft, `removed`); the section's list
@@ -53,7 +53,8 @@ def refusal(
 ) -> str | None:
     """Why the changes break the rules, or None.
 
-    `touches`: where they wrote (`LiveDocument.touched(heads before them)`); `owns(actor)`:
+    `touches`: where they wrote (`change_touches`, or `LiveDocument.touched(heads before
+    them)`); `owns(actor)`:
     is that actor the writer's? `new_document`: the document was empty before them.
     """
     if role == "person" or audience == CARER_PREFIX + (account_id or ""):
@@ -143,6 +144,8 @@ class _Rules:
             return None  # the writer's decision lost to another one: nothing of it shows
         elif touch.action == "delete":
             decision = None
+        elif touch.made is not None:
+            decision = touch.made  # the decision this operation made, shown or not
         else:
             decision = self.doc.child(proposal.id, "decision")
         if (

@@ -26,6 +26,7 @@ from server.sync.engine import (
     whole_document_message,
 )
 from server.sync.messages import SyncMessage
+from server.sync.object_paths import PathsCache
 from server.sync.peers import CLOSE_INTERNAL_ERROR, Connection
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,8 @@ class DocState:
         self._owed: set[Connection] = set()
         self._hashes: set[bytes] | None = None
         """Every change hash of `doc`, built on first use by `knows` (rarely needed)."""
+        self.paths = PathsCache()
+        """Where `doc`'s objects sit, for vetting changes by their own operations (hub)."""
 
     @property
     def has_changes(self) -> bool:

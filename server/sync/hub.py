@@ -21,6 +21,7 @@ from server.ids import DocumentId, PeerId, parse_document_id
 from server.plans import shape_rules, write_rules
 from server.settings import MAX_EPHEMERAL_BYTES
 from server.storage.protocol import ChangeRecord
+from server.sync.change_ops import ChangeOpsError, decode
 from server.sync.documents import DocState, DocumentRegistry
 from server.sync.engine import (
     MAX_MISSING_DEPENDENCIES,
@@ -55,7 +56,8 @@ from server.sync.messages import (
     SyncMessage,
     UnknownMessage,
 )
-from server.sync.patches import PatchFormatError
+from server.sync.object_paths import change_touches
+from server.sync.patches import PatchFormatError, Touch
 from server.sync.peers import CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_UNAUTHORIZED, Connection
 
 log = logging.getLogger(__name__)
@@ -261,7 +263,7 @@ class SyncHub:
             raise ProtocolError(f"invalid sync message for {document_id}") from e
         self._check_held(state.size, received, document_id)
         if received.changes:
-            refusal = self._vet(connection, grant, received, state.size)
+            refusal = self._vet(connection, grant, received, state)
             if refusal is not None:
                 # The live document never held these changes: dropping the copy refuses them.
                 why = READ_ONLY if refusal == _READ_ONLY else CHANGE_REFUSED
@@ -286,22 +288,23 @@ class SyncHub:
         raise ProtocolError(why, reason=CHANGE_REFUSED, document_id=document_id)
 
     def _vet(
-        self, connection: Connection, grant: Grant, received: Received, size: int
+        self, connection: Connection, grant: Grant, received: Received, state: DocState
     ) -> str | None:
         """Why a message's changes are refused, or None. Never raises: a failure refuses.
 
-        `size`: the document's stored size before them (DocState.size).
+        `state`: the document before them (its live document, stored size and index).
         """
         try:
-            return self._refusal(connection, grant, received, size)
+            return self._refusal(connection, grant, received, state)
         except Exception:
             log.exception("vetting a change from %s failed; refusing it", connection.peer_id)
             return "the server could not check this change"
 
     def _refusal(
-        self, connection: Connection, grant: Grant, received: Received, size: int
+        self, connection: Connection, grant: Grant, received: Received, state: DocState
     ) -> str | None:
         account_id = connection.identity.account_id
+        size = state.size
         if grant.access is not Access.WRITE:
             return _READ_ONLY
         actors = {c.actor for c in received.changes}
@@ -317,8 +320,8 @@ class SyncHub:
             return None  # no plans (OpenPolicy): documents of any shape
         doc, before = received.document, received.heads_before
         try:
-            touches = doc.touched(before)  # one diff, read by both rule sets
-        except PatchFormatError:
+            touches = _touches(state, received)  # read by both rule sets
+        except (ChangeOpsError, PatchFormatError):
             return "the server could not read where this change writes"
         refusal = write_rules.refusal(
             grant.audience,
@@ -522,3 +525,21 @@ def _document_id(text: str) -> DocumentId:
     if document_id is None:
         raise ProtocolError("invalid document id")
     return document_id
+
+
+def _touches(state: DocState, received: Received) -> list[Touch]:
+    """Where a message's changes wrote, read from their own operations.
+
+    The live document's index (`DocState.paths`) says where the objects they write sit;
+    their own new objects are added to a layer of it, kept if they are accepted. A change
+    that writes to an object the index does not know (one the document no longer shows) is
+    read from a diff of the whole document instead, as before the index.
+    Raises ChangeOpsError or PatchFormatError if the changes cannot be read.
+    """
+    assert state.doc is not None  # noqa: S101 - a message's changes were applied to it
+    layer = state.paths.at(state.doc).after(received.document.heads)
+    touches = change_touches(layer, (decode(c.data) for c in received.changes))
+    if touches is None:
+        return received.document.touched(received.heads_before)
+    state.paths.offer(layer)
+    return touches
