@@ -219,9 +219,12 @@ def _map_id(value: Value) -> tuple[int, bytes] | None:
 
 
 def _identity(ref: ObjectRef) -> tuple[int, bytes]:
-    """An object's creating operation, `counter@actor`: unlike its id in the binding's form,
-    which numbers the actor by its place among the document's actors, this never changes
-    (and touches read from operations number every actor 0)."""
+    """An object's creating operation, `counter@actor`.
+
+    Unlike its id in the binding's form, which numbers the actor by its place among the
+    document's actors, this never changes (and touches read from operations number unknown
+    actors 0).
+    """
     return object_counter(ref), ref.actor
 
 

@@ -1,4 +1,4 @@
-"""What one Automerge change did, read from its own operation columns (no binding needed).
+r"""What one Automerge change did, read from its own operation columns (no binding needed).
 
 A change chunk (Automerge binary format, "Change chunks"): magic, checksum, type (1 change,
 2 the same DEFLATE-compressed), LEB128 length, then: dependencies, the author's actor id,
@@ -12,7 +12,7 @@ row across the columns; its id is `start_op + row` @ the author. Columns this mo
 | 0x11 / 0x13 / 0x15 | key actor / counter / string | actor-RLE / delta / string-RLE |
 | 0x34 | insert | boolean |
 | 0x42 | action | uLEB-RLE |
-| 0x56 / 0x57 | value metadata / raw bytes | uLEB-RLE of (length << 4 \\| type) / raw |
+| 0x56 / 0x57 | value metadata / raw bytes | uLEB-RLE of (length << 4 \| type) / raw |
 | 0xa5 | mark name | string-RLE |
 
 A spec is `column id << 4 | deflate bit (8) | type`; a column with the deflate bit set is
@@ -111,7 +111,9 @@ def _decode(chunk: bytes, max_ops: int) -> Change:
 
 def _contents(data: bytes, max_ops: int) -> Change:
     count, pos = _uleb(data, 0)
-    deps = tuple(data[pos + 32 * i : pos + 32 * (i + 1)] for i in range(_fits(data, pos, count, 32)))
+    deps = tuple(
+        data[pos + 32 * i : pos + 32 * (i + 1)] for i in range(_fits(data, pos, count, 32))
+    )
     pos += 32 * count
     actor, pos = _bytes(data, pos)
     seq, pos = _uleb(data, pos)
@@ -228,8 +230,11 @@ _Reader = Callable[[bytes, int], tuple[object, int]]
 
 
 def _rle(data: bytes, limit: int, read: _Reader) -> list[object]:
-    """Run-length encoding: a signed count n, then one value repeated n times (n > 0), -n
-    literal values (n < 0), or an unsigned count of nulls (n = 0)."""
+    """Values in run-length encoding, at most `limit` of them.
+
+    Each run: a signed count n, then one value repeated n times (n > 0), -n literal values
+    (n < 0), or an unsigned count of nulls (n = 0).
+    """
     out: list[object] = []
     pos = 0
     while pos < len(data):

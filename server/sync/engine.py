@@ -391,13 +391,18 @@ class LiveDocument:
         ]
 
     def change_data(self) -> list[bytes]:
-        """The bytes of every change of the document (one change chunk each), dependencies
-        first, in the order of `history()`."""
+        """The bytes of every change of the document, one change chunk each.
+
+        Dependencies first, in the order of `history()`.
+        """
         return [bytes(c.raw_bytes) for c in self._doc.get_changes([])]
 
     def children(self, obj: bytes) -> list[tuple[str | None, str, ObjectRef]]:
-        """The objects map or list `obj` holds now: (the key, None in a list; "map", "list"
-        or "text"; the object). Empty if `obj` holds none or is no such object."""
+        """The objects map or list `obj` holds now.
+
+        Each as (the key, None in a list; "map", "list" or "text"; the object). Empty if
+        `obj` holds none or is no such object.
+        """
         try:
             keyed = obj == ROOT or self._doc.object_type(obj) == ObjType.Map
         except Exception:  # noqa: BLE001 - the binding raises bare Exception for an unknown id
@@ -406,7 +411,7 @@ class LiveDocument:
         found: list[tuple[str | None, str, ObjectRef]] = []
         for index, (kind, child) in enumerate(values):
             if isinstance(kind, ObjType):
-                name = {ObjType.Map: "map", ObjType.List: "list"}.get(kind, "text")
+                name = "map" if kind == ObjType.Map else "list" if kind == ObjType.List else "text"
                 found.append((keys[index] if keyed else None, name, patches.object_ref(child)))
         return found
 

@@ -121,8 +121,10 @@ class ObjectPaths:
         return ObjectRef(raw + leb128.encode(index) + leb128.encode(obj.counter), obj.actor)
 
     def chain(self, obj: OpId | None) -> list[Node] | None:
-        """The objects from the root's child down to `obj` ([] for the root); None if one
-        is unknown or the chain is deeper than MAX_DEPTH."""
+        """The objects from the root's child down to `obj` ([] for the root).
+
+        None if one is unknown or the chain is deeper than MAX_DEPTH.
+        """
         found: list[Node] = []
         while obj is not None:
             node = self.get(obj)
@@ -181,9 +183,10 @@ class PathsCache:
 
 
 def change_touches(paths: ObjectPaths, changes: Iterable[Change]) -> list[Touch] | None:
-    """Where the changes wrote, as the binding's diff would name it, and their objects
-    added to `paths`. None if one writes to an object `paths` does not know (one the
-    document no longer shows): the caller then diffs.
+    """Where the changes wrote, as the binding's diff would name it.
+
+    The objects they make are added to `paths`. None if one writes to an object `paths`
+    does not know (one the document no longer shows): the caller then diffs.
 
     Raises ChangeOpsError for an operation no Automerge document holds.
     """
@@ -201,7 +204,10 @@ def change_touches(paths: ObjectPaths, changes: Iterable[Change]) -> list[Touch]
             if made is None and (op.obj, action, key) in seen:
                 continue  # one more character of the same text, say
             seen.add((op.obj, action, key))
-            path = (*(n.key if n.key is not None else -1 for n in chain), -1 if key is None else key)
+            path = (
+                *(n.key if n.key is not None else -1 for n in chain),
+                -1 if key is None else key,
+            )
             objects = (ROOT_REF, *(n.ref for n in chain))
             touches.setdefault(Touch(path, action, objects, made))
             if op.action in MAKES:
