@@ -44,7 +44,7 @@ def test_an_accepted_message_extends_the_index_a_refused_one_does_not() -> None:
     writer = Document(actor_id=PERSON)
     writer.merge(stored)
     item = new_item(writer, "coping", "a walk")
-    layer, read = offered(cache, stored, writer)
+    _, read = offered(cache, stored, writer)
     assert read
     new_list = op_id(object_ref(object_at(writer, ("sections", "coping", 0))))
     assert new_list is not None
