@@ -59,7 +59,7 @@ def refusal(
     `touches`: where the changes after `before` wrote (`LiveDocument.touched(before)`);
     `written`: the heads of those changes.
     """
-    shape = _Shape(audience_kind, doc, before, written)
+    shape = _Shape(audience_kind, doc, before, written, touches)
     for touch in touches:
         broken = shape.check(touch)
         if broken is not None:
@@ -69,7 +69,12 @@ def refusal(
 
 class _Shape:
     def __init__(
-        self, kind: str, doc: DocumentView, before: list[bytes], written: list[bytes]
+        self,
+        kind: str,
+        doc: DocumentView,
+        before: list[bytes],
+        written: list[bytes],
+        touches: list[Touch],
     ) -> None:
         self.kind = kind
         self.doc = doc
@@ -79,6 +84,7 @@ class _Shape:
         self._new: dict[bytes, frozenset[tuple[int, bytes]] | None] = {}  # list -> new maps
         self._checked: set[tuple[bytes, str | None]] = set()
         self._fields: dict[bytes, dict[str, Value]] = {}
+        self._made = _made_maps(touches)
 
     def fields(self, obj: bytes) -> dict[str, Value]:
         """The entries of map `obj` as the writer left them (read once per message)."""
@@ -187,13 +193,18 @@ class _Shape:
         new = self._new_elements(listed)
         if new is None:
             return f"{rules.plural} are maps"
-        for element in self.doc.typed_elements(listed.id, self.written):
-            if _map_id(element) in new:
-                broken = plan_fields.check_map(
-                    element, rules.fields, rules.required, rules.article, self
-                )
-                if broken is not None:
-                    return broken
+        made = self._made.get(listed.id)
+        if made:  # read from operations: the new maps are known, the list is not read
+            elements = [Value("map", ref) for ref in made]
+        else:
+            found = self.doc.typed_elements(listed.id, self.written)
+            elements = [e for e in found if _map_id(e) in new]
+        for element in elements:
+            broken = plan_fields.check_map(
+                element, rules.fields, rules.required, rules.article, self
+            )
+            if broken is not None:
+                return broken
         return None
 
     def _new_elements(self, listed: ObjectRef) -> frozenset[tuple[int, bytes]] | None:
@@ -201,6 +212,9 @@ class _Shape:
 
         Values other than maps have no id to tell old from new, so they are counted.
         """
+        made = self._made.get(listed.id)
+        if made and listed.id not in self._new:
+            self._new[listed.id] = frozenset(_identity(ref) for ref in made)
         if listed.id not in self._new:
             old = [_map_id(v) for v in self.doc.typed_elements(listed.id, self.before)]
             now = [_map_id(v) for v in self.doc.typed_elements(listed.id, self.written)]
@@ -209,6 +223,25 @@ class _Shape:
             added = frozenset(i for i in now if i is not None and i not in known)
             self._new[listed.id] = None if more_others else added
         return self._new[listed.id]
+
+
+def _made_maps(touches: list[Touch]) -> dict[bytes, list[ObjectRef] | None]:
+    """List id -> the maps inserted into it, when the touches say (read from operations).
+
+    None for a list that also got something else, or whose touches do not say (the diff's):
+    the list is then compared before and after (`_new_elements`).
+    """
+    made: dict[bytes, list[ObjectRef] | None] = {}
+    for touch in touches:
+        if touch.action != "insert":
+            continue
+        listed = touch.objects[-1].id
+        refs = made.setdefault(listed, [])
+        if touch.made is None or refs is None:
+            made[listed] = None
+        else:
+            refs.append(touch.made)
+    return made
 
 
 def _map_id(value: Value) -> tuple[int, bytes] | None:

@@ -64,6 +64,7 @@ class PlanReader:
         self.doc = doc
         self._history: list[ChangeInfo] | None = None
         self._decoded: tuple[dict[bytes, Change], ObjectPaths] | None = None
+        self._items: dict[tuple[bytes, str, tuple[bytes, ...]], ItemState | None] = {}
 
     @property
     def history(self) -> list[ChangeInfo]:
@@ -72,6 +73,17 @@ class PlanReader:
         return self._history
 
     def item(self, obj: bytes, section: str, heads: Heads = None) -> ItemState | None:
+        if heads is None:
+            return self._item(obj, section, heads)
+        # A change made right after another on the same device starts where it ended: its
+        # item before is the other's item after, read once (each read at heads costs the
+        # binding a walk of the history).
+        key = (obj, section, tuple(sorted(heads)))
+        if key not in self._items:
+            self._items[key] = self._item(obj, section, heads)
+        return self._items[key]
+
+    def _item(self, obj: bytes, section: str, heads: Heads) -> ItemState | None:
         f = self.doc.fields(obj, heads)
         if not f:
             return None

@@ -197,22 +197,27 @@ def change_touches(paths: ObjectPaths, changes: Iterable[Change]) -> list[Touch]
             chain = paths.chain(op.obj)
             if chain is None:
                 return None
-            kind = chain[-1].kind if chain else "map"
-            action = _action(op, kind)
-            key = _key(op, kind)
-            made = paths.ref(op.id) if op.action in MAKES else None
-            if made is None and (op.obj, action, key) in seen:
-                continue  # one more character of the same text, say
-            seen.add((op.obj, action, key))
-            path = (
-                *(n.key if n.key is not None else -1 for n in chain),
-                -1 if key is None else key,
-            )
-            objects = (ROOT_REF, *(n.ref for n in chain))
-            touches.setdefault(Touch(path, action, objects, made))
+            touch = _touch(op, chain, paths, seen)
+            if touch is not None:
+                touches.setdefault(touch)
             if op.action in MAKES:
                 paths.add(op)
     return list(touches)
+
+
+def _touch(
+    op: Op, chain: list[Node], paths: ObjectPaths, seen: set[tuple[OpId | None, str, str | None]]
+) -> Touch | None:
+    """Where one operation wrote; None if an earlier one of the message wrote the same."""
+    kind = chain[-1].kind if chain else "map"
+    action = _action(op, kind)
+    key = _key(op, kind)
+    made = paths.ref(op.id) if op.action == MAKE_MAP else None
+    if made is None and (op.obj, action, key) in seen:
+        return None  # one more character of the same text, say
+    seen.add((op.obj, action, key))
+    path = (*(n.key if n.key is not None else -1 for n in chain), -1 if key is None else key)
+    return Touch(path, action, (ROOT_REF, *(n.ref for n in chain)), made)
 
 
 def _key(op: Op, kind: str) -> str | None:

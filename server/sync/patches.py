@@ -66,7 +66,7 @@ class Touch(msgspec.Struct, frozen=True):
     objects: tuple[ObjectRef, ...]
     """The object holding each element of `path` (`objects[0]` is the root)."""
     made: ObjectRef | None = None
-    """The object a put made, for touches read from a change's operations (object_paths.py);
+    """The map a put or insert made, for touches read from operations (object_paths.py);
     a list position in their `path` is -1: operations name list elements by id, and no rule
     reads the position."""
 
