@@ -17,8 +17,10 @@ A carer writes anything in their own notes document ("carer:<their id>"), within
 every plan document keeps (`plans/shape_rules.py`: types, fields, sizes, for every writer).
 
 Not checked: whether a proposal is still pending (a decision made concurrently would make a
-legitimate offline edit unacceptable forever), and operations with no visible effect when
-they arrive (e.g. a value that lost a conflict: its content cannot be read).
+legitimate offline edit unacceptable forever). Operations with no visible effect when they
+arrive (a value that lost a conflict) are checked like any other when the touches come from
+operations (a decision the writer made is read from their own map, `Touch.made`); the diff,
+used only for objects the index does not know, cannot see them.
 """
 
 import functools
