@@ -30,8 +30,9 @@ from typing import NamedTuple
 
 MAGIC = b"\x85\x6f\x4a\x83"
 MAX_OPS = 200_000
-"""The most operations one change may hold here (a plan edit holds a few dozen; the app's
-longest text is 2,000 characters, one operation each)."""
+"""The most operations read of one change by default (a plan edit holds a few dozen, a new
+item up to about 2,000: one per character). A document may hold larger changes (a plan
+imported whole, 400 items of 2,000 characters: 800,000); callers read those another way."""
 _MAX_INFLATED = 64 * 1024 * 1024  # a compressed change or column larger than this is refused
 
 MAKE_MAP, PUT, MAKE_LIST, DELETE, MAKE_TEXT, INCREMENT, MAKE_TABLE, MARK = range(8)
@@ -51,6 +52,14 @@ _DEFLATE = 0x08
 
 class ChangeOpsError(ValueError):
     """Bytes that are not one readable Automerge change."""
+
+
+class TooManyOps(ChangeOpsError):
+    """A change with more operations than the caller reads (`decode`'s `max_ops`)."""
+
+
+class _Overflow(ChangeOpsError):
+    """A column with more values than allowed."""
 
 
 class OpId(NamedTuple):
@@ -87,7 +96,11 @@ class Change(NamedTuple):
 
 
 def decode(chunk: bytes, max_ops: int = MAX_OPS) -> Change:
-    """The operations of one change chunk. Raises ChangeOpsError for anything else."""
+    """The operations of one change chunk. Raises ChangeOpsError for anything else.
+
+    TooManyOps (a ChangeOpsError) if it holds more than `max_ops`: a caller may then read
+    the change some other way (the binding's diff), having spent at most that many.
+    """
     try:
         return _decode(chunk, max_ops)
     except IndexError:
@@ -149,7 +162,10 @@ def _contents(data: bytes, max_ops: int) -> Change:
 def _ops(
     columns: dict[int, bytes], author: bytes, start_op: int, actors: tuple[bytes, ...], limit: int
 ) -> list[Op]:
-    actions = _rle(columns.get(_ACTION, b""), limit, _uleb)
+    try:
+        actions = _rle(columns.get(_ACTION, b""), limit, _uleb)
+    except _Overflow:
+        raise TooManyOps(f"the change holds more than {limit} operations") from None
     rows = len(actions)
     obj_actor = _ints(columns.get(_OBJ_ACTOR, b""), rows, signed=False)
     obj_ctr = _ints(columns.get(_OBJ_CTR, b""), rows, signed=False)
@@ -219,7 +235,7 @@ def _actor(index: int, actors: tuple[bytes, ...]) -> bytes:
 
 def _room(found: int, more: int, limit: int) -> None:
     if found + more > limit:
-        raise ChangeOpsError(f"a column holds more than {limit} values")
+        raise _Overflow(f"a column holds more than {limit} values")
 
 
 def _pad(values: list[object], rows: int, fill: object) -> None:

@@ -3,12 +3,13 @@ place (an object the loaded document no longer shows) is read from the diff inst
 
 from pathlib import Path
 
-from automerge.core import Document, ScalarType
+from automerge.core import Document, ObjType, ScalarType
 
 from server.errors import ProtocolError
 from server.ids import DocumentId
 from server.plans.template import plan_template
 from server.storage.sqlite import SqliteDocumentStore
+from server.sync.change_ops import MAX_OPS, decode
 from server.sync.hub import SyncHub
 from tests.support.automerge_docs import (
     decide_proposal,
@@ -76,4 +77,36 @@ async def test_a_write_into_a_decision_that_lost_a_conflict_is_judged_after_a_re
         finally:
             await hub.close()
     finally:
+        await store.close()
+
+
+async def test_a_change_too_large_to_decode_here_is_vetted_from_the_diff(tmp_path: Path) -> None:
+    # A plan uploaded in one change with 101 items of 2,000 characters: over 200,000
+    # operations, more than the decoder reads (until this was fixed, it was refused).
+    person = plan_document("everyone", EVERYONE, actor=PERSON)
+    listed = object_at(person, ("sections", "safer"))
+    with person.transaction() as tx:
+        for n in range(101):
+            item = tx.insert_object(listed, n, ObjType.Map)
+            for key, value in (("id", f"item-{n}"), ("text", "x" * 2000)):
+                tx.splice_text(tx.put_object(item, key, ObjType.Text), 0, 0, value)
+            tx.put(item, "made", ScalarType.Int, 1)
+            edit = tx.put_object(item, "edit", ObjType.Map)
+            tx.put(edit, "at", ScalarType.Int, 1)
+    assert len(decode(bytes(person.get_changes([])[-1].raw_bytes), 300_000).ops) > MAX_OPS
+    carer = Document(actor_id=CARER)
+    carer.merge(person)
+    new_proposal(carer, "coping", "a walk")
+    doc_id = new_document_id()
+    store = await SqliteDocumentStore.open(tmp_path / "plans.db")
+    hub = hub_on(store, policy=RolesPolicy(ROLES))
+    try:
+        assert await sync(hub, "person", person, doc_id) is None
+        assert await sync(hub, "carer", carer, doc_id) is None  # read from its operations
+        state = hub.documents.peek(doc_id)
+        assert state is not None
+        assert state.doc is not None
+        assert state.doc.heads == list(carer.get_heads())
+    finally:
+        await hub.close()
         await store.close()
