@@ -1,13 +1,14 @@
 """Measure the review digest: milliseconds to compute it for N changes on a typical plan.
 
-    .venv/bin/python scripts/measure_digest.py [--items 80] [--changes 200] [--runs 7]
+    .venv/bin/python scripts/measure_digest.py [--items 200] [--changes 100 1000 5000] [--runs 5]
 
-Builds (with the real binding, as the PWA writes them) an `everyone` document with `--items`
-items, then `--changes` edits by three people on their own devices, merged every ten edits;
+For each number of changes: builds (with the real binding, as the PWA writes them) an
+`everyone` document with `--items` items, then that many edits by three people on their own
+devices, merged every ten edits;
 the three edit the same item in turn, so many edits conflict. Times, from the saved bytes as
 the server reads them from storage: loading the document, reading the sign-offs, and the
-digest of the `--changes` changes since the heads before them. Reports the median and range
-over `--runs`.
+digest of those changes since the heads before them. Reports the median and range over
+`--runs`. The digest's cost should grow with the changes, not with changes x document size.
 """
 
 from __future__ import annotations
@@ -77,14 +78,19 @@ def rows_of(doc: LiveDocument) -> list[ChangeRow]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--items", type=int, default=80)
-    parser.add_argument("--changes", type=int, default=200)
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--items", type=int, default=200)
+    parser.add_argument("--changes", type=int, nargs="+", default=[100, 1000, 5000])
+    parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    data, before = build(args.items, args.changes)
+    for changes in args.changes:
+        measure(args.items, changes, args.runs)
+
+
+def measure(items: int, changes: int, runs: int) -> None:
+    data, before = build(items, changes)
     rows = rows_of(LiveDocument.load(data))
     timings: dict[str, list[float]] = {"load": [], "sign-offs": [], "digest": []}
-    for _ in range(args.runs):
+    for _ in range(runs):
         start = time.perf_counter()
         reader = PlanReader(LiveDocument.load(data))
         loaded = time.perf_counter()
@@ -97,8 +103,8 @@ def main() -> None:
         timings["digest"].append((done - signed) * 1000)
     entries = sum(len(p.entries) for p in people)
     print(  # noqa: T201
-        f"{len(rows)} changes in the document, {args.changes} in the digest "
-        f"({entries} entries, {len(conflicts)} conflicts), {args.items} items, {len(data)} bytes"
+        f"{len(rows)} changes in the document, {changes} in the digest "
+        f"({entries} entries, {len(conflicts)} conflicts), {items} items, {len(data)} bytes"
     )
     for name, values in timings.items():
         print(  # noqa: T201

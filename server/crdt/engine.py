@@ -390,6 +390,31 @@ class LiveDocument:
             for c in self._doc.get_changes([])
         ]
 
+    def change_data(self) -> list[bytes]:
+        """The bytes of every change of the document, one change chunk each.
+
+        Dependencies first, in the order of `history()`.
+        """
+        return [bytes(c.raw_bytes) for c in self._doc.get_changes([])]
+
+    def children(self, obj: bytes) -> list[tuple[str | None, str, ObjectRef]]:
+        """The objects map or list `obj` holds now.
+
+        Each as (the key, None in a list; "map", "list" or "text"; the object). Empty if
+        `obj` holds none or is no such object.
+        """
+        try:
+            keyed = obj == ROOT or self._doc.object_type(obj) == ObjType.Map
+        except Exception:  # noqa: BLE001 - the binding raises bare Exception for an unknown id
+            return []
+        keys, values = self._entries(obj, None, keyed=keyed)
+        found: list[tuple[str | None, str, ObjectRef]] = []
+        for index, (kind, child) in enumerate(values):
+            if isinstance(kind, ObjType):
+                name = "map" if kind == ObjType.Map else "list" if kind == ObjType.List else "text"
+                found.append((keys[index] if keyed else None, name, patches.object_ref(child)))
+        return found
+
     def fields(self, obj: bytes, heads: list[bytes] | None = None) -> dict[str, object]:
         """The entries of map `obj` at `heads` (None: now).
 

@@ -65,6 +65,10 @@ class Touch(msgspec.Struct, frozen=True):
     """put, insert, splice, delete, increment, conflict or mark."""
     objects: tuple[ObjectRef, ...]
     """The object holding each element of `path` (`objects[0]` is the root)."""
+    made: ObjectRef | None = None
+    """The map a put or insert made, for touches read from operations (object_paths.py);
+    a list position in their `path` is -1: operations name list elements by id, and no rule
+    reads the position."""
 
 
 def parse(text: str) -> Touch:

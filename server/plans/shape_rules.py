@@ -3,7 +3,8 @@
 `plans/write_rules.py` says where a role may write; this module says what may be written
 there (docs/plan-document.md, "What the server accepts"), so that no one phone can make a
 plan unreadable for everyone. Only the objects a message's changes touched are read
-(`LiveDocument.touched`, the same diff the write rules use), never the whole document:
+(`object_paths.change_touches`, the same touches the write rules use), never the whole
+document:
 
 - the root's `schema` (1), `audience` (the document's), `sections` (a map of lists, one per
   section of this audience) and `proposals` (a list) are written only in a new document;
@@ -27,7 +28,7 @@ import functools
 from typing import Protocol
 
 from server.crdt.engine import Value
-from server.crdt.patches import ObjectRef, Touch
+from server.crdt.patches import ObjectRef, Touch, object_counter
 from server.plans import plan_fields
 from server.plans.template import plan_template
 
@@ -58,7 +59,7 @@ def refusal(
     `touches`: where the changes after `before` wrote (`LiveDocument.touched(before)`);
     `written`: the heads of those changes.
     """
-    shape = _Shape(audience_kind, doc, before, written)
+    shape = _Shape(audience_kind, doc, before, written, touches)
     for touch in touches:
         broken = shape.check(touch)
         if broken is not None:
@@ -68,16 +69,22 @@ def refusal(
 
 class _Shape:
     def __init__(
-        self, kind: str, doc: DocumentView, before: list[bytes], written: list[bytes]
+        self,
+        kind: str,
+        doc: DocumentView,
+        before: list[bytes],
+        written: list[bytes],
+        touches: list[Touch],
     ) -> None:
         self.kind = kind
         self.doc = doc
         self.before = before
         self.written = written
         self.sections = _sections_of(kind)
-        self._new: dict[bytes, frozenset[bytes] | None] = {}  # list id -> new maps' ids
+        self._new: dict[bytes, frozenset[tuple[int, bytes]] | None] = {}  # list -> new maps
         self._checked: set[tuple[bytes, str | None]] = set()
         self._fields: dict[bytes, dict[str, Value]] = {}
+        self._made = _made_maps(touches)
 
     def fields(self, obj: bytes) -> dict[str, Value]:
         """The entries of map `obj` as the writer left them (read once per message)."""
@@ -93,7 +100,7 @@ class _Shape:
         return self.doc.length(obj, self.written)
 
     def check(self, touch: Touch) -> str | None:
-        if touch.action in ("mark", "increment"):
+        if touch.action in ("mark", "increment", "table", "unknown"):
             return f"a plan document holds no {touch.action}s"
         path = touch.path
         head = path[0] if path else None
@@ -153,7 +160,7 @@ class _Shape:
         entry = touch.objects[depth + 1]
         if self.doc.length(entry.id, self.before) == 0:  # not stored before: maybe new
             new = self._new_elements(listed)
-            if new is None or entry.id in new:
+            if new is None or _identity(entry) in new:
                 return self._new_entries(listed, rules)
         key = touch.path[depth + 1]
         if (entry.id, str(key)) in self._checked:
@@ -186,20 +193,28 @@ class _Shape:
         new = self._new_elements(listed)
         if new is None:
             return f"{rules.plural} are maps"
-        for element in self.doc.typed_elements(listed.id, self.written):
-            if _map_id(element) in new:
-                broken = plan_fields.check_map(
-                    element, rules.fields, rules.required, rules.article, self
-                )
-                if broken is not None:
-                    return broken
+        made = self._made.get(listed.id)
+        if made:  # read from operations: the new maps are known, the list is not read
+            elements = [Value("map", ref) for ref in made]
+        else:
+            found = self.doc.typed_elements(listed.id, self.written)
+            elements = [e for e in found if _map_id(e) in new]
+        for element in elements:
+            broken = plan_fields.check_map(
+                element, rules.fields, rules.required, rules.article, self
+            )
+            if broken is not None:
+                return broken
         return None
 
-    def _new_elements(self, listed: ObjectRef) -> frozenset[bytes] | None:
+    def _new_elements(self, listed: ObjectRef) -> frozenset[tuple[int, bytes]] | None:
         """The ids of the maps the changes added to the list; None if they added others.
 
         Values other than maps have no id to tell old from new, so they are counted.
         """
+        made = self._made.get(listed.id)
+        if made and listed.id not in self._new:
+            self._new[listed.id] = frozenset(_identity(ref) for ref in made)
         if listed.id not in self._new:
             old = [_map_id(v) for v in self.doc.typed_elements(listed.id, self.before)]
             now = [_map_id(v) for v in self.doc.typed_elements(listed.id, self.written)]
@@ -210,11 +225,40 @@ class _Shape:
         return self._new[listed.id]
 
 
-def _map_id(value: Value) -> bytes | None:
-    """The object id of a map (None for anything else)."""
+def _made_maps(touches: list[Touch]) -> dict[bytes, list[ObjectRef] | None]:
+    """List id -> the maps inserted into it, when the touches say (read from operations).
+
+    None for a list that also got something else, or whose touches do not say (the diff's):
+    the list is then compared before and after (`_new_elements`).
+    """
+    made: dict[bytes, list[ObjectRef] | None] = {}
+    for touch in touches:
+        if touch.action != "insert":
+            continue
+        listed = touch.objects[-1].id
+        refs = made.setdefault(listed, [])
+        if touch.made is None or refs is None:
+            made[listed] = None
+        else:
+            refs.append(touch.made)
+    return made
+
+
+def _map_id(value: Value) -> tuple[int, bytes] | None:
+    """The identity of a map (None for anything else)."""
     if value.kind == "map" and isinstance(value.content, ObjectRef):
-        return value.content.id
+        return _identity(value.content)
     return None
+
+
+def _identity(ref: ObjectRef) -> tuple[int, bytes]:
+    """An object's creating operation, `counter@actor`.
+
+    Unlike its id in the binding's form, which numbers the actor by its place among the
+    document's actors, this never changes (and touches read from operations number unknown
+    actors 0).
+    """
+    return object_counter(ref), ref.actor
 
 
 @functools.cache

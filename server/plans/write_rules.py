@@ -1,7 +1,7 @@
 """The template's per-section write rules, for every writer but the person.
 
-Checked for each place a sync message's changes wrote (`LiveDocument.touched`, a diff of the
-document before and after them), in a document of audience kind k:
+Checked for each place a sync message's changes wrote (`object_paths.change_touches`, read
+from the changes' own operations), in a document of audience kind k:
 
 - `sections.<sid>…`: sid is a section of audience k and the role is one of its `writers`.
   Items are only inserted or changed inside (removal is soft, `removed`); the section's list
@@ -17,8 +17,10 @@ A carer writes anything in their own notes document ("carer:<their id>"), within
 every plan document keeps (`plans/shape_rules.py`: types, fields, sizes, for every writer).
 
 Not checked: whether a proposal is still pending (a decision made concurrently would make a
-legitimate offline edit unacceptable forever), and operations with no visible effect when
-they arrive (e.g. a value that lost a conflict: its content cannot be read).
+legitimate offline edit unacceptable forever). Operations with no visible effect when they
+arrive (a value that lost a conflict) are checked like any other when the touches come from
+operations (a decision the writer made is read from their own map, `Touch.made`); the diff,
+used only for objects the index does not know, cannot see them.
 """
 
 import functools
@@ -54,7 +56,8 @@ def refusal(
 ) -> str | None:
     """Why the changes break the rules, or None.
 
-    `touches`: where they wrote (`LiveDocument.touched(heads before them)`); `owns(actor)`:
+    `touches`: where they wrote (`change_touches`, or `LiveDocument.touched(heads before
+    them)`); `owns(actor)`:
     is that actor the writer's? `new_document`: the document was empty before them.
     """
     if role == Role.PERSON or audience == CARER_PREFIX + (account_id or ""):
@@ -144,6 +147,8 @@ class _Rules:
             return None  # the writer's decision lost to another one: nothing of it shows
         elif touch.action == "delete":
             decision = None
+        elif touch.made is not None:
+            decision = touch.made  # the decision this operation made, shown or not
         else:
             decision = self.doc.child(proposal.id, "decision")
         if (

@@ -49,8 +49,8 @@ def conflict(
         return None
     hashes = {w.row.hash for pair in pairs for w in pair}
     versions = [w for w in writes if w.row.hash in hashes]
-    common = frozenset.intersection(*(graph.ancestors(h) for h in hashes))
-    base = reader.item(item.obj, item.section, graph.heads_of(set(common))) if common else None
+    common = graph.common_heads(hashes)
+    base = reader.item(item.obj, item.section, common) if common else None
     now = reader.item(item.obj, item.section)
     return Conflict(
         kind="edit-and-removal"

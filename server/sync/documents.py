@@ -29,6 +29,7 @@ from server.crdt.engine import (
     carries_changes,
     whole_document_message,
 )
+from server.crdt.object_paths import PathsCache
 from server.errors import StorageError
 from server.ids import DocumentId
 from server.storage.feed import LocalFeed
@@ -103,6 +104,8 @@ class DocState:
         self._behind = 0
         """The highest log position the feed announced (see `committed`)."""
         self._catching_up = False
+        self.paths = PathsCache()
+        """Where `doc`'s objects sit, for vetting changes by their own operations (hub)."""
 
     @property
     def has_changes(self) -> bool:

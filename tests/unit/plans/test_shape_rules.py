@@ -5,6 +5,7 @@ otherwise: the shape rules are the same for everyone) change their copy, and ask
 about exactly what the writer's changes added, as the hub does.
 """
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,6 +26,19 @@ from tests.support.automerge_docs import (
     restore_item,
     sign_off,
 )
+from tests.support.touches import SOURCES, touches
+
+_SOURCE = ["operations"]
+
+
+@pytest.fixture(autouse=True, params=SOURCES)
+def _touches_from(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test runs with touches read from operations (as the hub reads them) and from
+    the binding's diff (which the hub falls back to)."""
+    _SOURCE[0] = request.param
+    yield
+    _SOURCE[0] = "operations"
+
 
 EVERYONE = ["warning-signs", "coping", "help-contacts", "safer", "review-log"]
 PERSON = b"\x01" * 16
@@ -50,7 +64,8 @@ def check(server: Document, writer: Document, kind: str = "everyone") -> str | N
     doc.merge(writer)
     live = LiveDocument(doc)
     written = list(writer.get_heads())
-    return refusal(kind, live, live.touched(before), before=before, written=written)
+    found = touches(_SOURCE[0], server, doc)
+    return refusal(kind, live, found, before=before, written=written)
 
 
 def item_at(doc: Document, section_id: str, item_id: str) -> bytes:

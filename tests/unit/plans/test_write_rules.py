@@ -4,6 +4,8 @@ Each test starts from a plan document the person made, lets a member change thei
 and asks the rules about exactly what the member's changes added (as the hub does).
 """
 
+from collections.abc import Iterator
+
 import pytest
 from automerge.core import Document
 
@@ -19,6 +21,19 @@ from tests.support.automerge_docs import (
     put,
     put_at,
 )
+from tests.support.touches import SOURCES, touches
+
+_SOURCE = ["operations"]
+
+
+@pytest.fixture(autouse=True, params=SOURCES)
+def _touches_from(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test runs with touches read from operations (as the hub reads them) and from
+    the binding's diff (which the hub falls back to)."""
+    _SOURCE[0] = request.param
+    yield
+    _SOURCE[0] = "operations"
+
 
 EVERYONE = ["warning-signs", "coping", "professional-contacts", "safer", "review-log"]
 PERSON = b"\x01" * 16
@@ -54,7 +69,7 @@ def check(
         role,
         account,
         live,
-        live.touched(before),
+        touches(_SOURCE[0], server, doc),
         owns=lambda a: a == member.get_actor(),
         new_document=not before,
     )
