@@ -13,6 +13,7 @@ and returns bytes: the store stays the caller's).
 import asyncio
 import logging
 import multiprocessing
+import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -44,7 +45,9 @@ class DocumentWorker:
         if self._pool is None:
             # spawn, never fork: a forked child would inherit the server's sockets, its
             # event loop and the aiosqlite threads' locks.
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                1, mp_context=multiprocessing.get_context("spawn"), initializer=_parent_decides
+            )
         pool = self._pool
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, work, data)
@@ -61,3 +64,15 @@ class DocumentWorker:
         pool, self._pool = self._pool, None
         if pool is not None:
             await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+
+
+def _parent_decides() -> None:
+    """In the worker: ignore SIGINT and SIGTERM; the server ends this process itself.
+
+    A stop signal sent to the server's whole process group (Ctrl-C in a terminal, a service
+    manager, the benchmark harness) would otherwise kill the worker first, and the server's
+    last snapshots at shutdown would fail. If the server dies, the worker's pipe closes and
+    it exits on its own.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)

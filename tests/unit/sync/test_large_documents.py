@@ -9,6 +9,7 @@ at a time, answering other peers in between.
 import asyncio
 import base64
 import os
+import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -166,3 +167,16 @@ async def test_reading_stored_bytes_off_the_loop_uses_another_process_only_when_
         await registry.close()
     assert small == os.getpid()  # a thread of this process
     assert large != os.getpid()  # the document worker
+
+
+async def test_a_stop_signal_to_the_process_group_leaves_the_worker_to_the_server() -> None:
+    # Ctrl-C or a service manager signals the whole group: the worker must live until the
+    # server, shutting down, has made its last snapshots and closes it.
+    worker = DocumentWorker()
+    try:
+        pid = await worker.run(worker_tasks.process_id, b"")
+        os.kill(pid, signal.SIGTERM)
+        os.kill(pid, signal.SIGINT)
+        assert await worker.run(worker_tasks.process_id, b"") == pid  # the same process
+    finally:
+        await worker.close()
