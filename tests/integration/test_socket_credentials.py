@@ -5,6 +5,7 @@ closes every socket opened with it (`error`, then 4401), whether or not it has j
 and such a socket never receives anything of a plan.
 """
 
+import asyncio
 import contextlib
 import sqlite3
 import time
@@ -108,6 +109,11 @@ async def join_and_request(peer: WirePeer, doc_id: str) -> tuple[int | None, lis
     return close.code if close else None, seen
 
 
+def _tracked(server: LiveServer) -> int:
+    """Sockets whose credential the hub has read (and will close when it is revoked)."""
+    return sum(len(c) for c in server.hub._by_credential.values())
+
+
 _WHY = {
     "credential revoked": "credential-revoked",
     "credential expired": "credential-expired",
@@ -148,7 +154,13 @@ async def test_a_session_ended_after_the_upgrade_but_before_join_gets_nothing(
     server: LiveServer, users: dict[str, ApiUser], session: Session
 ) -> None:
     doc_id = await plan_with_content(server, users["person"])
+    tracked = _tracked(server)
     peer = await WirePeer.connect(server.url, "late", join=False, headers=session.headers)
+    # The upgrade is answered before the server has read the credential: wait until it has
+    # (ended before that, the socket is refused as unauthenticated, another test's case).
+    async with asyncio.timeout(10):
+        while _tracked(server) == tracked:  # noqa: ASYNC110 - the hub has no event for this
+            await asyncio.sleep(0.005)
 
     await session.sign_out()
     code, messages = await join_and_request(peer, doc_id)
