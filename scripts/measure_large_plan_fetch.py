@@ -169,7 +169,7 @@ async def measure_once(doc: Document, peers: int, every: float, inline: bool) ->
 def ms(values: list[float], percentile: int) -> str:
     if not values:
         return "-"
-    if percentile == 100:
+    if percentile == 100 or len(values) < 2:
         return f"{max(values) * 1000:.0f} ms"
     return f"{statistics.quantiles(values, n=100)[percentile - 1] * 1000:.0f} ms"
 
