@@ -60,8 +60,7 @@ async def test_a_large_document_loads_while_another_documents_peers_are_answered
     writer = Peer(hub, "writer", Document())
     await writer.next_frame()
     try:
-        loading = asyncio.ensure_future(hub.documents.get(large_id))
-        await asyncio.sleep(0)  # the load has started
+        loading = asyncio.ensure_future(hub.documents.get(large_id))  # runs at the next await
         put(writer.doc, "note", "written while a large plan loads")
         await writer.upload(small_id)  # answered while the large document still loads
         assert not loading.done()
