@@ -42,10 +42,16 @@ HEALTH_PATH = "/api/health"
 # Descriptors the process needs besides its sockets: SQLite (two connections, each with the
 # database, its WAL and shared memory), the listening socket, logs, the event loop's own.
 SPARE_DESCRIPTORS = 64
-# asyncio accepts up to `backlog` connections in one go before any of them is looked at,
-# so that many may briefly be open beyond the cap: uvicorn's default (2048) would be most
-# of a 1024 descriptor limit.
+# asyncio accepts up to `backlog` connections in one go before any of them is looked at:
+# uvicorn's default (2048) would be most of a 1024 descriptor limit.
 ACCEPT_BACKLOG = 128
+MIN_ACCEPT_BACKLOG = 16
+# How many such bursts can be open beyond the cap at once. A burst's sockets get their
+# protocol one loop step later (asyncio's `_accept_connection2`, then `connection_made`
+# scheduled by the transport); making room closes an older socket one step after that. The
+# listening socket is read at each of those steps, so three bursts are open before the
+# first one's evictions free a descriptor (seen as EMFILE with one burst allowed for).
+ACCEPT_BURSTS_IN_FLIGHT = 3
 RETRY_AFTER_S = 5  # the stock automerge-repo client retries after 5 s too
 # A response nobody reads (the transport's buffer stays full) is dropped after this many
 # request timeouts: 30 s by default, when a phone on a poor network still reads ~2 KiB/s.
@@ -67,10 +73,24 @@ class ConnectionLimits(msgspec.Struct, frozen=True):
     request_timeout_s: float
     health_reserve: int
     """Connections beyond the cap that may still ask for /api/health."""
+    accept_backlog: int = ACCEPT_BACKLOG
 
     @property
     def descriptors(self) -> int:
-        return self.max_connections + self.health_reserve + ACCEPT_BACKLOG + SPARE_DESCRIPTORS
+        return self.max_connections + self._beyond_the_cap(self.accept_backlog)
+
+    def _beyond_the_cap(self, backlog: int) -> int:
+        return self.health_reserve + ACCEPT_BURSTS_IN_FLIGHT * backlog + SPARE_DESCRIPTORS
+
+    def fitted_to(self, open_files: int) -> "ConnectionLimits":
+        """The largest limits within `open_files`.
+
+        A shorter accept burst first, then fewer connections (at least one).
+        """
+        room = open_files - self._beyond_the_cap(0)
+        backlog = min(self.accept_backlog, max(MIN_ACCEPT_BACKLOG, room // 8))
+        connections = max(1, min(self.max_connections, room - ACCEPT_BURSTS_IN_FLIGHT * backlog))
+        return msgspec.structs.replace(self, max_connections=connections, accept_backlog=backlog)
 
 
 class OpenSockets:
@@ -112,14 +132,16 @@ def fit_descriptor_limit(limits: ConnectionLimits) -> ConnectionLimits:
         soft = raised
     if soft == resource.RLIM_INFINITY or soft >= needed:
         return limits
-    fitted = max(1, limits.max_connections - (needed - soft))
+    fitted = limits.fitted_to(soft)
     log.warning(
-        "--max-connections %d does not fit the open-file limit %d (ulimit -n); using %d",
+        "--max-connections %d does not fit the open-file limit %d (ulimit -n); using %d"
+        " (accepting at most %d at a time)",
         limits.max_connections,
         soft,
-        fitted,
+        fitted.max_connections,
+        fitted.accept_backlog,
     )
-    return msgspec.structs.replace(limits, max_connections=fitted)
+    return fitted
 
 
 class BoundedH11Protocol(H11Protocol):

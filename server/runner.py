@@ -9,7 +9,6 @@ import uvicorn
 from litestar import Litestar
 
 from server.connections import (
-    ACCEPT_BACKLOG,
     CapacityGate,
     ConnectionLimits,
     OpenSockets,
@@ -78,7 +77,7 @@ def uvicorn_config(app: Litestar, settings: Settings, log_level: str = "info") -
         # h11 (pure Python, what uvicorn picks without httptools) with a request deadline
         # and the connection cap (server/connections.py).
         http=bounded_protocol(limits, sockets),
-        backlog=ACCEPT_BACKLOG,
+        backlog=limits.accept_backlog,
         host=settings.host,
         port=settings.port,
         log_level=log_level,
