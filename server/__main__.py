@@ -109,6 +109,12 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
         help="where people open the app (https://plans.example.org), which reset links"
         " start with (also PUBLIC_URL; needed with --smtp-url unless on loopback)",
     )
+    parser.add_argument(
+        "--free-form-documents",
+        action="store_true",
+        help="benchmarks only: accept documents that are not plan-shaped (access and write"
+        " rules by role still apply); refused unless --host is a loopback address",
+    )
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
     _check_mail(parser, args)
@@ -138,7 +144,10 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
         smtp_url=args.smtp_url,
         mail_from=args.mail_from,
         public_url=args.public_url,
+        free_form_documents=args.free_form_documents,
     )
+    if settings.free_form_documents and not settings.binds_loopback_only:
+        parser.error("--free-form-documents is for benchmarks on a loopback --host only")
     if settings.smtp_url is not None and settings.link_base is None:
         parser.error("--smtp-url needs --public-url (the address reset links point to)")
     return settings, args.log_level
@@ -177,6 +186,8 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if settings.free_form_documents:
+        log.warning("--free-form-documents: plan documents' shape is not checked (benchmarks only)")
     if not _storage_opens(settings):
         return 1
     return_freed_memory()

@@ -149,7 +149,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
                     feed=storage.feed,
                 ),
                 policy,
-                rules=PlanChangeRules(),
+                rules=PlanChangeRules(shapes=not settings.free_form_documents),
                 actors=ActorBindings(await store.actor_bindings()),
                 server_peer_id=PeerId(settings.server_peer_id or f"sync-server-{storage_id[:8]}"),
                 storage_id=storage_id,

@@ -69,6 +69,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # Password hashes (sign-up, sign-in, account deletion) waiting for one of the two hashing
     # threads; beyond this a request gets 503 at once rather than waiting in an endless line.
     password_hash_queue: int = 16
+    # For the benchmark harness only (its documents are `{log: [...]}`, not plans): the shape
+    # rules of plan documents (plans/shape_rules.py) are not applied. Registration, access on
+    # every message, the write rules by role, size limits and attribution all still are. The
+    # command line accepts it only with a loopback --host.
+    free_form_documents: bool = False
 
     # Password-reset mail: the SMTP server (server/auth/mail.py says the URL's forms; None: no
     # mail, an operator resets passwords with `python -m server reset-password EMAIL`), the

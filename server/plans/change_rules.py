@@ -9,7 +9,13 @@ from server.plans import shape_rules, write_rules
 
 
 class PlanChangeRules:
-    """What the sync hub checks every plan document's new changes against (app.py wires it)."""
+    """What the sync hub checks every plan document's new changes against (app.py wires it).
+
+    `shapes=False` (`--free-form-documents`, benchmarks only) leaves out the shape rules.
+    """
+
+    def __init__(self, *, shapes: bool = True) -> None:
+        self.shapes = shapes
 
     def refusal(self, grant: Grant, changes: WrittenChanges) -> str | None:
         if grant.audience is None:
@@ -23,7 +29,7 @@ class PlanChangeRules:
             owns=changes.owns,
             new_document=not changes.heads_before,
         )
-        if refusal is not None:
+        if refusal is not None or not self.shapes:
             return refusal
         return shape_rules.refusal(
             write_rules.audience_kind(grant.audience),

@@ -118,3 +118,16 @@ def test_an_smtp_url_naming_nothing_usable_stops_at_once_without_its_password(
     error = capsys.readouterr().err
     assert why in error
     assert "hunter2" not in error
+
+
+def test_free_form_documents_are_for_benchmarks_on_loopback_only(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    default, _ = _parse([])
+    bench, _ = _parse(["--free-form-documents"])
+    with pytest.raises(SystemExit) as stopped:
+        _parse(["--host", "0.0.0.0", "--free-form-documents"])  # noqa: S104
+
+    assert (default.free_form_documents, bench.free_form_documents) == (False, True)
+    assert stopped.value.code == 2
+    assert "loopback --host only" in capsys.readouterr().err

@@ -72,3 +72,27 @@ def test_a_document_outside_any_plan_has_no_plan_rules() -> None:
     add_item(carer, "warning-signs", "written by the carer")
 
     assert PlanChangeRules().refusal(Grant(Access.WRITE), written(plan, carer, "c")) is None
+
+
+def test_free_form_documents_skip_the_shape_rules_but_keep_the_write_rules() -> None:
+    plan = plan_document("everyone", SECTIONS, actor=PERSON)
+    person, carer = member_copy(plan, PERSON), member_copy(plan, CARER)
+    put(person, "log", "what the benchmark harness writes")
+    add_item(carer, "warning-signs", "written by the carer")
+    free_form = PlanChangeRules(shapes=False)
+
+    persons = free_form.refusal(
+        Grant(Access.WRITE, Role.PERSON, "everyone"), written(plan, person, "person-1")
+    )
+    carers = free_form.refusal(
+        Grant(Access.WRITE, Role.CARER, "everyone"), written(plan, carer, "carer-1")
+    )
+
+    assert persons is None
+    assert (
+        PlanChangeRules().refusal(
+            Grant(Access.WRITE, Role.PERSON, "everyone"), written(plan, person, "person-1")
+        )
+        == "the document's root is written only when it is created ('log')"
+    )
+    assert carers == "carers may propose, not write, in section warning-signs"
