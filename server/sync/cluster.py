@@ -83,9 +83,14 @@ class Cluster:
     # FeedListener: what the other processes did.
 
     def document_changed(
-        self, document_id: DocumentId, log_position: int, previous: int, own: bool
+        self,
+        document_id: DocumentId,
+        log_position: int,
+        previous: int,
+        own: bool,
+        changes: list[bytes] | None = None,
     ) -> None:
-        self._hub.documents.document_changed(document_id, log_position, previous, own)
+        self._hub.documents.document_changed(document_id, log_position, previous, own, changes)
 
     def resumed(self) -> None:
         self._hub.documents.catch_up_all()
