@@ -29,7 +29,7 @@ class AccessCache(Protocol):
 
     def forget(self) -> None: ...
 
-    def deleting(self, document_ids: list[str]) -> None: ...
+    def deleting_elsewhere(self, document_ids: list[str]) -> None: ...
 
 
 class AccessEvent(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -102,8 +102,8 @@ class Cluster:
         ids = [DocumentId(d) for d in heard.documents]
         if self._cache is not None:
             self._cache.forget()
-            if heard.kind == "deleted":  # refused here too, whatever the database still says
-                self._cache.deleting(list(heard.documents))
+            if heard.kind == "deleted":  # refused here too until the database agrees
+                self._cache.deleting_elsewhere(list(heard.documents))
         match heard.kind:
             case "registered":
                 for document_id in ids:
