@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import sys
 import tempfile
@@ -83,6 +84,7 @@ async def main() -> None:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--reader-on", choices=["a", "b"], default="b")
     parser.add_argument("--busy", type=int, default=0)
+    parser.add_argument("--samples", help="append the samples here (JSON lines), for pooling")
     args = parser.parse_args()
     spinners = [
         await asyncio.create_subprocess_exec(sys.executable, "-c", "while True: pass")
@@ -96,6 +98,9 @@ async def main() -> None:
             spinner.kill()
             await spinner.wait()
     extra = [max(0.0, s - a) for s, a in zip(samples, acks, strict=True)]
+    if args.samples:
+        with Path(args.samples).open("a", encoding="utf-8") as out:  # noqa: ASYNC230 - at the end
+            out.write(json.dumps({"delivery": samples, "ack": acks}) + "\n")
     print(  # noqa: T201 - the script's report
         f"edit on A -> subscriber on {args.reader_on.upper()}, {len(samples)} edits"
         f" ({args.busy} busy):"
