@@ -145,5 +145,10 @@ class PostgresFeed:
                 await self._task
 
 
-def _changes(carried: str) -> list[bytes]:
-    return [base64.b64decode(chunk, validate=True) for chunk in carried.split(",")]
+def _changes(carried: str) -> list[bytes] | None:
+    """The carried change chunks; None (read the log instead) if they do not decode."""
+    try:
+        return [base64.b64decode(chunk, validate=True) for chunk in carried.split(",")]
+    except ValueError:  # binascii.Error is one
+        log.warning("a change notification carried changes that do not decode; reading the log")
+        return None

@@ -18,7 +18,7 @@ from automerge.core import Document
 from server.crdt.engine import LiveDocument
 from server.ids import DocumentId
 from server.storage.feed import LocalFeed
-from server.storage.postgres import PostgresDatabase, PostgresDocumentStore
+from server.storage.postgres import CHANGES_CHANNEL, PostgresDatabase, PostgresDocumentStore
 from server.storage.postgres_feed import PostgresFeed
 from server.storage.protocol import ActorTaken, ChangeRecord
 from tests.support.automerge_docs import document_with, new_document_id, put, records_of
@@ -174,6 +174,19 @@ async def test_changes_too_large_for_a_notification_are_left_to_the_read(
     assert [len(c) for c in follower.heard.carried.values() if c is not None] != []
     after = await follower.feed.changes_after(doc_id, position - 1)
     assert after.log_position == position
+
+
+async def test_an_announcement_whose_changes_do_not_decode_is_still_heard(
+    processes: list[Process],
+) -> None:
+    a, b, _ = processes
+    doc_id = new_document_id()
+    await a.db.fetch(
+        "SELECT pg_notify(%s, %s)", (CHANGES_CHANNEL, f"elsewhere 3 7 {doc_id} not*base64")
+    )
+    await b.heard.until(lambda: any(c[0] == doc_id for c in b.heard.changes))
+    assert b.heard.changes[-1] == (doc_id, 7, 3, False)
+    assert b.heard.carried[7] is None  # the listener reads the log instead
 
 
 async def test_two_processes_racing_for_one_actor_id_have_one_winner(
