@@ -364,9 +364,8 @@ class PostgresDatabase:
         async with db.transaction():
             previous: dict[str, int] = {}
             if documents:
-                async with db.pipeline():  # both in one round trip, in this order
-                    await db.execute(_LOCK_DOCUMENTS, (DOCUMENT_LOCK, documents))
-                    previous = await _positions(db, documents)
+                await db.execute(_LOCK_DOCUMENTS, (DOCUMENT_LOCK, documents))
+                previous = await _positions(db, documents)
                 await _claim_actors(db, batch)
             await self._insert_merged(db, [p for p in batch if p.error is None])
             for pending in batch:
@@ -451,11 +450,10 @@ async def _claim_actors(db: Connection, batch: list[_Pending]) -> None:
     claiming = [p for p in batch if p.bindings and p.error is None]
     if not claiming:
         return
+    await db.cursor().executemany(_BIND_ACTOR, [r for p in claiming for r in p.bindings])
     actors = list({bytes(r[0]) for p in claiming for r in p.bindings})
-    async with db.pipeline():  # the inserts and the read in one round trip, in this order
-        await db.cursor().executemany(_BIND_ACTOR, [r for p in claiming for r in p.bindings])
-        cursor = await db.execute(_ACTOR_OWNERS, (actors,))
-        owners = {bytes(r[0]): str(r[1]) for r in await cursor.fetchall()}
+    cursor = await db.execute(_ACTOR_OWNERS, (actors,))
+    owners = {bytes(r[0]): str(r[1]) for r in await cursor.fetchall()}
     for pending in claiming:
         if any(owners.get(bytes(r[0])) != r[1] for r in pending.bindings):
             pending.error = ActorTaken({bytes(r[0]): owners[bytes(r[0])] for r in pending.bindings})
