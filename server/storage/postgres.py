@@ -88,9 +88,13 @@ _POSITIONS = """
 SELECT d, COALESCE((SELECT MAX(log_id) FROM changes WHERE doc_id = d), 0)
 FROM unnest(%s::text[]) AS d
 """
-# The rows the transaction logged for its documents (after each one's previous position).
+# The rows the transaction logged for its documents (after each one's previous position),
+# with their bytes only while the document's running total could fit in a notification:
+# a large upload is not read back.
 _LOGGED = """
-SELECT c.doc_id, c.log_id, c.bytes
+SELECT c.doc_id, c.log_id, CASE
+    WHEN SUM(octet_length(c.bytes)) OVER (PARTITION BY c.doc_id ORDER BY c.log_id) <= %s
+    THEN c.bytes END
 FROM unnest(%s::text[], %s::bigint[]) AS p(d, after)
 JOIN changes c ON c.doc_id = p.d AND c.log_id > p.after
 ORDER BY c.log_id
@@ -423,7 +427,8 @@ async def _positions(db: Connection, documents: list[str]) -> dict[str, int]:
 async def _logged(db: Connection, previous: dict[str, int]) -> dict[str, list[tuple[int, Any]]]:
     """(position, bytes) of each document's rows after `previous`, in log order."""
     documents = list(previous)
-    cursor = await db.execute(_LOGGED, (documents, [previous[d] for d in documents]))
+    carried = NOTIFY_BYTES * 3 // 4  # base64 makes 4 characters of every 3 bytes
+    cursor = await db.execute(_LOGGED, (carried, documents, [previous[d] for d in documents]))
     logged: dict[str, list[tuple[int, Any]]] = {}
     for doc_id, log_id, data in await cursor.fetchall():
         logged.setdefault(str(doc_id), []).append((int(log_id), data))
@@ -431,7 +436,10 @@ async def _logged(db: Connection, previous: dict[str, int]) -> dict[str, list[tu
 
 
 def _announcement(origin: str, previous: int, document: str, rows: list[tuple[int, Any]]) -> str:
-    """The NOTIFY payload for a document's new rows: with their bytes when they fit."""
+    """The NOTIFY payload for a document's new rows: with their bytes when they fit.
+
+    A row without bytes (too many to carry, or compacted) leaves them all to the log read.
+    """
     head = f"{origin} {previous} {rows[-1][0]} {document}"
     if any(data is None for _, data in rows):
         return head

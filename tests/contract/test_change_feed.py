@@ -169,11 +169,18 @@ async def test_changes_too_large_for_a_notification_are_left_to_the_read(
     put(doc, "large", os.urandom(6000).hex())  # 12,000 characters: over the 8000-byte limit
     position = await a.store.append_changes(doc_id, records_of(doc, heads))
 
-    await follower.heard.until(lambda: position in follower.heard.carried)
+    many = chain(100, b"\x0c" * 16)  # small changes, too many bytes together
+    assert max(len(r.data) for r in many) < 200
+    assert sum(len(r.data) for r in many) > 6000
+    together = await a.store.append_changes(doc_id, many)
+
+    await follower.heard.until(lambda: together in follower.heard.carried)
     assert follower.heard.carried[position] is None
+    assert follower.heard.carried[together] is None
     assert [len(c) for c in follower.heard.carried.values() if c is not None] != []
     after = await follower.feed.changes_after(doc_id, position - 1)
-    assert after.log_position == position
+    assert after.log_position == together
+    assert len(after.changes) == 1 + len(many)
 
 
 async def test_an_announcement_whose_changes_do_not_decode_is_still_heard(
