@@ -13,7 +13,9 @@ read all at once (`plans_of`): a phone that opens its 1,000 plans asks one query
 (each a thread round trip that the socket's next message waits for).
 """
 
-from collections.abc import Iterable
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from server.auth.policy import NO_ACCESS, Access, Grant, Identity
@@ -23,6 +25,11 @@ from server.storage.records import DocumentRow, PlanRecords
 
 CARER_PREFIX = "carer:"
 _CACHE_LIMIT = 100_000
+DELETED_ELSEWHERE_S = 600.0
+"""How long a document another process announced it is deleting stays refused here while the
+database still has it. The announcement comes before the erasure commits; once it has, the
+database refuses the document by itself, and an erasure still uncommitted after this long
+failed (its process refuses the document only until then too)."""
 
 
 def is_audience(audience: str) -> bool:
@@ -68,12 +75,17 @@ def grant_for(audience: str, role: Role | None, account_id: str) -> Grant:
 class PlanPolicy:
     enforced = True
 
-    def __init__(self, records: PlanRecords) -> None:
+    def __init__(self, records: PlanRecords, clock: Callable[[], float] = time.monotonic) -> None:
         self._records = records
+        self._clock = clock
         self._documents: dict[str, DocumentRow | None] = {}
         self._memberships: dict[str, dict[str, Role]] = {}  # account -> plan -> role
         # Documents being deleted: refused whatever the database (not yet committed) says.
         self._deleting: set[str] = set()
+        # The same for deletions another process announced, by when they were heard (oldest
+        # first): forgotten once the database no longer has the document, or after
+        # DELETED_ELSEWHERE_S, so memory holds only the deletions of the last few minutes.
+        self._elsewhere: OrderedDict[str, float] = OrderedDict()
         # Bumped by every change of access. A lookup that raced with one is used once and
         # not cached: a revoked role must never be put back into the cache by a slow read.
         self._epoch = 0
@@ -90,6 +102,8 @@ class PlanPolicy:
 
     async def document(self, document_id: str) -> DocumentRow | None:
         if document_id in self._deleting:
+            return None
+        if document_id in self._elsewhere and await self._deleted_elsewhere(document_id):
             return None
         if document_id in self._documents:
             return self._documents[document_id]
@@ -120,6 +134,40 @@ class PlanPolicy:
         """Refuse these documents from now on: their deletion is about to be committed."""
         self._epoch += 1
         self._deleting.update(document_ids)
+
+    def deleting_elsewhere(self, document_ids: list[str]) -> None:
+        """Another process is deleting these: refuse them until the database agrees."""
+        self._epoch += 1
+        now = self._clock()
+        self._expire(now)
+        for document_id in document_ids:
+            self._documents.pop(document_id, None)
+            self._elsewhere[document_id] = now
+            self._elsewhere.move_to_end(document_id)
+        while len(self._elsewhere) > _CACHE_LIMIT:  # the oldest have committed long since
+            self._elsewhere.popitem(last=False)
+
+    @property
+    def deletions_elsewhere(self) -> int:
+        """How many deletions announced by other processes are remembered here."""
+        return len(self._elsewhere)
+
+    async def _deleted_elsewhere(self, document_id: str) -> bool:
+        """Still refused: announced deleted, and the database still has it (not committed)."""
+        self._expire(self._clock())
+        if document_id not in self._elsewhere:
+            return False
+        if await self._records.document(document_id) is not None:
+            return True
+        self._elsewhere.pop(document_id, None)  # committed: the database refuses it now
+        return True
+
+    def _expire(self, now: float) -> None:
+        while self._elsewhere:
+            document_id, heard = next(iter(self._elsewhere.items()))
+            if now - heard < DELETED_ELSEWHERE_S:
+                return
+            del self._elsewhere[document_id]
 
     def forget(self) -> None:
         """Read everything from the database again (another process changed access)."""

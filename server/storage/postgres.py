@@ -16,6 +16,7 @@ records (postgres_records.py...) share the same database.
 """
 
 import asyncio
+import base64
 import logging
 import time
 import uuid
@@ -55,7 +56,12 @@ MIGRATION_LOCK = 0x5AFE_0001
 # takes before inserting a document's changes (the two-key space is apart from MIGRATION_LOCK's).
 DOCUMENT_LOCK = 0x5AFE_0003
 CHANGES_CHANNEL = "plan_changes"
-"""NOTIFY payload: "<origin> <previous position> <position> <document id>"."""
+"""NOTIFY payload: "<origin> <previous position> <position> <document id>[ <changes>]".
+
+<changes>: the document's change chunks logged between the two positions, base64, joined by
+commas; left out when the payload would exceed `NOTIFY_BYTES` (the listener reads the log)."""
+NOTIFY_BYTES = 7999
+"""PostgreSQL refuses a NOTIFY payload of 8000 bytes or more."""
 ACCESS_CHANNEL = "plan_access"
 """NOTIFY payload: "<origin> <event>" (server/sync/cluster.py encodes the event)."""
 POOL_SIZE = 4
@@ -82,7 +88,23 @@ _POSITIONS = """
 SELECT d, COALESCE((SELECT MAX(log_id) FROM changes WHERE doc_id = d), 0)
 FROM unnest(%s::text[]) AS d
 """
-_NOTIFY = "SELECT pg_notify(%s, payload) FROM unnest(%s::text[]) AS payload"
+# The rows the transaction logged for its documents (after each one's previous position),
+# with their bytes only while the document's running total could fit in a notification:
+# a large upload is not read back.
+_LOGGED = """
+SELECT c.doc_id, c.log_id, CASE
+    WHEN SUM(octet_length(c.bytes)) OVER (PARTITION BY c.doc_id ORDER BY c.log_id) <= %s
+    THEN c.bytes END
+FROM unnest(%s::text[], %s::bigint[]) AS p(d, after)
+JOIN changes c ON c.doc_id = p.d AND c.log_id > p.after
+ORDER BY c.log_id
+"""
+_NOTIFY = """
+SELECT (SELECT COUNT(pg_notify(%s, payload)) FROM unnest(%s::text[]) AS payload),
+       COALESCE(MAX(log_id), 0)
+FROM changes
+"""
+_LAST_POSITION = "SELECT 0, COALESCE(MAX(log_id), 0) FROM changes"
 _CHANGES_AFTER = """
 SELECT 0 AS part, data, upto_log_id AS position FROM snapshots
 WHERE doc_id = %(doc)s AND upto_log_id > %(after)s
@@ -354,19 +376,21 @@ class PostgresDatabase:
                 if pending.write is not None and pending.error is None:
                     await _in_savepoint(db, pending, pending.write)
             positions: dict[str | None, int] = {}
+            payloads: list[str] = []
             if documents:
-                after = await _positions(db, documents)
-                payloads = [
-                    f"{self.origin} {previous[d]} {after[d]} {d}"
-                    for d in documents
-                    if after[d] > previous[d]
-                ]
-                if payloads:  # heard by the listeners only once this commits
-                    await db.execute(_NOTIFY, (CHANGES_CHANNEL, payloads))
-                positions.update(after)
-            cursor = await db.execute("SELECT COALESCE(MAX(log_id), 0) FROM changes")
+                logged = await _logged(db, previous)
+                for d in documents:
+                    positions[d] = logged[d][-1][0] if logged.get(d) else previous[d]
+                    if d in logged:
+                        payloads.append(_announcement(self.origin, previous[d], d, logged[d]))
+            # NOTIFY is heard by the listeners only once this commits.
+            cursor = await (
+                db.execute(_NOTIFY, (CHANGES_CHANNEL, payloads))
+                if payloads
+                else db.execute(_LAST_POSITION)
+            )
             row = await cursor.fetchone()
-        positions[None] = int(row[0]) if row else 0
+        positions[None] = int(row[1]) if row else 0
         return positions
 
     async def _insert_merged(self, db: Connection, batch: list[_Pending]) -> None:
@@ -398,6 +422,31 @@ class PostgresDatabase:
 async def _positions(db: Connection, documents: list[str]) -> dict[str, int]:
     cursor = await db.execute(_POSITIONS, (documents,))
     return {str(r[0]): int(r[1]) for r in await cursor.fetchall()}
+
+
+async def _logged(db: Connection, previous: dict[str, int]) -> dict[str, list[tuple[int, Any]]]:
+    """(position, bytes) of each document's rows after `previous`, in log order."""
+    documents = list(previous)
+    carried = NOTIFY_BYTES * 3 // 4  # base64 makes 4 characters of every 3 bytes
+    cursor = await db.execute(_LOGGED, (carried, documents, [previous[d] for d in documents]))
+    logged: dict[str, list[tuple[int, Any]]] = {}
+    for doc_id, log_id, data in await cursor.fetchall():
+        logged.setdefault(str(doc_id), []).append((int(log_id), data))
+    return logged
+
+
+def _announcement(origin: str, previous: int, document: str, rows: list[tuple[int, Any]]) -> str:
+    """The NOTIFY payload for a document's new rows: with their bytes when they fit.
+
+    A row without bytes (too many to carry, or compacted) leaves them all to the log read.
+    """
+    head = f"{origin} {previous} {rows[-1][0]} {document}"
+    if any(data is None for _, data in rows):
+        return head
+    changes = ",".join(base64.b64encode(data).decode("ascii") for _, data in rows)
+    if len(head) + 1 + len(changes) > NOTIFY_BYTES:
+        return head
+    return f"{head} {changes}"
 
 
 async def _claim_actors(db: Connection, batch: list[_Pending]) -> None:

@@ -3,12 +3,15 @@
 Commits NOTIFY `CHANGES_CHANNEL` in their own transaction (postgres.py), so a notification
 names only committed changes. One dedicated autocommit connection per process LISTENs to it
 and to `ACCESS_CHANNEL`. The log stays the source of truth: a notification only says where
-to read (`changes_after`). If the connection is lost, it reconnects with a growing backoff
+to read (`changes_after`), or carries the changes themselves when they are small enough, for
+a listener holding the document right up to the commit's previous position to add without a
+read. If the connection is lost, it reconnects with a growing backoff
 and then tells the listener to catch up every document it holds from the log
 (`FeedListener.resumed`): a notification missed meanwhile delays changes, never loses them.
 """
 
 import asyncio
+import base64
 import contextlib
 import logging
 from typing import Any
@@ -109,12 +112,13 @@ class PostgresFeed:
             return
         try:
             if channel == CHANGES_CHANNEL:
-                origin, previous, position, document_id = payload.split(" ", 3)
+                origin, previous, position, document_id, *carried = payload.split(" ", 4)
                 listener.document_changed(
                     DocumentId(document_id),
                     int(position),
                     int(previous),
                     own=origin == self._db.origin,
+                    changes=_changes(carried[0]) if carried else None,
                 )
             elif channel == ACCESS_CHANNEL:
                 origin, event = payload.split(" ", 1)
@@ -139,3 +143,12 @@ class PostgresFeed:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+
+
+def _changes(carried: str) -> list[bytes] | None:
+    """The carried change chunks; None (read the log instead) if they do not decode."""
+    try:
+        return [base64.b64decode(chunk, validate=True) for chunk in carried.split(",")]
+    except ValueError:  # binascii.Error is one
+        log.warning("a change notification carried changes that do not decode; reading the log")
+        return None

@@ -129,11 +129,18 @@ class FeedListener(Protocol):
     """What a change feed tells the process (implemented in server/sync/cluster.py)."""
 
     def document_changed(
-        self, document_id: DocumentId, log_position: int, previous: int, own: bool
+        self,
+        document_id: DocumentId,
+        log_position: int,
+        previous: int,
+        own: bool,
+        changes: list[bytes] | None = None,
     ) -> None:
         """Committed changes of the document reach `log_position` now.
 
-        `previous`: the document's position before that commit; `own`: this process made it.
+        `previous`: the document's position before that commit; `own`: this process made it;
+        `changes`: the change chunks logged between the two positions, when the feed carries
+        them (None: read them, `ChangeFeed.changes_after`).
         """
         ...
 

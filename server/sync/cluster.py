@@ -29,7 +29,7 @@ class AccessCache(Protocol):
 
     def forget(self) -> None: ...
 
-    def deleting(self, document_ids: list[str]) -> None: ...
+    def deleting_elsewhere(self, document_ids: list[str]) -> None: ...
 
 
 class AccessEvent(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -83,9 +83,14 @@ class Cluster:
     # FeedListener: what the other processes did.
 
     def document_changed(
-        self, document_id: DocumentId, log_position: int, previous: int, own: bool
+        self,
+        document_id: DocumentId,
+        log_position: int,
+        previous: int,
+        own: bool,
+        changes: list[bytes] | None = None,
     ) -> None:
-        self._hub.documents.document_changed(document_id, log_position, previous, own)
+        self._hub.documents.document_changed(document_id, log_position, previous, own, changes)
 
     def resumed(self) -> None:
         self._hub.documents.catch_up_all()
@@ -97,8 +102,8 @@ class Cluster:
         ids = [DocumentId(d) for d in heard.documents]
         if self._cache is not None:
             self._cache.forget()
-            if heard.kind == "deleted":  # refused here too, whatever the database still says
-                self._cache.deleting(list(heard.documents))
+            if heard.kind == "deleted":  # refused here too until the database agrees
+                self._cache.deleting_elsewhere(list(heard.documents))
         match heard.kind:
             case "registered":
                 for document_id in ids:

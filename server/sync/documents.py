@@ -311,16 +311,24 @@ class DocState:
             )
         )
 
-    def committed(self, log_position: int, previous: int, own: bool) -> None:
+    def committed(
+        self, log_position: int, previous: int, own: bool, changes: list[bytes] | None = None
+    ) -> None:
         """The feed: the document's committed changes reach `log_position` now.
 
-        This process's own commit right after what `doc` holds is in `doc` already; anything
-        else is read from the log (`_catch_up`), one read at a time per document.
+        This process's own commit right after what `doc` holds is in `doc` already. Another
+        process's commit right after it is added from the announcement when it carries the
+        changes (no read). Anything else is read from the log (`_catch_up`), one read at a
+        time per document: a gap or a missed announcement only costs that read.
         """
         if log_position <= self.log_position or self.dropped:
             return
         if own and previous <= self.log_position and not self._catching_up:
             self.log_position = log_position
+            return
+        if changes is not None and previous == self.log_position and not self._catching_up:
+            if self._add_committed(changes):
+                self.log_position = log_position
             return
         self.catch_up(log_position)
 
@@ -477,12 +485,17 @@ class DocumentRegistry:
             state.committed(announced, -1, own=False)  # may have been read before that
 
     def document_changed(
-        self, document_id: DocumentId, log_position: int, previous: int, own: bool
+        self,
+        document_id: DocumentId,
+        log_position: int,
+        previous: int,
+        own: bool,
+        changes: list[bytes] | None = None,
     ) -> None:
         """The feed announced committed changes of a document (nothing to do if not here)."""
         state = self._states.get(document_id)
         if state is not None:
-            state.committed(log_position, previous, own)
+            state.committed(log_position, previous, own, changes)
         elif document_id in self._loading:
             self._announced[document_id] = max(self._announced.get(document_id, 0), log_position)
 

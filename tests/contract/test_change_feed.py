@@ -8,6 +8,7 @@ read whole, and a lost LISTEN connection is re-established and says so (`resumed
 """
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Callable
 
 import msgspec
@@ -17,7 +18,7 @@ from automerge.core import Document
 from server.crdt.engine import LiveDocument
 from server.ids import DocumentId
 from server.storage.feed import LocalFeed
-from server.storage.postgres import PostgresDatabase, PostgresDocumentStore
+from server.storage.postgres import CHANGES_CHANNEL, PostgresDatabase, PostgresDocumentStore
 from server.storage.postgres_feed import PostgresFeed
 from server.storage.protocol import ActorTaken, ChangeRecord
 from tests.support.automerge_docs import document_with, new_document_id, put, records_of
@@ -30,14 +31,22 @@ class Heard:
 
     def __init__(self) -> None:
         self.changes: list[tuple[DocumentId, int, int, bool]] = []
+        self.carried: dict[int, list[bytes] | None] = {}
+        """The change chunks each announcement carried, by its position."""
         self.access: list[bytes] = []
         self.resumes = 0
         self.event = asyncio.Event()
 
     def document_changed(
-        self, document_id: DocumentId, log_position: int, previous: int, own: bool
+        self,
+        document_id: DocumentId,
+        log_position: int,
+        previous: int,
+        own: bool,
+        changes: list[bytes] | None = None,
     ) -> None:
         self.changes.append((document_id, log_position, previous, own))
+        self.carried[log_position] = changes
         self.event.set()
 
     def access_changed(self, event: bytes) -> None:
@@ -120,6 +129,71 @@ async def test_a_follower_reading_after_each_announcement_misses_nothing(
     assert copy.change_hashes() == {r.hash for r in from_a + from_b}
     # A writer hears its own commits as its own (and the other's as not).
     assert not any(c[3] and c[1] not in positions_a for c in a.heard.changes)
+
+
+async def test_an_announcement_carries_exactly_the_changes_its_commit_logged(
+    processes: list[Process],
+) -> None:
+    a, b, follower = processes
+    doc_id = new_document_id()
+    from_a, from_b = chain(20, b"\x0a" * 16), chain(20, b"\x0b" * 16)
+
+    async def append(process: Process, records: list[ChangeRecord]) -> None:
+        for n in range(0, len(records), 2):  # two changes per commit
+            await process.store.append_changes(doc_id, records[n : n + 2])
+
+    await asyncio.gather(append(a, from_a), append(b, from_b))
+    last = (await follower.feed.changes_after(doc_id, 0)).log_position
+    await follower.heard.until(lambda: any(c[1] == last for c in follower.heard.changes))
+
+    copy = LiveDocument()  # built from the announcements alone, no read
+    for _, announced, previous, _ in follower.heard.changes:
+        carried = follower.heard.carried[announced]
+        assert carried is not None
+        assert (
+            carried == (await follower.feed.changes_after(doc_id, previous)).changes[: len(carried)]
+        )
+        assert len(carried) == 2
+        copy.add_changes(carried)
+    assert copy.change_hashes() == {r.hash for r in from_a + from_b}
+
+
+async def test_changes_too_large_for_a_notification_are_left_to_the_read(
+    processes: list[Process],
+) -> None:
+    a, _, follower = processes
+    doc_id = new_document_id()
+    doc = document_with({"small": "1"})
+    await a.store.append_changes(doc_id, records_of(doc))
+    heads = doc.get_heads()
+    put(doc, "large", os.urandom(6000).hex())  # 12,000 characters: over the 8000-byte limit
+    position = await a.store.append_changes(doc_id, records_of(doc, heads))
+
+    many = chain(100, b"\x0c" * 16)  # small changes, too many bytes together
+    assert max(len(r.data) for r in many) < 200
+    assert sum(len(r.data) for r in many) > 6000
+    together = await a.store.append_changes(doc_id, many)
+
+    await follower.heard.until(lambda: together in follower.heard.carried)
+    assert follower.heard.carried[position] is None
+    assert follower.heard.carried[together] is None
+    assert [len(c) for c in follower.heard.carried.values() if c is not None] != []
+    after = await follower.feed.changes_after(doc_id, position - 1)
+    assert after.log_position == together
+    assert len(after.changes) == 1 + len(many)
+
+
+async def test_an_announcement_whose_changes_do_not_decode_is_still_heard(
+    processes: list[Process],
+) -> None:
+    a, b, _ = processes
+    doc_id = new_document_id()
+    await a.db.fetch(
+        "SELECT pg_notify(%s, %s)", (CHANGES_CHANNEL, f"elsewhere 3 7 {doc_id} not*base64")
+    )
+    await b.heard.until(lambda: any(c[0] == doc_id for c in b.heard.changes))
+    assert b.heard.changes[-1] == (doc_id, 7, 3, False)
+    assert b.heard.carried[7] is None  # the listener reads the log instead
 
 
 async def test_two_processes_racing_for_one_actor_id_have_one_winner(

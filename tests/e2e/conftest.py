@@ -1,5 +1,6 @@
 """Browser tests: the built PWA in Debian's Chromium (Playwright, executable_path), served by
-the real server process on a free port with its own SQLite file.
+the real server process on a free port with its own SQLite file, or, for the tests
+marked `ON_BOTH_DATABASES` (flows.py), also with a fresh PostgreSQL database.
 
 Playwright cannot download browsers here, so `CHROMIUM` (default /usr/bin/chromium) must
 exist (`.ci/run` installs Debian's `chromium`). The client must be built (`scripts/setup`
@@ -46,9 +47,18 @@ def prerequisites() -> None:
         pytest.fail("client/dist is missing: build the client with scripts/setup")
 
 
+@pytest.fixture
+def server_database(request: pytest.FixtureRequest) -> str | None:
+    """The server's `--database`: None (SQLite in its data dir) unless parametrised."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        return None
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
 @pytest_asyncio.fixture
-async def server(tmp_path: Path) -> AsyncIterator[ServerHandle]:
-    async with running_server(tmp_path) as handle:
+async def server(tmp_path: Path, server_database: str | None) -> AsyncIterator[ServerHandle]:
+    async with running_server(tmp_path, server_database) as handle:
         yield handle
 
 

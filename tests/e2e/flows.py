@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+import pytest
+
 from tests.e2e.phone import Phone
 
 PhoneFactory = Callable[[str], Awaitable[Phone]]
+
+ON_BOTH_DATABASES = pytest.mark.parametrize(
+    "server_database", ["sqlite", "postgres"], indirect=True
+)
+"""A representative few browser tests run on SQLite and on PostgreSQL (a real server,
+tests/support/postgres.py; conftest's `server_database`): offline edits, review and sign-off,
+and what each audience sees. Every browser test on both would nearly double the longest part
+of the suite for paths the interop, access and review suites already cover on both."""
 
 
 async def person_with_plan(phone: PhoneFactory, name: str = "Pat") -> Phone:

@@ -5,9 +5,16 @@ import re
 
 from playwright.async_api import expect
 
-from tests.e2e.flows import PhoneFactory, carer_joins, member_joins, person_with_plan
+from tests.e2e.flows import (
+    ON_BOTH_DATABASES,
+    PhoneFactory,
+    carer_joins,
+    member_joins,
+    person_with_plan,
+)
 
 
+@ON_BOTH_DATABASES
 async def test_clinician_reviews_offline_edits_signs_off_then_sees_new_changes(
     phone: PhoneFactory,
 ) -> None:

@@ -2,9 +2,16 @@
 
 from playwright.async_api import expect
 
-from tests.e2e.flows import PhoneFactory, carer_joins, member_joins, person_with_plan
+from tests.e2e.flows import (
+    ON_BOTH_DATABASES,
+    PhoneFactory,
+    carer_joins,
+    member_joins,
+    person_with_plan,
+)
 
 
+@ON_BOTH_DATABASES
 async def test_carer_sees_shared_sections_but_not_the_person_only_one(
     phone: PhoneFactory,
 ) -> None:

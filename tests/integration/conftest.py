@@ -3,7 +3,10 @@
 Modules marked `accounts` get a server that requires credentials (the product's default);
 the others get open access on loopback, for protocol tests. The marker's keyword arguments
 override that server's settings (`@pytest.mark.accounts(session_lifetime_s=1.0)`). A
-module's `USERS` names the accounts the `users` fixture signs up.
+module's `USERS` names the accounts the `users` fixture signs up. A module with
+`DATABASES = ("sqlite", "postgres")` runs each of its tests on each (the PostgreSQL one in a
+fresh database of a real PostgreSQL server, tests/support/postgres.py); read what the server
+stored with tests/support/stored_rows.py, whichever database it is.
 """
 
 from collections.abc import AsyncIterator
@@ -17,9 +20,25 @@ from tests.support.live_server import LiveServer, live_server
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def server_database(request: pytest.FixtureRequest) -> str | None:
+    """The server's `database_url`: None (SQLite in its data dir) unless the module says more."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        return None
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    databases = getattr(metafunc.module, "DATABASES", None)
+    if databases and "server_database" in metafunc.fixturenames:
+        metafunc.parametrize("server_database", databases, indirect=True)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, server_database: str | None) -> Settings:
     return Settings(
         data_dir=tmp_path,
+        database_url=server_database,
         max_message_bytes=1 * MIB,
         messages_per_second=50,
         message_burst=200,
@@ -36,7 +55,9 @@ async def server(
         async with live_server(settings) as running:
             yield running
         return
-    with_accounts = Settings(data_dir=tmp_path, **accounts.kwargs)
+    with_accounts = Settings(
+        data_dir=tmp_path, database_url=settings.database_url, **accounts.kwargs
+    )
     async with live_server(with_accounts, open_access=False) as running:
         yield running
 

@@ -1,6 +1,5 @@
 """Reviews and the digest over real HTTP, from changes written on real sockets and stored."""
 
-import sqlite3
 import time
 from datetime import datetime
 from typing import Any
@@ -18,17 +17,18 @@ from tests.support.automerge_docs import (
     sign_off,
 )
 from tests.support.live_server import LiveServer
+from tests.support.stored_rows import stored_rows
 from tests.support.wire_peer import WirePeer
 
 pytestmark = pytest.mark.accounts  # conftest: the server requires credentials
 USERS = ("person", "carer", "clinician", "stranger")  # signed up by the `users` fixture
+DATABASES = ("sqlite", "postgres")  # conftest: each test on each
 
 EVERYONE = [s.id for s in plan_template().sections if s.audience == "everyone"]
 
 
 def stored_reviews(server: LiveServer) -> list[tuple[str, str, str]]:
-    with sqlite3.connect(server.settings.database_path) as db:
-        rows = db.execute("SELECT id, reviewer_id, note FROM reviews ORDER BY id").fetchall()
+    rows = stored_rows(server.settings, "SELECT id, reviewer_id, note FROM reviews ORDER BY id")
     return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
 
 

@@ -13,10 +13,13 @@ import httpx
 import pytest
 from automerge.core import Document, Message
 
+from server.plans.access import PlanPolicy
 from server.settings import Settings
 from server.storage.postgres import PostgresDocumentStore
+from tests.support.api import PASSWORD, ApiUser
 from tests.support.automerge_docs import new_document_id, put, read
 from tests.support.live_server import LiveServer, live_server
+from tests.support.plan_circle import create_plan, fetch, join, new_plan_document, upload
 from tests.support.wire_peer import WirePeer
 
 WAIT_S = 10.0
@@ -32,6 +35,21 @@ async def two(postgres_url: str, tmp_path: Path) -> AsyncIterator[tuple[LiveServ
                 data_dir=tmp_path / name, database_url=postgres_url, snapshot_every=5
             )
             servers.append(await stack.enter_async_context(live_server(settings)))
+        yield servers[0], servers[1]
+
+
+@pytest.fixture
+async def two_with_accounts(
+    postgres_url: str, tmp_path: Path
+) -> AsyncIterator[tuple[LiveServer, LiveServer]]:
+    async with AsyncExitStack() as stack:
+        servers = []
+        for name in ("a", "b"):
+            (tmp_path / name).mkdir()
+            settings = Settings(data_dir=tmp_path / name, database_url=postgres_url)
+            servers.append(
+                await stack.enter_async_context(live_server(settings, open_access=False))
+            )
         yield servers[0], servers[1]
 
 
@@ -110,3 +128,45 @@ async def test_both_report_the_database_and_the_feed_in_health(
         async with httpx.AsyncClient(base_url=server.base_url) as http:
             health = await http.get("/api/health")
         assert health.json() == {"status": "ok", "database": "postgresql", "feed": "listening"}
+
+
+REQUEST_PAYLOAD = bytes.fromhex("42000001000000020284")  # a sync request holding nothing
+
+
+async def test_a_plan_deleted_through_one_is_refused_on_the_other_which_then_forgets_it(
+    two_with_accounts: tuple[LiveServer, LiveServer],
+) -> None:
+    a, b = two_with_accounts
+    person = await ApiUser.sign_up(a.base_url, "person")
+    carer = await ApiUser.sign_up(a.base_url, "carer")
+    plan = await create_plan(person)
+    await join(person, carer, plan["id"], "carer")
+    shared = plan["documentId"]
+    phone = await WirePeer.connect(person.sync_url(a.url), "person-phone")
+    await upload(phone, shared, new_plan_document("everyone"))
+    carer_phone = await WirePeer.connect(carer.sync_url(b.url), "carer-phone")
+    await fetch(carer_phone, shared)
+    policy = b.hub.policy
+    assert isinstance(policy, PlanPolicy)
+
+    response = await person.call("DELETE", "/api/accounts/me", json={"password": PASSWORD})
+    assert response.status_code == 204
+
+    async with asyncio.timeout(WAIT_S):  # B heard it: its socket is told, and stays open
+        notice = await carer_phone.recv()
+    assert (notice["type"], notice["reason"], notice["documentId"]) == (
+        "error",
+        "document-deleted",
+        shared,
+    )
+    assert policy.deletions_elsewhere == 1  # remembered before the hub was told
+    await carer_phone.send_sync(shared, REQUEST_PAYLOAD, "request")
+    after = await carer_phone.recv()
+    assert (after["type"], after["documentId"]) == ("doc-unavailable", shared)
+    # The refusal looked the document up: the erasure has committed, so B forgot the id.
+    assert policy.deletions_elsewhere == 0
+    assert await policy.document(shared) is None
+    await phone.close()
+    await carer_phone.close()
+    await person.close()
+    await carer.close()

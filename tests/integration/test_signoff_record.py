@@ -7,7 +7,6 @@ closed with 1002), nothing of it is stored, and the sign-off reads as it was wri
 Corrections are a new review.
 """
 
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +26,7 @@ from tests.support.automerge_docs import (
 )
 from tests.support.live_server import LiveServer
 from tests.support.plan_circle import create_plan, fetch, join, sections, upload
+from tests.support.stored_rows import stored_rows
 from tests.support.wire_peer import WirePeer
 
 pytestmark = pytest.mark.accounts  # conftest: the server requires credentials
@@ -139,9 +139,9 @@ async def push(device: WirePeer, doc_id: str) -> tuple[int | None, list[dict[str
 
 
 def stored_count(server: LiveServer, doc_id: str) -> int:
-    with sqlite3.connect(server.settings.database_path) as db:
-        (count,) = db.execute("SELECT COUNT(*) FROM changes WHERE doc_id = ?", (doc_id,)).fetchone()
-    db.close()
+    [(count,)] = stored_rows(
+        server.settings, "SELECT COUNT(*) FROM changes WHERE doc_id = ?", (doc_id,)
+    )
     return int(count)
 
 
@@ -159,7 +159,14 @@ def signed_item(doc: Document, review: str) -> dict[str, object]:
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize("who", ["person", "signer", "other clinician", "carer", "viewer"])
+@pytest.mark.parametrize(
+    ("who", "server_database"),
+    [
+        *((who, "sqlite") for who in ("person", "signer", "other clinician", "carer", "viewer")),
+        ("person", "postgres"),  # the same refusals, nothing stored, on PostgreSQL
+    ],
+    indirect=["server_database"],
+)
 async def test_no_one_changes_or_removes_a_stored_sign_off(server: LiveServer, who: str) -> None:
     person = await ApiUser.sign_up(server.base_url, "person")
     signer = await ApiUser.sign_up(server.base_url, "Dr Lee")

@@ -204,12 +204,14 @@ class ServerHandle:
 
 
 @contextlib.asynccontextmanager
-async def running_server(tmp_path: Path) -> AsyncIterator[ServerHandle]:
+async def running_server(
+    tmp_path: Path, database_url: str | None = None
+) -> AsyncIterator[ServerHandle]:
     """A started server on a free port with its data dir in `tmp_path`; a clean SIGTERM exit
-    is required at the end (if it is still running)."""
+    is required at the end (if it is still running). `database_url`: as ServerHandle's."""
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    handle = ServerHandle(free_port(), data_dir, tmp_path / "server.log")
+    handle = ServerHandle(free_port(), data_dir, tmp_path / "server.log", database_url=database_url)
     await handle.start()
     try:
         yield handle
