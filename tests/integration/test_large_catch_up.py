@@ -1,7 +1,7 @@
 """Catching up a large document from another process does not stall other documents' peers.
 
-Another process (a second storage on the same PostgreSQL database) adds twice as much to
-a large document this one holds, and snapshots it: the rows after this process's position
+Another process (a second storage on the same PostgreSQL database) adds eight times as much to
+a document this one holds, and snapshots it: the rows after this process's position
 are compacted, so the log hands back the whole stored document. Its changes are applied in
 steps (`apply_in_steps`) while a small plan's edits keep flowing; one binding call for all
 of them would hold the GIL (and the loop) for the whole call.
@@ -66,13 +66,16 @@ async def test_a_large_catch_up_leaves_a_small_plans_edits_flowing(
     two_storages: tuple[Storage, Storage],
 ) -> None:
     here, other = two_storages
-    large, large_id = large_document(), new_document_id()
-    await other.store.append_changes(large_id, records_of(large))
+    # Under LOAD_IN_STEPS_BYTES, from a snapshot: loaded at once (`Document.load`), the common
+    # case, and the costly one to add to (a document built change by change takes them faster).
+    large, large_id = large_document(LOAD_IN_STEPS_BYTES // 2), new_document_id()
+    first = await other.store.append_changes(large_id, records_of(large))
+    await other.store.save_snapshot(large_id, bytes(large.save()), first)  # as servers leave it
     hub = hub_on(here.store, feed=here.feed)  # its feed is not started: the catch-up is ours
     state = await hub.documents.get(large_id)
     loaded = bytes(large.save())
     heads = list(large.get_heads())
-    large_document(2 * LOAD_IN_STEPS_BYTES, large)  # twice as much again
+    large_document(4 * LOAD_IN_STEPS_BYTES, large)  # eight times as much again
     position = await other.store.append_changes(large_id, records_of(large, heads))
     await other.store.save_snapshot(large_id, bytes(large.save()), position)
     after = await here.feed.changes_after(large_id, state.log_position)
@@ -98,6 +101,5 @@ async def test_a_large_catch_up_leaves_a_small_plans_edits_flowing(
     assert state.log_position == position
     assert len(took) >= 3  # edits went through while it caught up
     # Shared, loaded machine: a bound well below one call, not a tight one. (An edit's round
-    # trip includes its commit: PostgreSQL under other workers' load, not only the loop.)
+    # trip is no measure of the stall: it takes a dozen turns, each may wait out a slice.)
     assert worst < one_call / 3, (worst, one_call)
-    assert max(took) < one_call / 2, (max(took), one_call)
