@@ -53,11 +53,19 @@ CATCH_UP_RETRY_S = 1.0
 _COPY_ATTEMPTS = 10  # waits for a quiet moment before copying from storage instead
 WHOLE_FROM_STORAGE_BYTES = 64 * 1024
 """A peer holding nothing of a document at least this large (stored size) is sent it from
-storage (`DocState.serve_whole`); smaller ones cost the binding little."""
+storage (`DocState.serve_whole`); smaller ones cost the binding little.
+
+Two thresholds, not one, though both are 64 KiB: the size where the binding's whole-document
+work (about 0.5 s per MiB) passes about 30 ms on the loop. This one weighs the binding's
+message of the whole document against a read of storage (the document must be durable);
+`WORKER_BYTES` weighs `load`/`save` on the loop against a round trip to another process (the
+bytes copied both ways). Each is switched off alone to measure it
+(scripts/measure_fresh_fetch.py, scripts/measure_large_plan_fetch.py)."""
 WORKER_BYTES = 64 * 1024
 """A document at least this large (stored size) is snapshotted, and read for export, in the
 document worker process (`DocumentRegistry.compact`, `read_off_loop`): the binding holds
-the GIL for the whole of `load` and `save`, about 0.5 s per MiB of typed text."""
+the GIL for the whole of `load` and `save`, about 0.5 s per MiB of typed text. (Why it is
+not `WHOLE_FROM_STORAGE_BYTES`: there.)"""
 LOAD_IN_STEPS_BYTES = 512 * 1024
 """A document at least this large is loaded in steps (`DocumentRegistry._load_large`): taken
 apart by the worker, applied a slice at a time (`apply_in_steps`, also used for every catch-up
