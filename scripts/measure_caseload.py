@@ -1,7 +1,7 @@
 """Measure GET /api/caseload: milliseconds for a clinician of N plans of M changes each.
 
     .venv/bin/python scripts/measure_caseload.py [--plans 50] [--changes 200] [--runs 11]
-        [--snapshots]
+        [--snapshots] [--changed-while-down 10]
 
 A real server (uvicorn, a SQLite file) and a real HTTP client. The clinician signs up over
 HTTP; then, with the server stopped, the storage ports write `--plans` plans (each its
@@ -10,10 +10,14 @@ changes built with the real binding: items, edits and three suggestions, and a s
 a next review date on every other plan). The server is started again and the clinician asks
 for the caseload:
 
-- first: the first answer after the start (every document is read once to count its
-  waiting suggestions and mirror its sign-offs);
+- first ever: the first answer after the start (every document is read once to count its
+  waiting suggestions and mirror its sign-offs; the counts are kept in a table);
 - steady: the median of `--runs` answers after that (nothing changed);
-- one changed: the median of `--runs` answers each after one more change to one plan.
+- one changed: the median of `--runs` answers each after one more change to one plan;
+- after restart: the server stopped and started again, its first answer (`--runs` restarts,
+  the median; the counts come from the table, no document is read);
+- after restart, K changed: the same with one more change to each of `--changed-while-down`
+  plans while the server was stopped (those K documents are read).
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -34,10 +40,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from server.auth.credentials import secret_hash  # noqa: E402
+from server.database_url import SqliteLocation  # noqa: E402
 from server.ids import DocumentId  # noqa: E402
 from server.settings import Settings  # noqa: E402
 from server.storage.backends import open_storage  # noqa: E402
-from server.storage.database_url import SqliteLocation  # noqa: E402
 from server.storage.protocol import ChangeRecord  # noqa: E402
 from server.storage.records import AccountRow, PlanRow, ReviewRow  # noqa: E402
 from tests.support.api import PASSWORD, ApiUser  # noqa: E402
@@ -167,28 +173,49 @@ async def measure(args: argparse.Namespace) -> None:
         documents = await populate(
             settings.database_path, clinician.id, args.plans, args.changes, snapshots=args.snapshots
         )
-        async with (
-            live_server(settings, open_access=False) as server,
-            httpx.AsyncClient(
-                base_url=server.base_url, headers={"origin": server.base_url}
-            ) as http,
-        ):
-            signed_in = await http.post("/api/session", json={"email": email, "password": PASSWORD})
-            signed_in.raise_for_status()
+        async with _signed_in(settings, email) as http:
             first, listed = await timed(http)
             steady = [(await timed(http))[0] for _ in range(args.runs)]
             changed = []
             for n in range(args.runs):
                 await _one_more_change(settings.database_path, documents[n % len(documents)])
                 changed.append((await timed(http))[0])
+        restarted = []
+        for _ in range(args.runs):
+            async with _signed_in(settings, email) as http:
+                restarted.append((await timed(http))[0])
+        changed_while_down = []
+        for n in range(args.runs):
+            for k in range(args.changed_while_down):
+                document = documents[(n * args.changed_while_down + k) % len(documents)]
+                await _one_more_change(settings.database_path, document)
+            async with _signed_in(settings, email) as http:
+                changed_while_down.append((await timed(http))[0])
     stored = "a snapshot each" if args.snapshots else "no snapshots (changes only)"
     print(f"{listed} plans of {args.changes} changes each, {stored}, SQLite, HTTP")  # noqa: T201
-    print(f"        first: {first:.1f} ms (every document read once)")  # noqa: T201
-    for name, values in (("steady", steady), ("one changed", changed)):
+    print(f"{'first ever':>24}: {first:.1f} ms (every document read once)")  # noqa: T201
+    for name, values in (
+        ("steady", steady),
+        ("one changed", changed),
+        ("after restart", restarted),
+        (f"after restart, {args.changed_while_down} changed", changed_while_down),
+    ):
         print(  # noqa: T201
-            f"{name:>13}: median {statistics.median(values):.1f} ms"
+            f"{name:>24}: median {statistics.median(values):.1f} ms"
             f" (min {min(values):.1f}, max {max(values):.1f}, {len(values)} runs)"
         )
+
+
+@asynccontextmanager
+async def _signed_in(settings: Settings, email: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A server started on the data directory, and the clinician's signed-in HTTP client."""
+    async with (
+        live_server(settings, open_access=False) as server,
+        httpx.AsyncClient(base_url=server.base_url, headers={"origin": server.base_url}) as http,
+    ):
+        signed_in = await http.post("/api/session", json={"email": email, "password": PASSWORD})
+        signed_in.raise_for_status()
+        yield http
 
 
 async def _one_more_change(path: Path, document_id: str) -> None:
@@ -214,6 +241,9 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=200)
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--snapshots", action="store_true", help="a snapshot of each document")
+    parser.add_argument(
+        "--changed-while-down", type=int, default=10, help="plans changed before a restart"
+    )
     asyncio.run(measure(parser.parse_args()))
 
 

@@ -1,9 +1,10 @@
 """A clinician's caseload: every plan they review, in figures, from a few queries.
 
 Nothing here computes a digest. Counts of changes come from the change log (rows, by the
-server's clock); the next review from the mirrored sign-offs; waiting suggestions from
-documents read only when they have changed since last counted; conflicts from the latest
-digest a clinician opened, only while no change has arrived since (docs/decisions.md).
+server's clock); the next review from the mirrored sign-offs; waiting suggestions from a
+table, kept with the number of change rows they were read from, and read again from a
+document only when it has more rows now; conflicts from the latest digest a clinician
+opened, only while no change has arrived since (docs/decisions.md 36).
 """
 
 import asyncio
@@ -24,6 +25,7 @@ from server.storage.records import (
     CaseloadRecords,
     ChangeRow,
     DocumentActivity,
+    DocumentCounts,
     DocumentRow,
     PlanRecords,
     PlanRow,
@@ -43,10 +45,12 @@ class _Figures:
         documents: list[DocumentRow],
         latest: dict[str, ReviewRow],
         activity: dict[str, DocumentActivity],
+        counts: dict[str, DocumentCounts],
         summaries: Summaries,
     ) -> None:
         self.latest = latest
         self.activity = activity
+        self.counts = counts
         self.summaries = summaries
         self.by_plan: dict[str, list[DocumentRow]] = {}
         for d in documents:
@@ -71,15 +75,21 @@ class _Figures:
             last_changed_at=utc(max(received)) if received else None,
         )
 
+    def stale(self, document_id: str) -> bool:
+        """Changed since its figures were kept (or never counted); one with no change is not."""
+        active = self.activity.get(document_id)
+        kept = self.counts.get(document_id)
+        return active is not None and (kept is None or kept.changes != active.changes)
+
     def _suggestions(self, documents: list[DocumentRow]) -> int | None:
         total = 0
         for d in documents:
             if d.audience != "everyone" or d.document_id not in self.activity:
                 continue  # proposals live in the everyone document; one with no change has none
-            counted = self.summaries.proposals(d.document_id)
+            counted = self.counts.get(d.document_id)
             if counted is None:
                 return None
-            total += counted[0]
+            total += counted.pending_suggestions
         return total
 
 
@@ -111,7 +121,7 @@ class CaseloadService:
         # Documents of many plans at once: the filter reads each row's own audience.
         documents = readable(await self._caseload.documents_of_plans(ids), ROLE, account_id)
         figures = await self._figures(ids, documents)
-        if await self._recount(documents, figures.activity):
+        if await self._recount(documents, figures):
             figures = await self._figures(ids, documents)  # a sign-off was new
         today = datetime.fromtimestamp(answered / 1000, UTC).date().isoformat()
         entries = sorted((figures.entry(p) for p in plans), key=_by_due_then_changes(today))
@@ -124,24 +134,18 @@ class CaseloadService:
             for d in documents
         }
         activity = {a.document_id: a for a in await self._caseload.activity(after)}
-        return _Figures(documents, latest, activity, self._summaries)
+        counts = await self._caseload.counts(list(activity))
+        return _Figures(documents, latest, activity, counts, self._summaries)
 
-    async def _recount(
-        self, documents: list[DocumentRow], activity: dict[str, DocumentActivity]
-    ) -> bool:
+    async def _recount(self, documents: list[DocumentRow], figures: _Figures) -> bool:
         """Read the everyone documents changed since they were last counted.
 
-        Their waiting suggestions are counted and their sign-offs mirrored (as the Review
-        does). True if a sign-off was new.
+        Their sign-offs are mirrored (as the Review does), then their waiting suggestions
+        are kept (in `figures` and the table): kept last, so a crash in between leaves them
+        stale, to be read again. True if a sign-off was new.
         """
-        stale = [
-            d
-            for d in documents
-            if d.audience == "everyone"
-            and d.document_id in activity
-            and (self._summaries.proposals(d.document_id) or (0, -1))[1]
-            != activity[d.document_id].changes
-        ]
+        activity = figures.activity
+        stale = [d for d in documents if d.audience == "everyone" and figures.stale(d.document_id)]
         if not stale:
             return False
         stored: dict[str, bytes | None] = {}
@@ -154,15 +158,22 @@ class CaseloadService:
         for row in await self._records.changes(list(stored)):
             rows[row.document_id][row.hash] = row
         new = False
+        counted = []
         for d in stale:
             reader = readers[d.document_id]
             found_rows, pending = await asyncio.to_thread(_read, d, reader, rows[d.document_id])
+            new = await self._mirror(d.plan_id, found_rows) or new
             # The rows counted before the document was read: never more than it holds, so
             # a change stored meanwhile makes it stale again, not wrongly current.
-            self._summaries.proposals_counted(
-                d.document_id, activity[d.document_id].changes, pending
+            counted.append(
+                DocumentCounts(
+                    document_id=d.document_id,
+                    changes=activity[d.document_id].changes,
+                    pending_suggestions=pending,
+                )
             )
-            new = await self._mirror(d.plan_id, found_rows) or new
+        await self._caseload.save_counts(counted)
+        figures.counts.update((c.document_id, c) for c in counted)
         return new
 
     async def _mirror(self, plan_id: str, found: list[ReviewRow]) -> bool:

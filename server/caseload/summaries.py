@@ -1,8 +1,10 @@
-"""Figures read from documents, kept in memory and checked against the change log.
+"""Figures read from documents: waiting suggestions, and the conflicts of the latest digest.
 
-A figure is stored with the number of changes it was read from; `changes` rows are never
-deleted, so a figure is current while that number is still the number of rows. After a
-restart the figures are read again (proposals) or wait for the next digest (conflicts).
+A figure is kept with the number of changes it was read from; `changes` rows are never
+deleted, so a figure is current while that number is still the number of rows. Waiting
+suggestions are kept in the database (`CaseloadRecords.counts`, every process reads them, and
+they outlive a restart); conflicts only in memory: after a restart they wait for the next
+digest.
 """
 
 from typing import NamedTuple
@@ -34,19 +36,10 @@ def read_document(data: bytes | None) -> PlanReader:
 
 
 class Summaries:
-    """Per document, its pending suggestions; per plan, the conflicts of its latest digest."""
+    """Per plan, the conflicts of its latest digest (in memory)."""
 
     def __init__(self) -> None:
-        self._proposals: dict[str, _Counted] = {}
         self._conflicts: dict[str, _Counted] = {}
-
-    def proposals(self, document_id: str) -> tuple[int, int] | None:
-        """(pending suggestions, changes they were counted from), None if never counted."""
-        found = self._proposals.get(document_id)
-        return None if found is None else (found.value, found.changes)
-
-    def proposals_counted(self, document_id: str, changes: int, pending: int) -> None:
-        self._proposals[document_id] = _Counted(changes, pending)
 
     def conflicts(self, plan_id: str, review_id: str | None, changes: int) -> int | None:
         """The latest digest's conflicts, if it covered exactly these changes since that review."""

@@ -1,8 +1,8 @@
 """The caseload's figures in PostgreSQL, on the shared database (CaseloadRecords)."""
 
 from server.storage.postgres import PostgresDatabase
-from server.storage.records import DocumentActivity, DocumentRow, ReviewRow
-from server.storage.sqlite_caseload import review_row
+from server.storage.records import DocumentActivity, DocumentCounts, DocumentRow, ReviewRow
+from server.storage.sqlite_caseload import counts_row, review_row
 
 _DOCUMENTS = "SELECT doc_id, plan_id, audience FROM plan_documents WHERE plan_id = ANY(%s)"
 _LATEST = """
@@ -20,6 +20,14 @@ SELECT w.doc_id, COUNT(*), COUNT(*) FILTER (WHERE c.received_at_ms > w.after_ms)
 FROM unnest(%s::text[], %s::bigint[]) AS w (doc_id, after_ms)
 JOIN changes c ON c.doc_id = w.doc_id
 GROUP BY w.doc_id
+"""
+_COUNTS = "SELECT doc_id, changes, pending_suggestions FROM document_counts WHERE doc_id = ANY(%s)"
+# As in SQLite: figures read from fewer rows than those kept (by any process) lose.
+_SAVE_COUNTS = """
+INSERT INTO document_counts (doc_id, changes, pending_suggestions) VALUES (%s, %s, %s)
+ON CONFLICT (doc_id) DO UPDATE SET
+    changes = excluded.changes, pending_suggestions = excluded.pending_suggestions
+WHERE excluded.changes >= document_counts.changes
 """
 
 
@@ -52,3 +60,14 @@ class PostgresCaseload:
             )
             for r in rows
         ]
+
+    async def counts(self, document_ids: list[str]) -> dict[str, DocumentCounts]:
+        if not document_ids:
+            return {}
+        rows = await self._db.fetch(_COUNTS, (document_ids,))
+        return {c.document_id: c for c in map(counts_row, rows)}
+
+    async def save_counts(self, counts: list[DocumentCounts]) -> None:
+        if counts:
+            values = [(c.document_id, c.changes, c.pending_suggestions) for c in counts]
+            await self._db.insert_many([(_SAVE_COUNTS, values)])

@@ -307,6 +307,16 @@ class DocumentActivity(msgspec.Struct, frozen=True, kw_only=True):
     last_received_ms: int | None
 
 
+class DocumentCounts(msgspec.Struct, frozen=True, kw_only=True):
+    """Figures read from a document, with the number of its change rows they were read from."""
+
+    document_id: str
+    changes: int
+    """Its change rows, counted before the document was read: the figures are current while
+    it has exactly this many (rows are never deleted), stale as soon as one more is stored."""
+    pending_suggestions: int
+
+
 class CaseloadRecords(Protocol):
     """A clinician's caseload in a few queries, whatever the number of plans.
 
@@ -321,4 +331,12 @@ class CaseloadRecords(Protocol):
 
     async def activity(self, after_ms: dict[str, int]) -> list[DocumentActivity]:
         """For each document (id: time in ms), its change rows; those with none are left out."""
+        ...
+
+    async def counts(self, document_ids: list[str]) -> dict[str, DocumentCounts]:
+        """The figures kept for these documents, by id; those never counted are left out."""
+        ...
+
+    async def save_counts(self, counts: list[DocumentCounts]) -> None:
+        """Keep these figures, unless those kept for a document were read from more rows."""
         ...

@@ -2,7 +2,7 @@
 
 import msgspec
 
-from server.storage.records import DocumentActivity, DocumentRow, ReviewRow
+from server.storage.records import DocumentActivity, DocumentCounts, DocumentRow, ReviewRow
 from server.storage.sqlite import Row, SqliteDatabase
 
 _HEADS = msgspec.json.Decoder(dict[str, list[str]])
@@ -23,6 +23,22 @@ SELECT w.doc_id, COUNT(*), SUM(c.received_at_ms > w.after_ms), MAX(c.received_at
 FROM wanted w JOIN changes c ON c.doc_id = w.doc_id
 GROUP BY w.doc_id
 """
+_COUNTS = (
+    "SELECT doc_id, changes, pending_suggestions FROM document_counts WHERE doc_id IN ({marks})"
+)
+# Figures read from fewer rows than those kept lose: two readers (processes) racing never
+# put an older reading back.
+_SAVE_COUNTS = """
+INSERT INTO document_counts (doc_id, changes, pending_suggestions) VALUES (?, ?, ?)
+ON CONFLICT (doc_id) DO UPDATE SET
+    changes = excluded.changes, pending_suggestions = excluded.pending_suggestions
+WHERE excluded.changes >= document_counts.changes
+"""
+
+
+def counts_row(r: Row) -> DocumentCounts:
+    """A `document_counts` row (doc_id, changes, pending_suggestions), as both adapters read."""
+    return DocumentCounts(document_id=str(r[0]), changes=int(r[1]), pending_suggestions=int(r[2]))
 
 
 def review_row(r: Row) -> ReviewRow:
@@ -78,3 +94,15 @@ class SqliteCaseload:
             )
             for r in rows
         ]
+
+    async def counts(self, document_ids: list[str]) -> dict[str, DocumentCounts]:
+        if not document_ids:
+            return {}
+        marks = ",".join("?" * len(document_ids))
+        rows = await self._db.fetch(_COUNTS.format(marks=marks), document_ids)
+        return {c.document_id: c for c in map(counts_row, rows)}
+
+    async def save_counts(self, counts: list[DocumentCounts]) -> None:
+        if counts:
+            values = [(c.document_id, c.changes, c.pending_suggestions) for c in counts]
+            await self._db.insert_many([(_SAVE_COUNTS, values)])

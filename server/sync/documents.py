@@ -53,14 +53,23 @@ CATCH_UP_RETRY_S = 1.0
 _COPY_ATTEMPTS = 10  # waits for a quiet moment before copying from storage instead
 WHOLE_FROM_STORAGE_BYTES = 64 * 1024
 """A peer holding nothing of a document at least this large (stored size) is sent it from
-storage (`DocState.serve_whole`); smaller ones cost the binding little."""
+storage (`DocState.serve_whole`); smaller ones cost the binding little.
+
+Two thresholds, not one, though both are 64 KiB: the size where the binding's whole-document
+work (about 0.5 s per MiB) passes about 30 ms on the loop. This one weighs the binding's
+message of the whole document against a read of storage (the document must be durable);
+`WORKER_BYTES` weighs `load`/`save` on the loop against a round trip to another process (the
+bytes copied both ways). Each is switched off alone to measure it
+(scripts/measure_fresh_fetch.py, scripts/measure_large_plan_fetch.py)."""
 WORKER_BYTES = 64 * 1024
 """A document at least this large (stored size) is snapshotted, and read for export, in the
 document worker process (`DocumentRegistry.compact`, `read_off_loop`): the binding holds
-the GIL for the whole of `load` and `save`, about 0.5 s per MiB of typed text."""
+the GIL for the whole of `load` and `save`, about 0.5 s per MiB of typed text. (Why it is
+not `WHOLE_FROM_STORAGE_BYTES`: there.)"""
 LOAD_IN_STEPS_BYTES = 512 * 1024
 """A document at least this large is loaded in steps (`DocumentRegistry._load_large`): taken
-apart by the worker, applied a slice at a time. That costs its own first load about five
+apart by the worker, applied a slice at a time (`apply_in_steps`, also used for every catch-up
+of another process's changes, whatever its size). That costs its own first load about five
 times the wall time of `load` on the loop (`scripts/measure_large_plan_fetch.py`), so
 smaller documents, whose load stalls the loop at most about 250 ms, load at once."""
 APPLY_BATCH_BYTES = 8 * 1024
@@ -327,7 +336,7 @@ class DocState:
             self.log_position = log_position
             return
         if changes is not None and previous == self.log_position and not self._catching_up:
-            if self._add_committed(changes):
+            if self._add_carried(changes):
                 self.log_position = log_position
             return
         self.catch_up(log_position)
@@ -361,7 +370,7 @@ class DocState:
                     continue
                 if not self._registered() or after.log_position <= self.log_position:
                     return  # nothing more in the log than the position (or gone meanwhile)
-                if not self._add_committed(changes):
+                if not await self._add_committed(changes):
                     return
                 self.log_position = after.log_position
         finally:
@@ -370,10 +379,32 @@ class DocState:
     def _registered(self) -> bool:
         return not self.dropped and self.registry.peek(self.document_id) is self
 
-    def _add_committed(self, changes: list[bytes]) -> bool:
-        """Add durable changes from the log and sync every subscriber; False if they fail."""
+    async def _add_committed(self, changes: list[bytes]) -> bool:
+        """Add durable changes from the log and sync every subscriber; False if they fail.
+
+        They are applied in steps (`apply_in_steps`), so a large catch-up (a whole stored
+        document, after a snapshot compacted the rows) does not stall other documents' peers.
+        Between steps the document is live: that is safe because every change applied is
+        committed already (a message generated meanwhile advertises only durable changes),
+        they come dependencies first, and a peer's accepted message replaces `doc` with a
+        copy of it made at once (hub `_sync`), holding every step so far: each step goes to
+        `doc` as it is then. Forgotten or dropped meanwhile: stop (False).
+        """
         if not changes:
             return True
+        if self.doc is None:
+            self.doc = LiveDocument()
+        before = self.doc.heads
+        try:
+            if not await apply_in_steps(self._catching_up_into, changes):
+                return False
+        except SyncDataError as e:
+            self._lose_unsaved(e)
+            return False
+        return self._added(before, changes)
+
+    def _add_carried(self, changes: list[bytes]) -> bool:
+        """Add the changes an announcement carried (under 8000 bytes: one binding call)."""
         if self.doc is None:
             self.doc = LiveDocument()
         before = self.doc.heads
@@ -382,7 +413,11 @@ class DocState:
         except SyncDataError as e:
             self._lose_unsaved(e)
             return False
-        if self.doc.heads == before:
+        return self._added(before, changes)
+
+    def _added(self, before: list[bytes], changes: list[bytes]) -> bool:
+        """After committed changes were added: sync every subscriber if they were new."""
+        if self.doc is None or self.doc.heads == before:
             return True  # all known here already
         self._hashes = None
         self.size += sum(len(c) for c in changes)
@@ -390,6 +425,11 @@ class DocState:
         self._dirty.update(self.subscribers)
         self._serve()
         return True
+
+    def _catching_up_into(self) -> LiveDocument | None:
+        """The live document the next step of a catch-up goes to; None if it is gone."""
+        self._hashes = None  # the step changes the history `knows` indexes
+        return self.doc if self._registered() else None
 
     def _lose_unsaved(self, error: BaseException) -> None:
         # Changes are in memory but not on disk: forget the in-memory copy (the next use
@@ -531,12 +571,7 @@ class DocumentRegistry:
         try:
             taken = await self.worker.run(engine.stored_changes, stored.data)
             doc = LiveDocument()
-            slice_end = time.monotonic() + APPLY_SLICE_S
-            for batch in _batches(taken.changes, APPLY_BATCH_BYTES):
-                doc.add_changes(batch)
-                if time.monotonic() >= slice_end:
-                    await asyncio.sleep(APPLY_PAUSE_S)
-                    slice_end = time.monotonic() + APPLY_SLICE_S
+            await apply_in_steps(lambda: doc, taken.changes)
             if sorted(doc.heads) != sorted(taken.heads):
                 raise SyncDataError("applied one by one, the stored changes reach other heads")
         except SyncDataError as e:
@@ -687,6 +722,26 @@ class DocumentRegistry:
     async def close(self) -> None:
         """Stop the worker process (after `drain`)."""
         await self.worker.close()
+
+
+async def apply_in_steps(into: Callable[[], LiveDocument | None], changes: list[bytes]) -> bool:
+    """Apply `changes` (dependencies first) without stalling the loop for all of them.
+
+    `APPLY_BATCH_BYTES` per binding call (it holds the GIL for the whole call), in slices of
+    `APPLY_SLICE_S` with `APPLY_PAUSE_S` between, so other peers' messages go through.
+    `into()` names the document for each step, asked again every time (None: stop, False).
+    Raises SyncDataError if the binding refuses a step; the caller checks the heads reached.
+    """
+    slice_end = time.monotonic() + APPLY_SLICE_S
+    for batch in _batches(changes, APPLY_BATCH_BYTES):
+        doc = into()
+        if doc is None:
+            return False
+        doc.add_changes(batch)
+        if time.monotonic() >= slice_end:
+            await asyncio.sleep(APPLY_PAUSE_S)
+            slice_end = time.monotonic() + APPLY_SLICE_S
+    return True
 
 
 def _batches(changes: list[bytes], budget: int) -> Iterator[list[bytes]]:

@@ -1,15 +1,19 @@
-"""CaseloadRecords on every database: documents of many plans, latest sign-offs, activity."""
+"""CaseloadRecords on every database: documents of many plans, latest sign-offs, activity,
+and the figures kept per document (read by any process, never put back to an older reading)."""
 
 import os
+from pathlib import Path
 
 import pytest
 
+from server.database_url import PostgresLocation, SqliteLocation
 from server.ids import DocumentId
-from server.storage.backends import Storage
+from server.storage.backends import Storage, open_storage
 from server.storage.protocol import ChangeRecord
 from server.storage.records import (
     AccountRow,
     DocumentActivity,
+    DocumentCounts,
     DocumentRow,
     PlanRow,
     ReviewRow,
@@ -126,3 +130,61 @@ async def test_activity_counts_every_change_and_those_received_after_a_time(
         DocumentActivity(document_id=first, changes=3, changes_after=2, last_received_ms=300),
     ]
     assert await plans.storage.caseload.activity({}) == []
+
+
+def counted(document_id: str, changes: int, pending: int) -> DocumentCounts:
+    return DocumentCounts(document_id=document_id, changes=changes, pending_suggestions=pending)
+
+
+async def test_figures_are_kept_per_document_with_the_rows_they_were_read_from(
+    plans: Plans,
+) -> None:
+    caseload = plans.storage.caseload
+    first, second, never = (plans.documents[p] for p in ("plan-1", "plan-2", "plan-3"))
+    await caseload.save_counts([counted(first, 3, 1), counted(second, 1, 0)])
+    await caseload.save_counts([counted(first, 5, 2)])  # read again after two more changes
+    await caseload.save_counts([])
+
+    assert await caseload.counts([first, second, never]) == {
+        first: counted(first, 5, 2),
+        second: counted(second, 1, 0),
+    }
+    assert await caseload.counts([]) == {}
+
+
+async def test_an_older_reading_never_replaces_a_newer_one(plans: Plans) -> None:
+    """Two readers racing (two processes): the one that read fewer rows loses."""
+    caseload = plans.storage.caseload
+    document = plans.documents["plan-1"]
+    await caseload.save_counts([counted(document, 8, 2)])
+    await caseload.save_counts([counted(document, 7, 3)])
+    assert await caseload.counts([document]) == {document: counted(document, 8, 2)}
+
+    await caseload.save_counts([counted(document, 8, 2), counted(document, 9, 0)])
+    assert await caseload.counts([document]) == {document: counted(document, 9, 0)}
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> SqliteLocation | PostgresLocation:
+    if request.param == "sqlite":
+        return SqliteLocation(tmp_path / "plans.db")
+    return PostgresLocation(request.getfixturevalue("postgres_url"))
+
+
+async def test_figures_one_process_keeps_are_what_another_reads(
+    location: SqliteLocation | PostgresLocation,
+) -> None:
+    """Two servers on one database (PostgreSQL's several processes; SQLite after a restart)."""
+    one = await open_storage(location)
+    other = await open_storage(location)
+    try:
+        await one.caseload.save_counts([counted("doc-a", 4, 1)])
+        read_by_other = await other.caseload.counts(["doc-a"])
+        await other.caseload.save_counts([counted("doc-a", 6, 2)])
+        read_by_one = await one.caseload.counts(["doc-a"])
+    finally:
+        await other.close()
+        await one.close()
+
+    assert read_by_other == {"doc-a": counted("doc-a", 4, 1)}
+    assert read_by_one == {"doc-a": counted("doc-a", 6, 2)}

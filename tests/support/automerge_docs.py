@@ -1,5 +1,6 @@
 """Automerge documents and changes made with the real binding, for tests."""
 
+import base64
 import os
 from typing import Any
 
@@ -9,6 +10,7 @@ from automerge.core import ROOT, Document, ObjType, ScalarType
 from server.ids import DocumentId
 from server.plans.template import plan_template
 from server.storage.protocol import ChangeRecord
+from server.sync.documents import LOAD_IN_STEPS_BYTES
 
 
 def new_document_id() -> DocumentId:
@@ -31,6 +33,18 @@ def put(doc: Document, key: str, value: str) -> None:
 def read(doc: Document, key: str) -> str | None:
     found = doc.get(ROOT, key)
     return None if found is None else found[0][1]
+
+
+ENTRY = 1_500  # random text, so that Automerge cannot compress it below the threshold
+
+
+def large_document(size: int = LOAD_IN_STEPS_BYTES, doc: Document | None = None) -> Document:
+    """A document of one change per entry, stored size about twice `size` (added to `doc`)."""
+    doc = doc if doc is not None else Document()
+    start = len(doc.keys(ROOT))
+    for n in range(start, start + 2 * size // ENTRY):
+        put(doc, f"entry {n}", base64.b64encode(os.urandom(ENTRY * 3 // 4)).decode())
+    return doc
 
 
 def records_of(doc: Document, since: list[bytes] | None = None) -> list[ChangeRecord]:

@@ -9,7 +9,7 @@ from server.auth.policy import Access, DocumentPolicy, Grant, Identity, OpenPoli
 from server.ids import PeerId
 from server.plans.change_rules import PlanChangeRules
 from server.settings import Settings
-from server.storage.protocol import DocumentStore
+from server.storage.protocol import ChangeFeed, DocumentStore
 from server.sync.documents import DocumentRegistry
 from server.sync.hub import SyncHub
 from server.sync.messages import JoinMessage, RequestMessage, SyncMessage
@@ -98,9 +98,12 @@ def hub_on(
     policy: DocumentPolicy | None = None,
     snapshot_every: int = 1000,
     max_document_bytes: int = Settings().max_document_bytes,
+    feed: ChangeFeed | None = None,
 ) -> SyncHub:
     """A hub over `store` (open access unless a policy is given), as create_app wires one."""
-    registry = DocumentRegistry(store, memory_budget=memory_budget, snapshot_every=snapshot_every)
+    registry = DocumentRegistry(
+        store, memory_budget=memory_budget, snapshot_every=snapshot_every, feed=feed
+    )
     return SyncHub(
         registry,
         policy if policy is not None else OpenPolicy(),

@@ -28,10 +28,3 @@ def test_conflicts_count_only_for_the_same_review_and_number_of_changes() -> Non
     assert summaries.conflicts("plan", "review-1", 13) is None  # a change arrived since
     assert summaries.conflicts("plan", "review-2", 12) is None  # a newer review
     assert summaries.conflicts("other", "review-1", 12) is None
-
-
-def test_suggestions_are_kept_with_the_changes_they_were_counted_from() -> None:
-    summaries = Summaries()
-    assert summaries.proposals("doc") is None
-    summaries.proposals_counted("doc", 40, 3)
-    assert summaries.proposals("doc") == (3, 40)

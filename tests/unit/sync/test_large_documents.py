@@ -7,7 +7,6 @@ at a time, answering other peers in between.
 """
 
 import asyncio
-import base64
 import os
 import signal
 from collections.abc import AsyncIterator
@@ -22,25 +21,14 @@ from server.storage.protocol import DocumentStore
 from server.storage.sqlite import SqliteDocumentStore
 from server.sync.documents import (
     APPLY_BATCH_BYTES,
-    LOAD_IN_STEPS_BYTES,
     WORKER_BYTES,
     DocumentRegistry,
     _batches,
 )
 from server.sync.worker import DocumentWorker
 from tests.support import worker_tasks
-from tests.support.automerge_docs import new_document_id, put, records_of
+from tests.support.automerge_docs import large_document, new_document_id, put, records_of
 from tests.support.hub_peer import Peer, hub_on
-
-ENTRY = 1_500  # random text, so that Automerge cannot compress it below the threshold
-
-
-def large_document(size: int = LOAD_IN_STEPS_BYTES) -> Document:
-    """A document of one change per entry, stored size about twice `size`."""
-    doc = Document()
-    for n in range(2 * size // ENTRY):
-        put(doc, f"entry {n}", base64.b64encode(os.urandom(ENTRY * 3 // 4)).decode())
-    return doc
 
 
 @pytest.fixture
