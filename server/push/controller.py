@@ -2,6 +2,7 @@
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from server.auth.policy import Identity
@@ -28,7 +29,7 @@ class PushController(Controller):
     @post("/subscriptions", status_code=HTTP_200_OK)
     async def subscribe(
         self,
-        data: SubscriptionCreate,
+        data: JSONBody[SubscriptionCreate],
         identity: NamedDependency[Identity],
         push: NamedDependency[PushService],
     ) -> Subscription:
@@ -38,7 +39,7 @@ class PushController(Controller):
     @post("/unsubscribe", status_code=HTTP_204_NO_CONTENT)
     async def unsubscribe(
         self,
-        data: SubscriptionDelete,
+        data: JSONBody[SubscriptionDelete],
         identity: NamedDependency[Identity],
         push: NamedDependency[PushService],
     ) -> None:
