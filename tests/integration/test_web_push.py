@@ -23,7 +23,7 @@ from tests.support.automerge_docs import (
 )
 from tests.support.live_server import LiveServer
 from tests.support.plan_circle import create_plan, join, sections
-from tests.support.push_service import Browser, PushService, push_service
+from tests.support.push_service import Browser, push_service
 from tests.support.wire_peer import WirePeer
 
 pytestmark = pytest.mark.accounts(push_to_loopback=True)
