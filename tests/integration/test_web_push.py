@@ -4,6 +4,7 @@ Each notification is decrypted with the subscription's own keys and must carry o
 words and the route to open: no names, no plan title, no suggestion text.
 """
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from automerge.core import SyncState
 
 from server.push.service import PushService as Notifications
-from tests.support.api import ApiUser
+from tests.support.api import PASSWORD, ApiUser
 from tests.support.automerge_docs import (
     decide_proposal,
     new_item,
@@ -224,3 +225,25 @@ async def test_bad_keys_and_kinds_are_refused(
         assert signed_out.status_code == 401
         # The public key is public: a page asks for it before anyone signs in.
         assert (await anonymous.get("/api/push/key")).status_code == 200
+
+
+async def test_a_member_leaving_tells_the_person_and_their_subscriptions_go_with_them(
+    server: LiveServer, users: dict[str, ApiUser]
+) -> None:
+    pat, cat = users["Pat"], users["Cat"]
+    plan = await create_plan(pat)
+    await join(pat, cat, plan["id"], "carer")
+    async with push_service() as service:
+        pat_phone, cat_phone = Browser(service.url("/pat")), Browser(service.url("/cat"))
+        await subscribe(pat, pat_phone, ["membership"])
+        await subscribe(cat, cat_phone, ["membership", "proposal"])
+        deleted = await cat.call("DELETE", "/api/accounts/me", json={"password": PASSWORD})
+        assert deleted.status_code == 204, deleted.text
+        left = await service.next()
+        assert left.path == "/pat"
+        assert left.message(pat_phone)["url"] == f"/#/plan/{plan['id']}/people"
+        await notifications(server).drain()
+        assert service.received.empty()
+    with sqlite3.connect(server.settings.database_path) as db:
+        endpoints = [r[0] for r in db.execute("SELECT endpoint FROM push_subscriptions")]
+    assert endpoints == [pat_phone.endpoint]
