@@ -44,8 +44,13 @@ export function Notifications({ session }: { session: Session }) {
         ? [...current.filter((k) => k !== kind), kind]
         : current.filter((k) => k !== kind)
       setSaved("")
-      await choose(next)
-      setChosen(next)
+      setChosen(next) // the box shows the tap at once; put back if it fails
+      try {
+        await choose(next)
+      } catch (e) {
+        setChosen(current)
+        throw e
+      }
       setSaved(
         next.length === 0
           ? "Notifications are off on this phone."
