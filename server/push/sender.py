@@ -91,7 +91,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-class _PublicResolver(AbstractResolver):
+class PublicResolver(AbstractResolver):
     """Keeps only public addresses (and loopback, if allowed) of whatever DNS answers."""
 
     def __init__(self, *, allow_loopback: bool) -> None:
@@ -124,12 +124,11 @@ class WebPushSender:
         self._allow_loopback = allow_loopback
         self._sending = asyncio.Semaphore(MAX_SENDING)
         self._session: aiohttp.ClientSession | None = None
+        self._resolver = PublicResolver(allow_loopback=allow_loopback)
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:
-            connector = aiohttp.TCPConnector(
-                resolver=_PublicResolver(allow_loopback=self._allow_loopback), limit=MAX_SENDING
-            )
+            connector = aiohttp.TCPConnector(resolver=self._resolver, limit=MAX_SENDING)
             self._session = aiohttp.ClientSession(
                 connector=connector, timeout=aiohttp.ClientTimeout(total=TIMEOUT_S)
             )
@@ -182,6 +181,7 @@ class WebPushSender:
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+        await self._resolver.close()
 
 
 def _origin(endpoint: str) -> str:

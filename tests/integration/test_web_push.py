@@ -150,6 +150,25 @@ async def test_ended_subscriptions_are_dropped_and_others_still_get_theirs(
         assert sorted(s["endpoint"] for s in left) == [service.url("/busy"), service.url("/fine")]
 
 
+async def test_a_push_service_that_hangs_holds_up_no_other(
+    server: LiveServer, users: dict[str, ApiUser]
+) -> None:
+    pat, cat = users["Pat"], users["Cat"]
+    plan = await create_plan(pat)
+    async with push_service() as service:
+        service.stalls = {"/a-hangs"}
+        for path in ("/a-hangs", "/b-fine"):  # sent in this order, were they sent in turn
+            await subscribe(pat, Browser(service.url(path)), ["membership"])
+        await join(pat, cat, plan["id"], "carer")
+        # In turn, the second would wait for the first's 10 s timeout; at once, it does not.
+        arrived = {(await service.next(within_s=5)).path for _ in range(2)}
+        assert arrived == {"/a-hangs", "/b-fine"}
+        service.release.set()
+        await notifications(server).drain()
+        left = await pat.ok("GET", "/api/push/subscriptions")
+        assert len(left) == 2
+
+
 async def test_a_review_due_tomorrow_tells_its_clinicians_once(
     server: LiveServer, users: dict[str, ApiUser]
 ) -> None:

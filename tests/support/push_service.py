@@ -74,6 +74,9 @@ class PushService:
         self.port = port
         self.received: asyncio.Queue[Pushed] = asyncio.Queue()
         self.answers: dict[str, int] = {}
+        self.stalls: set[str] = set()
+        """Paths answered only once `release` is set (a push service that hangs)."""
+        self.release = asyncio.Event()
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -81,10 +84,12 @@ class PushService:
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
         self.received.put_nowait(Pushed(request.path, dict(request.headers), body))
+        if request.path in self.stalls:
+            await self.release.wait()
         return web.Response(status=self.answers.get(request.path, 201))
 
-    async def next(self) -> Pushed:
-        async with asyncio.timeout(10):
+    async def next(self, within_s: float = 10.0) -> Pushed:
+        async with asyncio.timeout(within_s):
             return await self.received.get()
 
 
@@ -103,4 +108,5 @@ async def push_service() -> AsyncIterator[PushService]:
     try:
         yield service
     finally:
+        service.release.set()
         await runner.cleanup()
