@@ -1,8 +1,13 @@
 """REST bodies of Web Push, and the kinds of notification a person can choose."""
 
 import enum
+from typing import Annotated
 
 import msgspec
+
+MAX_ENDPOINT = 2048
+Endpoint = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_ENDPOINT)]
+Key = Annotated[str, msgspec.Meta(max_length=128)]
 
 
 class Kind(enum.StrEnum):
@@ -22,16 +27,16 @@ class PushKey(msgspec.Struct, frozen=True, rename="camel"):
 
 
 class SubscriptionKeys(msgspec.Struct, frozen=True):
-    p256dh: str
-    auth: str
+    p256dh: Key
+    auth: Key
 
 
 class SubscriptionCreate(msgspec.Struct, frozen=True):
     """What `PushSubscription.toJSON()` gives, and the kinds chosen."""
 
-    endpoint: str
+    endpoint: Endpoint
     keys: SubscriptionKeys
-    kinds: list[Kind]
+    kinds: Annotated[list[Kind], msgspec.Meta(max_length=len(Kind))]
 
 
 class Subscription(msgspec.Struct, frozen=True):
@@ -40,7 +45,7 @@ class Subscription(msgspec.Struct, frozen=True):
 
 
 class SubscriptionDelete(msgspec.Struct, frozen=True):
-    endpoint: str
+    endpoint: Endpoint
 
 
 class Message(msgspec.Struct, frozen=True):

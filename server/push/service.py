@@ -25,7 +25,6 @@ from server.storage.push import PushRecords, SubscriptionRow
 
 log = logging.getLogger(__name__)
 
-MAX_ENDPOINT = 2048
 MAX_SUBSCRIPTIONS = 20
 """Per account: a person with more browsers than this drops the oldest by unsubscribing."""
 SENT_KEPT_DAYS = 60
@@ -62,8 +61,6 @@ def _key_bytes(text: str, name: str) -> bytes:
 
 
 def _check(data: SubscriptionCreate, *, allow_loopback: bool) -> None:
-    if len(data.endpoint) > MAX_ENDPOINT:
-        raise InvalidInput("endpoint is too long")
     problem = endpoint_problem(data.endpoint, allow_loopback=allow_loopback)
     if problem is not None:
         raise InvalidInput(problem)
