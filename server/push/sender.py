@@ -124,10 +124,11 @@ class WebPushSender:
         self._allow_loopback = allow_loopback
         self._sending = asyncio.Semaphore(MAX_SENDING)
         self._session: aiohttp.ClientSession | None = None
-        self._resolver = PublicResolver(allow_loopback=allow_loopback)
+        self._resolver: PublicResolver | None = None
 
     def _client(self) -> aiohttp.ClientSession:
-        if self._session is None:
+        if self._session is None:  # made on the loop, at the first send
+            self._resolver = PublicResolver(allow_loopback=self._allow_loopback)
             connector = aiohttp.TCPConnector(resolver=self._resolver, limit=MAX_SENDING)
             self._session = aiohttp.ClientSession(
                 connector=connector, timeout=aiohttp.ClientTimeout(total=TIMEOUT_S)
@@ -181,7 +182,8 @@ class WebPushSender:
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
-        await self._resolver.close()
+        if self._resolver is not None:
+            await self._resolver.close()
 
 
 def _origin(endpoint: str) -> str:
