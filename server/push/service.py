@@ -130,7 +130,9 @@ class PushService:
         plan = await self._records.plan_of_document(document_id)
         if plan is None or plan.audience != "everyone" or writer == plan.person_id:
             return
-        claimed = [p for p in proposals if await self._claim(f"proposal:{document_id}:{p}")]
+        claimed = [
+            p for p in proposals if await self._claim(f"proposal:{document_id}:{p}", plan.plan_id)
+        ]
         if claimed:
             await self.notify([plan.person_id], Kind.PROPOSAL, plan.plan_id)
 
@@ -144,23 +146,27 @@ class PushService:
             await self.notify([person], Kind.MEMBERSHIP, plan_id)
 
     async def check_reviews(self, now: datetime | None = None) -> int:
-        """Tell clinicians of reviews due tomorrow, once per plan and date; how many were told.
+        """Tell the clinicians of plans due for review tomorrow; how many browsers took it.
 
+        Once per plan and date, to its clinicians of that moment (a claim names no account).
         Before `review_hour` (UTC) it waits for the next check, so nobody is woken at night.
         """
         now = now or datetime.now(UTC)
         if now.hour < self._review_hour:
             return 0
         tomorrow = (now.date() + timedelta(days=1)).isoformat()
-        told = 0
+        clinicians: dict[str, list[str]] = {}
         for due in await self._records.reviews_due(tomorrow):
-            if await self._claim(f"review-due:{due.plan_id}:{tomorrow}:{due.clinician_id}"):
-                told += await self.notify([due.clinician_id], Kind.REVIEW_DUE, due.plan_id)
+            clinicians.setdefault(due.plan_id, []).append(due.clinician_id)
+        told = 0
+        for plan_id, accounts in clinicians.items():
+            if await self._claim(f"review-due:{plan_id}:{tomorrow}", plan_id):
+                told += await self.notify(accounts, Kind.REVIEW_DUE, plan_id)
         await self._records.forget_sent(now_ms() - SENT_KEPT_DAYS * 86_400_000)
         return told
 
-    async def _claim(self, key: str) -> bool:
-        return await self._records.claim(key, now_ms())
+    async def _claim(self, key: str, plan_id: str) -> bool:
+        return await self._records.claim(key, plan_id, now_ms())
 
     async def notify(self, account_ids: list[str], kind: Kind, plan_id: str) -> int:
         """Send to every subscription of these accounts that chose `kind`; how many took it."""

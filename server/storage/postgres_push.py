@@ -73,11 +73,12 @@ class PostgresPush:
 
         await self._db.write(work)
 
-    async def claim(self, key: str, now_ms: int) -> bool:
+    async def claim(self, key: str, plan_id: str, now_ms: int) -> bool:
         async def work(db: Connection) -> bool:
             cursor = await db.execute(
-                "INSERT INTO push_sent (key, sent_at_ms) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                (key, now_ms),
+                "INSERT INTO push_sent (key, plan_id, sent_at_ms) VALUES (%s, %s, %s)"
+                " ON CONFLICT DO NOTHING",
+                (key, plan_id, now_ms),
             )
             return cursor.rowcount == 1
 

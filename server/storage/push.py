@@ -54,8 +54,11 @@ class PushRecords(Protocol):
         """Forget an endpoint its push service says is gone (404, 410)."""
         ...
 
-    async def claim(self, key: str, now_ms: int) -> bool:
-        """True for the first caller with this key, in any process, ever (until forgotten)."""
+    async def claim(self, key: str, plan_id: str, now_ms: int) -> bool:
+        """True for the first caller with this key, in any process, ever (until forgotten).
+
+        The claim goes with its plan when the plan is erased.
+        """
         ...
 
     async def forget_sent(self, before_ms: int) -> int:

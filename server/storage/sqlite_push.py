@@ -86,10 +86,11 @@ class SqlitePush:
 
         await self._db.write(work)
 
-    async def claim(self, key: str, now_ms: int) -> bool:
+    async def claim(self, key: str, plan_id: str, now_ms: int) -> bool:
         async def work(db: aiosqlite.Connection) -> bool:
             cursor = await db.execute(
-                "INSERT OR IGNORE INTO push_sent (key, sent_at_ms) VALUES (?, ?)", (key, now_ms)
+                "INSERT OR IGNORE INTO push_sent (key, plan_id, sent_at_ms) VALUES (?, ?, ?)",
+                (key, plan_id, now_ms),
             )
             return cursor.rowcount == 1
 

@@ -56,12 +56,12 @@ async def test_an_endpoint_belongs_to_whoever_subscribed_it_last(accounts: Stora
 
 async def test_a_key_is_claimed_once_until_forgotten(storage: Storage) -> None:
     push = storage.push
-    assert await push.claim("proposal:d:1", 10)
-    assert not await push.claim("proposal:d:1", 20)
-    assert await push.claim("proposal:d:2", 30)
+    assert await push.claim("proposal:d:1", "plan-1", 10)
+    assert not await push.claim("proposal:d:1", "plan-1", 20)
+    assert await push.claim("proposal:d:2", "plan-1", 30)
     assert await push.forget_sent(20) == 1
-    assert await push.claim("proposal:d:1", 40)
-    assert not await push.claim("proposal:d:2", 50)
+    assert await push.claim("proposal:d:1", "plan-1", 40)
+    assert not await push.claim("proposal:d:2", "plan-1", 50)
 
 
 async def test_reviews_due_on_a_date_name_each_active_clinician(accounts: Storage) -> None:
@@ -100,3 +100,10 @@ async def test_reviews_due_on_a_date_name_each_active_clinician(accounts: Storag
     )
     assert await accounts.push.plan_of_document(new_document_id()) is None
     assert await accounts.push.person_of_plan("plan-1") == "u-pat"
+
+    # Claims go with their plan: the person's account (and so the plan) is erased.
+    assert await accounts.push.claim("review-due:plan-1:2031-05-07", "plan-1", 30)
+    await accounts.push.subscribe(row("https://push.example/p", "u-pat"), 30)
+    assert await accounts.erasure.erase_account("u-pat", 40) is not None
+    assert await accounts.push.claim("review-due:plan-1:2031-05-07", "plan-1", 50)
+    assert await accounts.push.subscriptions(["u-pat"]) == []

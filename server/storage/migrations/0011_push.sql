@@ -21,7 +21,10 @@ CREATE INDEX push_subscriptions_by_account ON push_subscriptions (account_id);
 
 -- Notifications already sent, by what they were about (a proposal, a review date): the
 -- first process to insert the key sends; restarts and other processes do not send again.
+-- Keys name documents, plans and objects, never accounts; they go with their plan.
 CREATE TABLE push_sent (
     key           TEXT    PRIMARY KEY,
+    plan_id       TEXT    NOT NULL,
     sent_at_ms    INTEGER NOT NULL
 ) STRICT;
+CREATE INDEX push_sent_by_time ON push_sent (sent_at_ms);

@@ -18,5 +18,7 @@ CREATE INDEX push_subscriptions_by_account ON push_subscriptions (account_id);
 
 CREATE TABLE push_sent (
     key           text    PRIMARY KEY,
+    plan_id       text    NOT NULL,
     sent_at_ms    bigint  NOT NULL
 );
+CREATE INDEX push_sent_by_time ON push_sent (sent_at_ms);
