@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 MAX_SUBSCRIPTIONS = 20
 """Per account: a person with more browsers than this drops the oldest by unsubscribing."""
 SENT_KEPT_DAYS = 60
+MAX_PENDING = 1000
+"""Notifications under way at once; beyond, new ones are dropped (and logged), so a flood
+of suggestions cannot grow the server's memory without bound."""
 TITLE = "Safety plan"
 WORDS = {
     Kind.PROPOSAL: "Something in your plan is waiting for you.",
@@ -195,6 +198,10 @@ class PushService:
             await asyncio.sleep(self._check_every_s)
 
     def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        if len(self._tasks) >= MAX_PENDING:
+            work.close()
+            log.warning("%d notifications under way: one more is dropped", MAX_PENDING)
+            return
         task = asyncio.get_running_loop().create_task(self._logged(work))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

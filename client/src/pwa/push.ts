@@ -94,8 +94,10 @@ export async function endPushHere(tellServer: boolean): Promise<void> {
       await registration()
     ).pushManager.getSubscription()
     if (subscription === null) return
-    if (tellServer) await api.unsubscribePush(subscription.endpoint)
-    await subscription.unsubscribe() // the server drops it at the next send (410)
+    if (tellServer) {
+      await api.unsubscribePush(subscription.endpoint).catch(() => undefined)
+    }
+    await subscription.unsubscribe() // else the server drops it at its next send (410)
   } catch {
     // Offline or already gone: the push service answers 410 to the next send.
   }
