@@ -1,4 +1,5 @@
-"""Notifications on the phone: choosing kinds, a push shown by the service worker, a tap.
+"""Notifications on the phone: choosing kinds, a push shown by the service worker, a tap,
+signing out.
 
 Headless Chromium cannot reach a real push service (Google's, for Chromium), so the test
 page's `PushManager` is stood in for: its `subscribe` returns a subscription with real P-256
@@ -13,13 +14,14 @@ import asyncio
 import json
 from typing import Any
 
+import httpx
 import msgspec
-from playwright.async_api import CDPSession, expect
+from playwright.async_api import CDPSession, Dialog, expect
 
 from server.push.models import Kind
 from server.push.service import message
 from tests.e2e.flows import PhoneFactory, person_with_plan
-from tests.e2e.phone import WAIT_MS, Phone
+from tests.e2e.phone import PASSWORD, WAIT_MS, Phone
 from tests.support.push_service import Browser
 from tests.support.server_process import ServerHandle
 
@@ -136,3 +138,24 @@ async def test_a_push_is_shown_with_generic_words_and_a_tap_opens_the_suggestion
     await suggestion.uncheck()
     await expect(page.get_by_role("status")).to_have_text("Notifications are off on this phone.")
     assert await page.evaluate("fetch('/api/push/subscriptions').then((r) => r.json())") == []
+
+    # Signing out ends this browser's subscription, here and on the server.
+    await suggestion.check()
+    await expect(page.get_by_role("status")).to_have_text("Saved. This phone will be told.")
+    await page.get_by_role("link", name="Back to my plans").click()
+
+    async def accept(dialog: Dialog) -> None:
+        await dialog.accept()
+
+    page.once("dialog", accept)
+    await page.get_by_role("button", name="Sign out").click()
+    await expect(page.get_by_role("heading", name="My safety plan")).to_be_visible()
+    here = "navigator.serviceWorker.getRegistration().then((r) => r.pushManager.getSubscription())"
+    assert await page.evaluate(here) is None
+    origin = {"origin": server.base_url}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=origin) as http:
+        signed_in = await http.post(
+            "/api/session", json={"email": person.email, "password": PASSWORD}
+        )
+        assert signed_in.status_code == 200, signed_in.text
+        assert (await http.get("/api/push/subscriptions")).json() == []
