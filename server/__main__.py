@@ -115,6 +115,12 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
         help="benchmarks only: accept documents that are not plan-shaped (access and write"
         " rules by role still apply); refused unless --host is a loopback address",
     )
+    parser.add_argument(
+        "--push-to-loopback",
+        action="store_true",
+        help="tests only: accept Web Push endpoints on http://127.0.0.1; refused unless"
+        " --host is a loopback address",
+    )
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
     _check_mail(parser, args)
@@ -145,7 +151,10 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
         mail_from=args.mail_from,
         public_url=args.public_url,
         free_form_documents=args.free_form_documents,
+        push_to_loopback=args.push_to_loopback,
     )
+    if settings.push_to_loopback and not settings.binds_loopback_only:
+        parser.error("--push-to-loopback is for tests on a loopback --host only")
     if settings.free_form_documents and not settings.binds_loopback_only:
         parser.error("--free-form-documents is for benchmarks on a loopback --host only")
     if settings.smtp_url is not None and settings.link_base is None:

@@ -20,6 +20,7 @@ from server.auth.service import AccountService
 from server.caseload.controller import CaseloadController
 from server.caseload.service import CaseloadService
 from server.caseload.summaries import Summaries
+from server.clock import now_ms
 from server.errors import (
     Busy,
     Conflict,
@@ -37,6 +38,10 @@ from server.plans.access import PlanPolicy
 from server.plans.change_rules import PlanChangeRules
 from server.plans.controller import InviteController, PlanController
 from server.plans.service import NOT_A_CODE, PlanService
+from server.push.controller import PushController
+from server.push.sender import WebPushSender, new_private_key, public_key
+from server.push.service import PushService
+from server.push.watch import ProposalWatch
 from server.review.controller import ReviewController
 from server.review.service import ReviewService
 from server.rights.controller import RightsController
@@ -45,6 +50,7 @@ from server.rights.export import ExportService
 from server.settings import Settings
 from server.storage.backends import StorageHealth, open_storage
 from server.storage.protocol import ChangeFeed, DocumentStore
+from server.storage.push import PushRecords
 from server.sync import repair
 from server.sync.cluster import Cluster
 from server.sync.documents import DocumentRegistry
@@ -127,6 +133,22 @@ async def _storage_id(store: DocumentStore) -> str:
     return storage_id
 
 
+async def _push(settings: Settings, records: PushRecords) -> PushService:
+    # The key pair is made on first start and kept in the database: every process signs
+    # with the same one, which browsers' subscriptions are bound to.
+    private = await records.vapid_key(new_private_key(), now_ms())
+    contact = settings.public_url or f"mailto:{settings.mail_from}"
+    sender = WebPushSender(private, contact, allow_loopback=settings.push_to_loopback)
+    return PushService(
+        records,
+        sender,
+        public_key(private),
+        allow_loopback=settings.push_to_loopback,
+        review_hour=settings.push_review_hour,
+        check_every_s=settings.push_check_interval_s,
+    )
+
+
 def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
     """The server. `open_access` (tests of the bare protocol only) lets anyone sync anything."""
     if open_access and not settings.binds_loopback_only:
@@ -141,6 +163,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
             storage_id = await _storage_id(store)
             await repair.scan_snapshots(store)
             policy: DocumentPolicy = OpenPolicy() if open_access else PlanPolicy(records)
+            push = await _push(settings, storage.push)
             hub = SyncHub(
                 DocumentRegistry(
                     store,
@@ -149,7 +172,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
                     feed=storage.feed,
                 ),
                 policy,
-                rules=PlanChangeRules(shapes=not settings.free_form_documents),
+                rules=ProposalWatch(PlanChangeRules(shapes=not settings.free_form_documents), push),
                 actors=ActorBindings(await store.actor_bindings()),
                 server_peer_id=PeerId(settings.server_peer_id or f"sync-server-{storage_id[:8]}"),
                 storage_id=storage_id,
@@ -185,7 +208,8 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
                 link_base=settings.link_base,
             )
             plan_policy = policy if isinstance(policy, PlanPolicy) else PlanPolicy(records)
-            app.state.plans = PlanService(records, plan_policy, cluster)
+            app.state.plans = PlanService(records, plan_policy, cluster, push)
+            app.state.push = push
             summaries = Summaries()
             app.state.reviews = ReviewService(records, storage.reviews, store, summaries)
             app.state.caseload = CaseloadService(
@@ -199,10 +223,13 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
                 plan_policy,
                 cluster,
                 hub.actors,
+                push,
             )
+            push.start()
             try:
                 yield
             finally:
+                await push.close()
                 await app.state.recovery.close()
                 await storage.feed.close()  # hear no more; what was heard is applied
                 await hub.close()
@@ -228,6 +255,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
             RightsController,
             ReviewController,
             CaseloadController,
+            PushController,
         ],
         lifespan=[lifespan],
         dependencies={
@@ -239,6 +267,7 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
             "exports": state("exports"),
             "erasure": state("erasure"),
             "recovery": state("recovery"),
+            "push": state("push"),
             "identity": Provide(provide_identity),
         },
         exception_handlers={DomainError: _domain_error, NotFoundException: _not_found},

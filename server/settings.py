@@ -82,6 +82,14 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     mail_from: str = "safety-plan@localhost"
     public_url: str | None = None
 
+    # Web Push (server/push/): reviews due tomorrow are told from this hour (UTC) on, checked
+    # at start and every `push_check_interval_s`. `push_to_loopback` (tests only; the command
+    # line accepts it only with a loopback --host) lets subscriptions name http://127.0.0.1
+    # endpoints; otherwise an endpoint must be https on a public address.
+    push_review_hour: int = 9
+    push_check_interval_s: float = 3600.0
+    push_to_loopback: bool = False
+
     @property
     def link_base(self) -> str | None:
         """Where links in mail point: `public_url`, else this server itself on loopback.

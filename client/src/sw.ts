@@ -3,6 +3,10 @@
  * icons, manifest) so the app starts with no network at all. It never touches
  * documents (automerge-repo keeps those in IndexedDB) and never caches /api.
  * A new version waits until the page asks it to take over ("Update").
+ *
+ * It also shows Web Push notifications (server/push/): the server's message
+ * carries only generic words and the route to open, which a tap opens in the
+ * app (a window already open is brought forward and moved there).
  */
 declare const self: ServiceWorkerGlobalScope
 declare const __PRECACHE_MANIFEST__: { version: string; files: string[] }
@@ -66,6 +70,86 @@ self.addEventListener("fetch", (event) => {
       return hit ?? fetch(request)
     })()
   )
+})
+
+type PushMessage = { title: string; body: string; url: string; tag: string }
+
+const FALLBACK: PushMessage = {
+  title: "Safety plan",
+  body: "Something in your plan is waiting for you.",
+  url: "/#/",
+  tag: "plan",
+}
+
+function readPush(event: PushEvent): PushMessage {
+  try {
+    const data: unknown = event.data?.json()
+    if (data !== null && typeof data === "object") {
+      const m = data as Partial<Record<keyof PushMessage, unknown>>
+      if (
+        typeof m.title === "string" &&
+        typeof m.body === "string" &&
+        typeof m.url === "string" &&
+        typeof m.tag === "string"
+      ) {
+        return { title: m.title, body: m.body, url: m.url, tag: m.tag }
+      }
+    }
+  } catch {
+    // not JSON: the generic words still tell the person to look
+  }
+  return FALLBACK
+}
+
+/** Only a route of this app: a URL from elsewhere never opens. */
+function appRoute(url: unknown): string {
+  if (typeof url !== "string") return "/#/"
+  const target = new URL(url, self.location.origin)
+  if (target.origin !== self.location.origin || !target.hash.startsWith("#/")) {
+    return "/#/"
+  }
+  return `/${target.hash}`
+}
+
+self.addEventListener("push", (event) => {
+  const message = readPush(event)
+  event.waitUntil(
+    self.registration.showNotification(message.title, {
+      body: message.body,
+      tag: message.tag,
+      icon: "/icon-192.png",
+      data: { url: appRoute(message.url) },
+    })
+  )
+})
+
+async function openRoute(route: string): Promise<void> {
+  const windows = await self.clients.matchAll({
+    type: "window",
+    includeUncontrolled: true,
+  })
+  const open = windows.find(
+    (w) => new URL(w.url).origin === self.location.origin
+  )
+  if (open === undefined) {
+    await self.clients.openWindow(route)
+    return
+  }
+  const moved = await open.navigate(route).catch(() => null)
+  await (moved ?? open).focus().catch(() => undefined) // focus needs the tap itself
+}
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close()
+  const route = appRoute(
+    (event.notification.data as { url?: unknown } | null)?.url
+  )
+  const opening = openRoute(route)
+  try {
+    event.waitUntil(opening)
+  } catch {
+    // An event the page made (isTrusted false) cannot wait; the route opens anyway.
+  }
 })
 
 export {}

@@ -72,6 +72,8 @@ class WrittenChanges(msgspec.Struct, frozen=True, kw_only=True):
     """The heads of the changes alone: the document as their writer left it."""
     owns: Callable[[bytes], bool]
     """Is this actor id the writer's?"""
+    document_id: DocumentId | None = None
+    """The document written to (what happens after acceptance is keyed by it)."""
 
 
 class ChangeRules(Protocol):

@@ -6,6 +6,7 @@ reaches the peers that already asked for it; a revoked member's connections lose
 
 import re
 import uuid
+from typing import Protocol
 
 from server.auth.credentials import CODE_ALPHABET, new_code, secret_hash
 from server.auth.policy import AccessEvents, Identity
@@ -82,11 +83,26 @@ def _invite_hash(code: str) -> bytes:
     return secret_hash(normal)
 
 
+class MembershipNotices(Protocol):
+    """Who hears that a plan's members changed (server/push's notifications)."""
+
+    def membership_changed(self, plan_id: str, by: str) -> None:
+        """Someone joined or left the plan; `by` is whose doing it was. Never waits."""
+        ...
+
+
 class PlanService:
-    def __init__(self, records: PlanRecords, policy: PlanPolicy, events: AccessEvents) -> None:
+    def __init__(
+        self,
+        records: PlanRecords,
+        policy: PlanPolicy,
+        events: AccessEvents,
+        notices: MembershipNotices | None = None,
+    ) -> None:
         self._records = records
         self._policy = policy
         self._events = events
+        self._notices = notices
 
     async def _role(self, identity: Identity, plan_id: str) -> Role:
         """The caller's role; NotFound for non-members (a plan's existence is not revealed)."""
@@ -225,6 +241,8 @@ class PlanService:
         self._policy.role_changed(plan_id, identity.account_id or "")
         for document in await self._records.documents_of(plan_id):
             await self._events.document_registered(DocumentId(document.document_id))
+        if self._notices is not None:
+            self._notices.membership_changed(plan_id, identity.account_id or "")
         return InviteAccepted(plan_id=plan_id, role=role)
 
     async def members(self, identity: Identity, plan_id: str) -> list[Member]:
@@ -243,6 +261,8 @@ class PlanService:
         self._policy.role_changed(plan_id, user_id)
         documents = await self._records.documents_of(plan_id)
         self._events.access_revoked(user_id, [DocumentId(d.document_id) for d in documents])
+        if self._notices is not None:
+            self._notices.membership_changed(plan_id, identity.account_id or "")
 
     async def _readable(self, identity: Identity, plan_id: str) -> list[DocumentRow]:
         role = await self._role(identity, plan_id)

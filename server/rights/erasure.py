@@ -15,6 +15,7 @@ from server.clock import now_ms
 from server.errors import Unauthenticated
 from server.ids import DocumentId
 from server.plans.access import PlanPolicy
+from server.plans.service import MembershipNotices
 from server.roles import Role
 from server.storage.erasure import ErasedAccount, ErasureRecords
 from server.storage.records import PlanRecords
@@ -33,6 +34,7 @@ class AccountErasure:
         policy: PlanPolicy,
         events: AccessEvents,
         actors: ActorBindings,
+        notices: MembershipNotices | None = None,
     ) -> None:
         self._accounts = accounts
         self._plans = plans
@@ -40,6 +42,7 @@ class AccountErasure:
         self._policy = policy
         self._events = events
         self._actors = actors
+        self._notices = notices
 
     async def delete_account(self, identity: Identity, password: str, address: str) -> None:
         await self._accounts.reauthenticate(identity, password, address)
@@ -71,5 +74,7 @@ class AccountErasure:
             self._policy.role_changed(plan_id, account_id)
             documents = await self._plans.documents_of(plan_id)
             self._events.access_revoked(account_id, _ids([d.document_id for d in documents]))
+            if self._notices is not None:  # a member left: the plan's person is told
+                self._notices.membership_changed(plan_id, account_id)
         for credential_id in erased.credential_ids:
             self._events.credential_revoked(credential_id, account_deleted=True)

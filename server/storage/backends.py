@@ -13,6 +13,7 @@ from server.storage.attempts import AttemptLog
 from server.storage.erasure import ErasureRecords
 from server.storage.feed import LocalFeed
 from server.storage.protocol import ChangeFeed, DocumentStore
+from server.storage.push import PushRecords
 from server.storage.records import CaseloadRecords, Records, ReviewRecords
 
 
@@ -39,6 +40,7 @@ class Storage:
         caseload: CaseloadRecords,
         erasure: ErasureRecords,
         attempts: AttemptLog,
+        push: PushRecords,
         close: Callable[[], Awaitable[None]],
         feed: ChangeFeed,
         kind: str,
@@ -50,6 +52,7 @@ class Storage:
         self.caseload = caseload
         self.erasure = erasure
         self.attempts = attempts
+        self.push = push
         self.close = close
         self.feed = feed
         """Changes and access events of the other processes serving the same database."""
@@ -67,6 +70,7 @@ async def open_storage(location: DatabaseLocation) -> Storage:
     from server.storage.postgres_caseload import PostgresCaseload
     from server.storage.postgres_erasure import PostgresErasure
     from server.storage.postgres_feed import PostgresFeed
+    from server.storage.postgres_push import PostgresPush
     from server.storage.postgres_records import PostgresRecords
     from server.storage.postgres_reviews import PostgresReviews
 
@@ -80,6 +84,7 @@ async def open_storage(location: DatabaseLocation) -> Storage:
         caseload=PostgresCaseload(database),
         erasure=PostgresErasure(database),
         attempts=PostgresAttemptLog(database),
+        push=PostgresPush(database),
         close=database.close,
         feed=PostgresFeed(database, store),
         kind="postgresql",
@@ -91,6 +96,7 @@ async def _open_sqlite(location: SqliteLocation) -> Storage:
     from server.storage.sqlite_attempts import SqliteAttemptLog
     from server.storage.sqlite_caseload import SqliteCaseload
     from server.storage.sqlite_erasure import SqliteErasure
+    from server.storage.sqlite_push import SqlitePush
     from server.storage.sqlite_records import SqliteRecords
     from server.storage.sqlite_reviews import SqliteReviews
 
@@ -103,6 +109,7 @@ async def _open_sqlite(location: SqliteLocation) -> Storage:
         caseload=SqliteCaseload(database),
         erasure=SqliteErasure(database),
         attempts=SqliteAttemptLog(database),
+        push=SqlitePush(database),
         close=database.close,
         feed=LocalFeed(),
         kind="sqlite",

@@ -106,6 +106,8 @@ class PostgresErasure:
                 )
                 for c in await _column(db, query, (account_id,))
             ]
+            # Its browsers get no more notifications (the endpoints are its devices').
+            await db.execute("DELETE FROM push_subscriptions WHERE account_id = %s", (account_id,))
             await db.execute(_TOMBSTONE, (now_ms, account_id))
             result = msgspec.structs.replace(
                 erased, memberships=memberships, credential_ids=credentials

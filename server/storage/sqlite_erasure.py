@@ -107,6 +107,8 @@ class SqliteErasure:
                 )
                 for c in await _column(db, sql, (account_id,))
             ]
+            # Its browsers get no more notifications (the endpoints are its devices').
+            await db.execute("DELETE FROM push_subscriptions WHERE account_id = ?", (account_id,))
             await db.execute(_TOMBSTONE, (now_ms, account_id))
             result = msgspec.structs.replace(
                 erased, memberships=memberships, credential_ids=credentials

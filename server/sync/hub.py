@@ -346,6 +346,7 @@ class SyncHub:
                 heads_before=before,
                 written=received.written,
                 owns=lambda actor: actor in actors or self.actors.owner(actor) == account_id,
+                document_id=state.document_id,
             ),
         )
 

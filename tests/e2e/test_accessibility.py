@@ -88,6 +88,10 @@ async def test_every_screen_passes_axe(phone: PhoneFactory) -> None:
     await expect(page.locator("li.device")).to_have_count(1)
     await scan("my devices", page)
     await page.get_by_role("link", name="Back to my plans").click()
+    await page.get_by_role("link", name="Notifications").click()
+    await expect(page.get_by_role("checkbox", name="A review is due tomorrow")).to_be_enabled()
+    await scan("notifications", page)
+    await page.get_by_role("link", name="Back to my plans").click()
 
     carer = await phone("Cat")
     await carer.sign_up()

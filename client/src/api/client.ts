@@ -14,6 +14,10 @@ export type PendingInvite = Schemas["PendingInvite"]
 export type Member = Schemas["Member"]
 export type Contributor = Schemas["Contributor"]
 export type Device = Schemas["Device"]
+/** A kind of notification a person can choose (server/push/models.py). */
+export type PushKind = Schemas["Kind"]
+export type PushKey = Schemas["PushKey"]
+export type PushSubscriptionInfo = Schemas["Subscription"]
 
 /** The server answered with an error status; `detail` is its explanation. */
 export class ApiError extends Error {
@@ -85,6 +89,21 @@ export const api = {
     call<void>("DELETE", `/api/account/devices/${q(deviceId)}`),
   deleteAccount: (password: string) =>
     call<void>("DELETE", "/api/accounts/me", { password }),
+  pushKey: () => call<PushKey>("GET", "/api/push/key"),
+  pushSubscriptions: () =>
+    call<PushSubscriptionInfo[]>("GET", "/api/push/subscriptions"),
+  subscribePush: (
+    endpoint: string,
+    keys: { p256dh: string; auth: string },
+    kinds: PushKind[]
+  ) =>
+    call<PushSubscriptionInfo>("POST", "/api/push/subscriptions", {
+      endpoint,
+      keys,
+      kinds,
+    }),
+  unsubscribePush: (endpoint: string) =>
+    call<void>("POST", "/api/push/unsubscribe", { endpoint }),
   plans: () => call<Plan[]>("GET", "/api/plans"),
   createPlan: (documentId: string, title: string) =>
     call<Plan>("POST", "/api/plans", { documentId, title }),

@@ -15,6 +15,7 @@ import {
   setPendingDeletes,
   setPendingSignOut,
 } from "../local/store"
+import { endPushHere } from "../pwa/push"
 import { createRepo, type NoticeEvent, type ServerLink } from "../repo"
 import { hasUnacknowledged } from "../sync/status"
 import { forgetPlan } from "./plans"
@@ -123,6 +124,7 @@ export async function unsyncedDocuments(session: Session): Promise<string[]> {
  * device and deletes its database at the next start, before anything opens it.
  */
 export async function signOut(session: Session): Promise<void> {
+  await endPushHere(true) // before the session ends: the server is told whose it was
   try {
     await api.signOut()
   } catch (error) {
@@ -163,6 +165,7 @@ export async function deleteAccount(
 
 /** Forgets the account and its plans on this device (signed out, or deleted). */
 export async function forgetAccount(session: Session): Promise<void> {
+  await endPushHere(false)
   await session.repo.shutdown()
   setPendingDeletes([...pendingDeletes(), databaseName(session.account.id)])
   session.store.clear()

@@ -10,6 +10,7 @@ import { Devices } from "./devices"
 import { Home } from "./home"
 import { useRoute } from "./hooks"
 import { Join } from "./join"
+import { Notifications } from "./notifications"
 import { People } from "./people"
 import { PlanScreen } from "./plan/plan-screen"
 import { SuggestionsScreen } from "./plan/suggestions-screen"
@@ -141,6 +142,8 @@ export function App() {
       screen = <Join session={session} code={route.slice(1).join("/")} />
     } else if (page === "devices") {
       screen = <Devices session={session} />
+    } else if (page === "notifications") {
+      screen = <Notifications session={session} />
     } else if (page === "plan" && id !== undefined) {
       if (sub === "card") screen = <CrisisCard session={session} planId={id} />
       else if (sub === "people")

@@ -8,6 +8,7 @@ import {
   signOut,
   unsyncedDocuments,
 } from "../plans/session"
+import { pushSupported } from "../pwa/push"
 import { Notice, useAction } from "./action"
 import { CaseloadView } from "./caseload"
 import { whosePlan } from "./format"
@@ -145,6 +146,12 @@ export function Home({ session }: { session: Session }) {
         <a href="#/devices">My devices</a>
         <span class="muted">: where you are signed in; end any of them</span>
       </p>
+      {pushSupported() ? (
+        <p>
+          <a href="#/notifications">Notifications</a>
+          <span class="muted">: what this phone tells you about</span>
+        </p>
+      ) : null}
       <details class="card danger">
         <summary>Delete my account</summary>
         <form onSubmit={remove}>

@@ -1,0 +1,161 @@
+"""Notifications on the phone: choosing kinds, a push shown by the service worker, a tap,
+signing out.
+
+Headless Chromium cannot reach a real push service (Google's, for Chromium), so the test
+page's `PushManager` is stood in for: its `subscribe` returns a subscription with real P-256
+keys and an https endpoint the test makes up. That is the browser's part, not the app's;
+everything of ours (the screen, the REST calls, the server's checks, the service worker) is
+real. The push itself is delivered by the DevTools protocol (`ServiceWorker.
+deliverPushMessage`), as the server's message for a waiting suggestion is encrypted for a
+real browser in tests/integration/test_web_push.py.
+"""
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+import msgspec
+from playwright.async_api import CDPSession, Dialog, expect
+
+from server.push.models import Kind
+from server.push.service import message
+from tests.e2e.flows import PhoneFactory, person_with_plan
+from tests.e2e.phone import PASSWORD, WAIT_MS, Phone
+from tests.support.push_service import Browser
+from tests.support.server_process import ServerHandle
+
+ENDPOINT = "https://push.example.org/send/pat-phone"
+
+# The browser's push service, stood in for (see the module's docstring).
+STAND_IN = """
+([endpoint, p256dh, auth]) => {
+  const bytes = (text) => Uint8Array.from(
+    atob(text.replace(/-/g, "+").replace(/_/g, "/") + "==".slice(0, (4 - text.length % 4) % 4)),
+    (c) => c.charCodeAt(0)).buffer
+  let current = null
+  const make = () => ({
+    endpoint,
+    expirationTime: null,
+    getKey: (name) => bytes(name === "p256dh" ? p256dh : auth),
+    unsubscribe: async () => { current = null; return true },
+  })
+  PushManager.prototype.subscribe = async () => (current = current ?? make())
+  PushManager.prototype.getSubscription = async () => current
+}
+"""
+
+
+async def stand_in_push_manager(person: Phone) -> None:
+    keys = Browser(ENDPOINT).subscription([])["keys"]
+    await person.context.add_init_script(
+        f"({STAND_IN})({json.dumps([ENDPOINT, keys['p256dh'], keys['auth']])})"
+    )
+
+
+async def registration_id(cdp: CDPSession) -> str:
+    found: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+    def updated(event: dict[str, Any]) -> None:
+        for registration in event["registrations"]:
+            if not registration["isDeleted"] and not found.done():
+                found.set_result(registration["registrationId"])
+
+    cdp.on("ServiceWorker.workerRegistrationUpdated", updated)
+    await cdp.send("ServiceWorker.enable")
+    async with asyncio.timeout(WAIT_MS / 1000):
+        return await found
+
+
+async def test_a_push_is_shown_with_generic_words_and_a_tap_opens_the_suggestions(
+    phone: PhoneFactory, server: ServerHandle
+) -> None:
+    person = await person_with_plan(phone)
+    plan_id = person.plan_id()
+    await person.context.grant_permissions(["notifications"])
+    await stand_in_push_manager(person)
+    page = await person.open("/#/")
+    await page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+    await page.get_by_role("link", name="Notifications").click()
+    await expect(page.get_by_role("heading", name="Notifications")).to_be_visible()
+    suggestion = page.get_by_role("checkbox", name="A suggestion is waiting for me")
+    await expect(suggestion).to_be_enabled(timeout=WAIT_MS)
+    await expect(suggestion).not_to_be_checked()
+    await suggestion.check()
+    await expect(page.get_by_role("status")).to_have_text("Saved. This phone will be told.")
+    mine = await page.evaluate("fetch('/api/push/subscriptions').then((r) => r.json())")
+    assert mine == [{"endpoint": ENDPOINT, "kinds": ["proposal"]}]
+    # Nothing sideways on a 390 px phone.
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    # Away from the plan, a push arrives: shown by the service worker, in generic words.
+    await page.goto("/#/devices")
+    cdp = await person.context.new_cdp_session(page)
+    sent = msgspec.json.encode(message(Kind.PROPOSAL, plan_id)).decode()
+    await cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {"origin": server.base_url, "registrationId": await registration_id(cdp), "data": sent},
+    )
+    [worker] = person.context.service_workers
+    # Polled as wait_for_function polls (it cannot await a promise in its predicate).
+    shown = await page.evaluate(
+        """async () => {
+          const registration = await navigator.serviceWorker.getRegistration()
+          for (;;) {
+            const shown = await registration.getNotifications()
+            if (shown.length > 0) {
+              return shown.map((n) => ({ title: n.title, body: n.body, data: n.data }))
+            }
+            await new Promise((resolve) => requestAnimationFrame(resolve))
+          }
+        }"""
+    )
+    assert shown == [
+        {
+            "title": "Safety plan",
+            "body": "Something in your plan is waiting for you.",
+            "data": {"url": f"/#/plan/{plan_id}/suggestions"},
+        }
+    ]
+
+    # A tap on it opens the plan's suggestions in the window already open.
+    await worker.evaluate(
+        """async () => {
+          const [notification] = await self.registration.getNotifications()
+          self.dispatchEvent(new NotificationEvent("notificationclick", { notification }))
+        }"""
+    )
+    await expect(page).to_have_url(f"{server.base_url}/#/plan/{plan_id}/suggestions")
+    await expect(page.get_by_role("heading", name="Suggestions for your plan")).to_be_visible(
+        timeout=WAIT_MS
+    )
+    await cdp.detach()
+
+    # Turning it off removes the subscription from the server too.
+    await page.goto("/#/notifications")
+    await expect(suggestion).to_be_checked(timeout=WAIT_MS)
+    await suggestion.uncheck()
+    await expect(page.get_by_role("status")).to_have_text("Notifications are off on this phone.")
+    assert await page.evaluate("fetch('/api/push/subscriptions').then((r) => r.json())") == []
+
+    # Signing out ends this browser's subscription, here and on the server.
+    await suggestion.check()
+    await expect(page.get_by_role("status")).to_have_text("Saved. This phone will be told.")
+    await page.get_by_role("link", name="Back to my plans").click()
+
+    async def accept(dialog: Dialog) -> None:
+        await dialog.accept()
+
+    page.once("dialog", accept)
+    await page.get_by_role("button", name="Sign out").click()
+    await expect(page.get_by_role("heading", name="My safety plan")).to_be_visible()
+    here = "navigator.serviceWorker.getRegistration().then((r) => r.pushManager.getSubscription())"
+    assert await page.evaluate(here) is None
+    origin = {"origin": server.base_url}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=origin) as http:
+        signed_in = await http.post(
+            "/api/session", json={"email": person.email, "password": PASSWORD}
+        )
+        assert signed_in.status_code == 200, signed_in.text
+        assert (await http.get("/api/push/subscriptions")).json() == []
