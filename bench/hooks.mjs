@@ -89,8 +89,14 @@ function account(context, index) {
   return a
 }
 
+// BENCH_PROCESSES=N (bench/serve.sh with N processes on one database, ports PORT..PORT+N-1):
+// client i connects to the process on PORT + i % N, so the writer and half the readers share
+// one process and the other half hear its changes through the database.
+const PROCESSES = Number(process.env.BENCH_PROCESSES || 1)
+
 export async function clientUrl({ context, clientIndex, url }) {
   const u = new URL(url)
+  if (PROCESSES > 1) u.port = String(Number(u.port) + (clientIndex % PROCESSES))
   u.searchParams.set("token", account(context, clientIndex).token)
   return u.href
 }

@@ -145,8 +145,7 @@ class WebPushSender:
                 async with self._client().post(
                     subscription.endpoint, data=body, headers=headers, allow_redirects=False
                 ) as response:
-                    await response.read()
-                    status = response.status
+                    status = response.status  # the body is not read: it may be any size
             except (aiohttp.ClientError, OSError, TimeoutError, ValueError) as e:
                 log.warning("push to %s failed: %s", _origin(subscription.endpoint), e)
                 return Delivery.FAILED
