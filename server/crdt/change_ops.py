@@ -28,6 +28,8 @@ import zlib
 from collections.abc import Callable
 from typing import NamedTuple
 
+from server.crdt import leb128
+
 MAGIC = b"\x85\x6f\x4a\x83"
 MAX_OPS = 200_000
 """The most operations read of one change by default (a plan edit holds a few dozen, a new
@@ -317,16 +319,10 @@ def _booleans(data: bytes, rows: int) -> list[bool]:
 
 def _uleb(data: bytes, pos: int) -> tuple[int, int]:
     """An unsigned LEB128 of at most 64 bits, and the position after it."""
-    value = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, pos
-        shift += 7
-        if shift >= 64:
-            raise ChangeOpsError("an integer longer than 64 bits")
+    try:
+        return leb128.decode(data, pos)
+    except leb128.TooLong:
+        raise ChangeOpsError("an integer longer than 64 bits") from None
 
 
 def _sleb(data: bytes, pos: int) -> tuple[int, int]:
