@@ -22,7 +22,7 @@ from server.database_url import BadDatabaseUrl, parse_database_url
 from server.errors import StorageError
 from server.logs import collapse_repeats
 from server.reset_command import reset_password
-from server.runner import return_freed_memory, uvicorn_config
+from server.runner import hand_back_the_gil_sooner, return_freed_memory, uvicorn_config
 from server.settings import Settings
 from server.storage.backends import open_storage
 
@@ -200,6 +200,7 @@ def main(argv: list[str]) -> int:
     if not _storage_opens(settings):
         return 1
     return_freed_memory()
+    hand_back_the_gil_sooner()
     config = uvicorn_config(create_app(settings), settings, log_level)
     collapse_repeats()
     # uvicorn re-raises the signal it shut down on; with these no-op handlers in place that

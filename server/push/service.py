@@ -10,6 +10,7 @@ import asyncio
 import base64
 import binascii
 import logging
+from collections import OrderedDict
 from collections.abc import Coroutine, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -31,6 +32,9 @@ SENT_KEPT_DAYS = 60
 MAX_PENDING = 1000
 """Notifications under way at once; beyond, new ones are dropped (and logged), so a flood
 of suggestions cannot grow the server's memory without bound."""
+DECIDED_PROPOSALS = 10_000
+"""Suggestions this process has already claimed, or found claimed, remembered (oldest
+forgotten first) so that a carer typing in a pending suggestion costs no database work."""
 TITLE = "Safety plan"
 WORDS = {
     Kind.PROPOSAL: "Something in your plan is waiting for you.",
@@ -93,6 +97,7 @@ class PushService:
         self._check_every_s = check_every_s
         self._tasks: set[asyncio.Task[Any]] = set()
         self._checker: asyncio.Task[None] | None = None
+        self._decided: OrderedDict[str, None] = OrderedDict()  # DECIDED_PROPOSALS keys
 
     def key(self) -> PushKey:
         return PushKey(public_key=self._public_key, kinds=list(Kind))
@@ -126,16 +131,34 @@ class PushService:
     # never waits for a push service.
 
     def proposals_made(self, document_id: str, writer: str | None, proposals: list[str]) -> None:
-        """New pending suggestions (object ids, hex) were accepted into a document."""
-        self._spawn(self._proposals(document_id, writer, proposals))
+        """Pending suggestions (object ids, hex) were written in a document's accepted changes.
 
-    async def _proposals(self, document_id: str, writer: str | None, proposals: list[str]) -> None:
-        plan = await self._records.plan_of_document(document_id)
-        if plan is None or plan.audience != "everyone" or writer == plan.person_id:
+        Called for every such message, so for every keystroke while a carer types in one:
+        only a suggestion not decided here before costs a plan lookup and a claim.
+        """
+        keys = [k for p in proposals if (k := f"proposal:{document_id}:{p}") not in self._decided]
+        if not keys:
             return
-        claimed = [
-            p for p in proposals if await self._claim(f"proposal:{document_id}:{p}", plan.plan_id)
-        ]
+        if self._spawn(self._proposals(document_id, writer, keys)):
+            for key in keys:
+                self._decide(key)
+
+    def _decide(self, key: str) -> None:
+        self._decided[key] = None
+        self._decided.move_to_end(key)
+        if len(self._decided) > DECIDED_PROPOSALS:
+            self._decided.popitem(last=False)
+
+    async def _proposals(self, document_id: str, writer: str | None, keys: list[str]) -> None:
+        try:
+            plan = await self._records.plan_of_document(document_id)
+            if plan is None or plan.audience != "everyone" or writer == plan.person_id:
+                return
+            claimed = [key for key in keys if await self._claim(key, plan.plan_id)]
+        except BaseException:
+            for key in keys:  # undecided: the next message about them tries again
+                self._decided.pop(key, None)
+            raise
         if claimed:
             await self.notify([plan.person_id], Kind.PROPOSAL, plan.plan_id)
 
@@ -197,14 +220,16 @@ class PushService:
                 log.exception("checking for reviews due failed")
             await asyncio.sleep(self._check_every_s)
 
-    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> bool:
+        """Start `work` in a task of its own; False if too many are under way (dropped)."""
         if len(self._tasks) >= MAX_PENDING:
             work.close()
             log.warning("%d notifications under way: one more is dropped", MAX_PENDING)
-            return
+            return False
         task = asyncio.get_running_loop().create_task(self._logged(work))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return True
 
     @staticmethod
     async def _logged(work: Coroutine[Any, Any, Any]) -> None:

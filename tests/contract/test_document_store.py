@@ -318,6 +318,33 @@ async def test_each_change_keeps_its_own_origin(store: DocumentStore) -> None:
     assert [c.seq for c in await store.list_changes(other)] == [6, 5, 4, 3, 2, 1]
 
 
+async def test_hundreds_of_appends_in_one_commit_keep_every_change_once_in_order(
+    store: DocumentStore,
+) -> None:
+    """Many callers' rows in one batch (SQLite writes them as multi-row statements)."""
+    [first] = records_of(document_with({"a": "1"}, actor=b"\x09" * 16))
+    docs = [new_document_id() for _ in range(3)]
+    batches = {
+        doc_id: [
+            msgspec.structs.replace(
+                first, hash=d.to_bytes(1) + n.to_bytes(31), seq=n + 1, peer_id=f"peer-{n % 7}"
+            )
+            for n in range(300 + d)
+        ]
+        for d, doc_id in enumerate(docs)
+    }
+    appends = [store.append_changes(doc_id, [r]) for doc_id, rs in batches.items() for r in rs]
+    again = [store.append_changes(docs[0], batches[docs[0]][:50])]  # the same changes again
+
+    await asyncio.gather(*appends, *again)
+
+    for doc_id, records in batches.items():
+        logged = await store.list_changes(doc_id)
+        assert [(c.hash, c.seq, c.peer_id) for c in logged] == [
+            (r.hash, r.seq, r.peer_id) for r in records
+        ]
+
+
 async def test_a_change_logged_again_after_compaction_stays_compacted(
     store: DocumentStore,
 ) -> None:
