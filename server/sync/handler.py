@@ -93,7 +93,6 @@ async def _next_frame(socket: WebSocket[Any, Any, Any]) -> bytes | str | None:
 async def sync_socket(socket: WebSocket[Any, Any, Any]) -> None:
     hub: SyncHub = socket.app.state.hub
     settings: Settings = socket.app.state.settings
-    await hub.pacer.turn()  # the upgrade too: a storm of reconnecting phones is paced
     await socket.accept()
     connection = Connection(
         _SocketTransport(socket),
@@ -175,7 +174,6 @@ async def _serve(
         connection.fail("no join message received")
         return
     while frame is not None and not connection.closing:
-        await hub.pacer.turn()  # a burst of peers' messages spreads over short loop turns
         await _receive(frame, connection, hub, settings)
         if connection.is_closing():
             return  # refused: what the peer sends now is not read (a close waits for it)

@@ -60,7 +60,6 @@ from server.sync.messages import (
     SyncMessage,
     UnknownMessage,
 )
-from server.sync.pacing import Pacer
 from server.sync.peers import CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_UNAUTHORIZED, Connection
 
 T = TypeVar("T")
@@ -109,7 +108,6 @@ class SyncHub:
         self._expiries: dict[Connection, asyncio.TimerHandle] = {}
         self.credential_epoch = 0  # bumped by every credential revocation (see authenticated)
         self.max_ephemeral_bytes = max_ephemeral_bytes
-        self.pacer = Pacer()  # taken before each peer message (handler.py)
 
     def join(self, connection: Connection, message: JoinMessage) -> None:
         """Register the peer (replacing an older socket of the same PeerId) and answer `peer`."""

@@ -398,13 +398,25 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest_asyncio.fixture
 async def server(
-    tmp_path: Path, log_sources: list[LogSource], node_ready: None, server_database: str | None
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    log_sources: list[LogSource],
+    node_ready: None,
+    server_database: str | None,
 ) -> AsyncIterator[ServerHandle]:
-    """A running server on a free port with its own data dir; clean SIGTERM exit checked."""
+    """A running server on a free port with its own data dir; clean SIGTERM exit checked.
+
+    A test module's `SERVER_ARGS` (a tuple of command-line arguments) are added to the
+    server's command line.
+    """
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     handle = ServerHandle(
-        free_port(), data_dir, tmp_path / "server.log", database_url=server_database
+        free_port(),
+        data_dir,
+        tmp_path / "server.log",
+        args=getattr(request.module, "SERVER_ARGS", ()),
+        database_url=server_database,
     )
     log_sources.append(("server log", handle.log_text))
     await handle.start()

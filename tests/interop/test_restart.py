@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from conftest import ClientFactory, ServerHandle
 
 SAFER = "safer"
+# Two writers every 10 ms grow the crash test's plan by about 140 KB per kill and restart:
+# a long run (SIGKILLS=40 and more) would reach the server's 4 MiB limit per document, after
+# which it refuses the writers (rightly) and they can no longer sync.
+SERVER_ARGS = ("--max-document-size", str(256 * 1024 * 1024))
 
 
 @pytest.mark.timeout(90)

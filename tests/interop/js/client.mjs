@@ -47,6 +47,7 @@ const repo = new Repo({ network: [], peerId })
 let adapter = null
 let peerEvents = 0 // how many times the server peer appeared (1 per (re)connection)
 let disconnectEvents = 0 // how many times it went away
+let sendsDroppedWhileClosing = 0 // sends the stock adapter would have thrown on
 const peerWaiters = new Set()
 
 repo.networkSubsystem.on("peer", ({ peerId: remote }) => {
@@ -115,6 +116,22 @@ function recordServerMessage(raw) {
 function instrument(adapter) {
   const connect = adapter.connect.bind(adapter)
   const receive = adapter.receiveMessage.bind(adapter)
+  const send = adapter.send.bind(adapter)
+  // The stock adapter throws "Websocket not ready (2)" when asked to send on a socket that
+  // is closing. That happens when the server dies right after sending: Node's `ws` still
+  // delivers the frames it had buffered, in state CLOSING, and the Repo answers each inside
+  // its document update. The throw escapes that update after `receiveSyncMessage` has
+  // already superseded the document, and the handle keeps the superseded one: every later
+  // change and sync of that document fails ("Attempting to change an outdated document")
+  // until the process restarts. Our PWA's own adapter (client/src/sync/server-socket.ts)
+  // drops such a send instead (the Repo syncs again on reconnecting); so does this client.
+  adapter.send = message => {
+    if (adapter.socket && adapter.socket.readyState !== 1 /* OPEN */) {
+      sendsDroppedWhileClosing += 1
+      return
+    }
+    send(message)
+  }
   adapter.receiveMessage = bytes => {
     recordServerMessage(bytes)
     return receive(bytes)
@@ -310,7 +327,7 @@ const commands = {
       timeoutMs,
       () => `peer-disconnected event #${count} (seen ${disconnectEvents})`
     )
-    return { disconnectCount: disconnectEvents }
+    return { disconnectCount: disconnectEvents, sendsDroppedWhileClosing }
   },
 
   create({ doc = {} }) {
