@@ -75,6 +75,14 @@ class WirePeer:
                 seen.append(await self.recv())
         except websockets.ConnectionClosed:
             pass
+        except TimeoutError:
+            # Say how far the server got: no error message, an error but no close frame, or
+            # a close frame but no end of the connection.
+            protocol = self.ws.protocol
+            raise AssertionError(
+                f"the server did not close within {WAIT_S} s: received {str(seen)[:2000]}, "
+                f"state {protocol.state.name}, close frame received {protocol.close_rcvd}"
+            ) from None
         return self.ws.protocol.close_rcvd.code if self.ws.protocol.close_rcvd else None, seen
 
     def doc(self, doc_id: str) -> Document:
