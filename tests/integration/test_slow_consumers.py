@@ -2,6 +2,7 @@
 it stop at a small backlog, and at its byte budget it is dropped at once (what was queued
 for it discarded, its socket aborted), while everyone else keeps being served."""
 
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -108,6 +109,11 @@ async def test_a_closed_subscriber_that_does_not_read_its_last_frames_is_aborted
 ) -> None:
     doc_id = new_document_id()
     stalled = await subscriber(impatient_server, doc_id)
+    # A fixed receive buffer: with the kernel's autotuning (up to 32 MiB on some machines)
+    # the stalled peer's socket keeps taking what the server sends, and is never full.
+    stalled.ws.transport.get_extra_info("socket").setsockopt(
+        socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * KIB
+    )
     reader = await subscriber(impatient_server, doc_id)
     sender = await WirePeer.connect(impatient_server.url)
     await broadcast(sender, reader, doc_id)  # the stalled peer's socket is full
