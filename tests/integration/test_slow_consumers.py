@@ -36,6 +36,20 @@ async def subscriber(server: LiveServer, doc_id: str) -> WirePeer:
     return peer
 
 
+async def stalled_subscriber(server: LiveServer, doc_id: str) -> WirePeer:
+    """A subscriber that will never read, with a fixed 64 KiB receive buffer.
+
+    With the kernel's autotuning (up to 32 MiB on some machines: `tcp_rmem`) its socket
+    would keep taking what the server sends, and the backlog these tests need would come
+    late or never: the close test failed 8 of 8 runs on such a machine.
+    """
+    peer = await subscriber(server, doc_id)
+    peer.ws.transport.get_extra_info("socket").setsockopt(
+        socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * KIB
+    )
+    return peer
+
+
 async def broadcast(sender: WirePeer, reader: WirePeer, doc_id: str) -> None:
     """RELAYS ephemeral messages, each sent once the reader has the one before."""
     for count in range(1, RELAYS + 1):
@@ -57,7 +71,7 @@ async def test_relays_to_a_subscriber_that_stops_reading_stop_at_a_small_backlog
     server: LiveServer,
 ) -> None:
     doc_id = new_document_id()
-    stalled = await subscriber(server, doc_id)
+    stalled = await stalled_subscriber(server, doc_id)
     reader = await subscriber(server, doc_id)
     sender = await WirePeer.connect(server.url)
 
@@ -81,7 +95,7 @@ async def test_a_subscriber_that_stops_reading_is_dropped_at_its_budget(
     tight_server: LiveServer,
 ) -> None:
     doc_id = new_document_id()
-    stalled = await subscriber(tight_server, doc_id)
+    stalled = await stalled_subscriber(tight_server, doc_id)
     connection = next(c for c in tight_server.hub.peers.values() if c.peer_id == stalled.peer_id)
     reader = await subscriber(tight_server, doc_id)
     sender = await WirePeer.connect(tight_server.url)
@@ -108,12 +122,7 @@ async def test_a_closed_subscriber_that_does_not_read_its_last_frames_is_aborted
     impatient_server: LiveServer,
 ) -> None:
     doc_id = new_document_id()
-    stalled = await subscriber(impatient_server, doc_id)
-    # A fixed receive buffer: with the kernel's autotuning (up to 32 MiB on some machines)
-    # the stalled peer's socket keeps taking what the server sends, and is never full.
-    stalled.ws.transport.get_extra_info("socket").setsockopt(
-        socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * KIB
-    )
+    stalled = await stalled_subscriber(impatient_server, doc_id)
     reader = await subscriber(impatient_server, doc_id)
     sender = await WirePeer.connect(impatient_server.url)
     await broadcast(sender, reader, doc_id)  # the stalled peer's socket is full
