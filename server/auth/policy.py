@@ -8,7 +8,7 @@ write still pass `ChangeRules` (the plan template's write and shape rules, imple
 """
 
 import enum
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import msgspec
@@ -74,6 +74,8 @@ class WrittenChanges(msgspec.Struct, frozen=True, kw_only=True):
     """Is this actor id the writer's?"""
     document_id: DocumentId | None = None
     """The document written to (what happens after acceptance is keyed by it)."""
+    stored: Callable[[], Awaitable[bool]] | None = None
+    """Once accepted: waits for the changes' commit; False if it failed (nothing is stored)."""
 
 
 class ChangeRules(Protocol):

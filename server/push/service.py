@@ -11,7 +11,7 @@ import base64
 import binascii
 import logging
 from collections import OrderedDict
-from collections.abc import Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -130,18 +130,29 @@ class PushService:
     # Triggers. Each runs in a task of its own: the caller (a sync message, a REST request)
     # never waits for a push service.
 
-    def proposals_made(self, document_id: str, writer: str | None, proposals: list[str]) -> None:
+    def proposals_made(
+        self,
+        document_id: str,
+        writer: str | None,
+        proposals: list[str],
+        stored: Callable[[], Awaitable[bool]] | None = None,
+    ) -> None:
         """Pending suggestions (object ids, hex) were written in a document's accepted changes.
 
         Called for every such message, so for every keystroke while a carer types in one:
-        only a suggestion not decided here before costs a plan lookup and a claim.
+        only a suggestion not decided here before costs a plan lookup and a claim. `stored`
+        waits for the changes' commit: nobody is told of a suggestion that was not stored.
         """
         keys = [k for p in proposals if (k := f"proposal:{document_id}:{p}") not in self._decided]
         if not keys:
             return
-        if self._spawn(self._proposals(document_id, writer, keys)):
+        if self._spawn(self._proposals(document_id, writer, keys, stored)):
             for key in keys:
                 self._decide(key)
+
+    def _undecide(self, keys: list[str]) -> None:
+        for key in keys:
+            self._decided.pop(key, None)
 
     def _decide(self, key: str) -> None:
         self._decided[key] = None
@@ -149,15 +160,23 @@ class PushService:
         if len(self._decided) > DECIDED_PROPOSALS:
             self._decided.popitem(last=False)
 
-    async def _proposals(self, document_id: str, writer: str | None, keys: list[str]) -> None:
+    async def _proposals(
+        self,
+        document_id: str,
+        writer: str | None,
+        keys: list[str],
+        stored: Callable[[], Awaitable[bool]] | None,
+    ) -> None:
         try:
+            if stored is not None and not await stored():
+                self._undecide(keys)  # its writer's phone sends it again
+                return
             plan = await self._records.plan_of_document(document_id)
             if plan is None or plan.audience != "everyone" or writer == plan.person_id:
                 return
             claimed = [key for key in keys if await self._claim(key, plan.plan_id)]
         except BaseException:
-            for key in keys:  # undecided: the next message about them tries again
-                self._decided.pop(key, None)
+            self._undecide(keys)  # the next message about them tries again
             raise
         if claimed:
             await self.notify([plan.person_id], Kind.PROPOSAL, plan.plan_id)

@@ -35,7 +35,9 @@ class ProposalWatch:
         if refusal is None and grant.audience == EVERYONE and changes.document_id is not None:
             made = self._pending_made(changes)
             if made:
-                self._push.proposals_made(changes.document_id, changes.account_id, made)
+                self._push.proposals_made(
+                    changes.document_id, changes.account_id, made, changes.stored
+                )
         return refusal
 
     @staticmethod

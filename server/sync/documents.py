@@ -198,6 +198,16 @@ class DocState:
         if self._pending:
             await asyncio.gather(*self._pending, return_exceptions=True)
 
+    async def saved(self) -> bool:
+        """Wait for the commits in flight; False if one failed (what it held is not stored).
+
+        After a failed commit the document was dropped from memory (`_lose_unsaved`); a later
+        commit's failure answers False for changes an earlier one stored, which errs on the
+        side of not acting on them.
+        """
+        await self.durable()
+        return self.doc is not None
+
     @property
     def is_durable(self) -> bool:
         """Every change in the document is committed (nothing queued, nothing in flight)."""

@@ -347,6 +347,7 @@ class SyncHub:
                 written=received.written,
                 owns=lambda actor: actor in actors or self.actors.owner(actor) == account_id,
                 document_id=state.document_id,
+                stored=state.saved,
             ),
         )
 

@@ -17,7 +17,6 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiosqlite
 import httpx
 import pytest
 from automerge.core import Message, SyncState
@@ -26,6 +25,7 @@ from server.settings import Settings
 from server.storage.sqlite import SqliteDatabase
 from tests.support.api import PASSWORD, ApiUser
 from tests.support.automerge_docs import add_items
+from tests.support.full_disk import limit_growth
 from tests.support.live_server import LiveServer, live_server
 from tests.support.plan_circle import create_plan, new_plan_document, register, sections
 from tests.support.server_process import (
@@ -43,17 +43,6 @@ FULL = "database or disk is full"
 async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
     async with live_server(Settings(data_dir=tmp_path), open_access=False) as running:
         yield running
-
-
-async def limit_growth(database: SqliteDatabase, pages: int | None) -> None:
-    """Let the database grow by `pages` more pages only (None: no limit again)."""
-
-    async def write(db: aiosqlite.Connection) -> None:
-        rows = list(await db.execute_fetchall("PRAGMA page_count"))
-        limit = 1_073_741_823 if pages is None else int(rows[0][0]) + pages
-        await db.execute(f"PRAGMA max_page_count = {limit}")
-
-    await database.write(write)
 
 
 async def upload_until_closed(peer: WirePeer, doc_id: str) -> tuple[int | None, list[str]]:

@@ -4,6 +4,7 @@ Each notification is decrypted with the subscription's own keys and must carry o
 words and the route to open: no names, no plan title, no suggestion text.
 """
 
+import os
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,6 +13,7 @@ import httpx
 import pytest
 from automerge.core import SyncState
 
+from server.plans.plan_fields import MAX_TEXT
 from server.push.service import PushService as Notifications
 from tests.support.api import PASSWORD, ApiUser
 from tests.support.automerge_docs import (
@@ -22,6 +24,7 @@ from tests.support.automerge_docs import (
     sign_off,
     undecided_proposals,
 )
+from tests.support.full_disk import limit_growth
 from tests.support.live_server import LiveServer
 from tests.support.plan_circle import create_plan, join, sections
 from tests.support.push_service import Browser, push_service
@@ -100,6 +103,49 @@ async def test_a_suggestion_tells_the_person_once_and_nothing_of_the_plan(
         await notifications(server).drain()
         assert service.received.empty()
         for peer in (pat_peer, cat_peer):
+            await peer.close()
+
+
+async def test_a_suggestion_the_server_could_not_store_tells_nobody(
+    server: LiveServer, users: dict[str, ApiUser]
+) -> None:
+    pat, cat = users["Pat"], users["Cat"]
+    plan = await create_plan(pat, "Hidden title")
+    async with push_service() as service:
+        phone = Browser(service.url("/pat-phone"))
+        await subscribe(pat, phone, ["proposal"])
+        await join(pat, cat, plan["id"], "carer")
+        doc_id = plan["documentId"]
+        pat_peer = await WirePeer.connect(pat.sync_url(server.url), "pat-phone")
+        pat_peer.docs[doc_id] = plan_document("everyone", sections("everyone"))
+        pat_peer.states[doc_id] = SyncState()
+        await pat_peer.sync(doc_id)
+        cat_peer = await WirePeer.connect(cat.sync_url(server.url), "cat-phone")
+        await cat_peer.receive_until(doc_id, lambda d: d.get_heads() != [], request=True)
+
+        # The disk is full: the suggestions pass every check, and their commit fails (40 KB
+        # of them: more than the database's free room, whatever it holds).
+        await limit_growth(server.app.state.storage, 0)
+        for _ in range(20):
+            new_proposal(
+                cat_peer.doc(doc_id), "warning-signs", os.urandom(MAX_TEXT).hex()[:MAX_TEXT]
+            )
+        await cat_peer.sync_once(doc_id)
+        code, said = await cat_peer.closed()
+        assert code == 1011, said
+        await notifications(server).drain()
+        assert service.received.empty()
+
+        # Space again: the phone sends it again, it is stored, and the person is told once.
+        await limit_growth(server.app.state.storage, None)
+        again = await WirePeer.connect(cat.sync_url(server.url), "cat-phone")
+        again.docs[doc_id], again.states[doc_id] = cat_peer.doc(doc_id), SyncState()
+        await again.sync(doc_id)
+        proposed = await service.next()
+        assert proposed.message(phone)["url"] == f"/#/plan/{plan['id']}/suggestions"
+        await notifications(server).drain()
+        assert service.received.empty()
+        for peer in (pat_peer, again):
             await peer.close()
 
 

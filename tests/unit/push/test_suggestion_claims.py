@@ -112,3 +112,26 @@ async def test_what_is_remembered_is_bounded(storage: Storage) -> None:
 
     assert records.lookups == DECIDED_PROPOSALS + 2
     assert records.claims == []  # the person's own suggestions tell nobody
+
+
+async def test_a_suggestion_that_was_not_stored_tells_nobody_until_it_is(storage: Storage) -> None:
+    service, records, document_id = await _service(storage)
+
+    async def commit_failed() -> bool:
+        return False
+
+    async def committed() -> bool:
+        return True
+
+    try:
+        service.proposals_made(document_id, "u-cat", ["0a1b"], commit_failed)
+        await service.drain()
+        assert (records.lookups, records.claims) == (0, [])
+        # The carer's phone sends it again, and this time it is stored.
+        service.proposals_made(document_id, "u-cat", ["0a1b"], committed)
+        await service.drain()
+    finally:
+        await service.close()
+
+    assert records.lookups == 1
+    assert records.claims == [f"proposal:{document_id}:0a1b"]
