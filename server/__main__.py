@@ -18,6 +18,7 @@ import uvicorn
 
 from server.app import create_app
 from server.auth.mail import BadSmtpUrl, parse_smtp_url
+from server.clock import zone
 from server.database_url import BadDatabaseUrl, parse_database_url
 from server.errors import StorageError
 from server.logs import collapse_repeats
@@ -121,8 +122,19 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
         help="tests only: accept Web Push endpoints on http://127.0.0.1; refused unless"
         " --host is a loopback address",
     )
+    parser.add_argument(
+        "--time-zone",
+        default=defaults.time_zone,
+        metavar="ZONE",
+        help="the service's days: reviews due tomorrow, the caseload's today, and the hour"
+        f" before which nobody is told of a review (IANA name; default {defaults.time_zone})",
+    )
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
+    try:
+        zone(args.time_zone)
+    except ValueError as e:
+        parser.error(f"--time-zone: {e}")
     _check_mail(parser, args)
     if args.max_connections < 1 or args.request_timeout <= 0:
         parser.error("--max-connections and --request-timeout must be positive")
@@ -152,6 +164,7 @@ def _parse(argv: list[str]) -> tuple[Settings, str]:
         public_url=args.public_url,
         free_form_documents=args.free_form_documents,
         push_to_loopback=args.push_to_loopback,
+        time_zone=args.time_zone,
     )
     if settings.push_to_loopback and not settings.binds_loopback_only:
         parser.error("--push-to-loopback is for tests on a loopback --host only")

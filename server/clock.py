@@ -1,7 +1,11 @@
-"""Time as the server stores it (integer milliseconds since the epoch) and shows it (UTC)."""
+"""Time as the server stores it (integer milliseconds since the epoch) and shows it (UTC).
+
+Days are the service's own (`--time-zone`): `local_date` is the one place they are taken.
+"""
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def now_ms() -> int:
@@ -24,3 +28,16 @@ def known_time(ms: int) -> datetime | None:
     if ms <= 0 or ms > MAX_SECONDS * 1000:
         return None
     return utc(ms)
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA time zone `name`; ValueError if there is none of that name."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as e:  # ValueError: a path-like name
+        raise ValueError(f"unknown time zone {name!r} (an IANA name: Europe/London)") from e
+
+
+def local_date(ms: int, in_zone: ZoneInfo) -> date:
+    """The service's calendar day at `ms`."""
+    return utc(ms).astimezone(in_zone).date()

@@ -87,6 +87,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # line accepts it only with a loopback --host) lets subscriptions name http://127.0.0.1
     # endpoints; otherwise an endpoint must be https on a public address.
     push_review_hour: int = 9
+    # The service's days and hours (a review due "tomorrow", the caseload's "today", the hour
+    # before which nobody is woken): an IANA zone, the UK's by default. UTC days would wake a
+    # clinician at 00:30 in a British summer and call a review due today "tomorrow".
+    time_zone: str = "Europe/London"
     push_check_interval_s: float = 3600.0
     push_to_loopback: bool = False
 

@@ -9,12 +9,11 @@ opened, only while no change has arrived since (docs/decisions.md 36).
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from server.auth.policy import Identity
 from server.caseload.models import Caseload, CaseloadPlan
 from server.caseload.summaries import Summaries, pending_proposals, read_document
-from server.clock import now_ms, utc
+from server.clock import local_date, now_ms, utc, zone
 from server.ids import DocumentId
 from server.plans.access import readable
 from server.review.plan_state import PlanReader
@@ -106,8 +105,10 @@ class CaseloadService:
         reviews: ReviewRecords,
         store: DocumentStore,
         summaries: Summaries,
+        time_zone: str = "Europe/London",
     ) -> None:
         self._records = records
+        self._zone = zone(time_zone)  # whose "today" orders the caseload
         self._caseload = caseload
         self._reviews = reviews
         self._store = store
@@ -123,7 +124,7 @@ class CaseloadService:
         figures = await self._figures(ids, documents)
         if await self._recount(documents, figures):
             figures = await self._figures(ids, documents)  # a sign-off was new
-        today = datetime.fromtimestamp(answered / 1000, UTC).date().isoformat()
+        today = local_date(answered, self._zone).isoformat()
         entries = sorted((figures.entry(p) for p in plans), key=_by_due_then_changes(today))
         return Caseload(as_of=utc(answered), plans=entries)
 

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import msgspec
 
 from server.auth.policy import Identity
-from server.clock import now_ms
+from server.clock import now_ms, zone
 from server.errors import InvalidInput, NotFound
 from server.push.models import Kind, Message, PushKey, Subscription, SubscriptionCreate
 from server.push.sender import Delivery, endpoint_problem
@@ -87,6 +87,7 @@ class PushService:
         *,
         allow_loopback: bool = False,
         review_hour: int = 9,
+        time_zone: str = "Europe/London",
         check_every_s: float = 3600.0,
     ) -> None:
         self._records = records
@@ -94,6 +95,7 @@ class PushService:
         self._public_key = public_key
         self._allow_loopback = allow_loopback
         self._review_hour = review_hour
+        self._zone = zone(time_zone)
         self._check_every_s = check_every_s
         self._tasks: set[asyncio.Task[Any]] = set()
         self._checker: asyncio.Task[None] | None = None
@@ -194,12 +196,13 @@ class PushService:
         """Tell the clinicians of plans due for review tomorrow; how many browsers took it.
 
         Once per plan and date, to its clinicians of that moment (a claim names no account).
-        Before `review_hour` (UTC) it waits for the next check, so nobody is woken at night.
+        Days and hours are the service's (`time_zone`): before `review_hour` there it waits
+        for the next check, so nobody is woken at night.
         """
-        now = now or datetime.now(UTC)
-        if now.hour < self._review_hour:
+        local = (now or datetime.now(UTC)).astimezone(self._zone)
+        if local.hour < self._review_hour:
             return 0
-        tomorrow = (now.date() + timedelta(days=1)).isoformat()
+        tomorrow = (local.date() + timedelta(days=1)).isoformat()
         clinicians: dict[str, list[str]] = {}
         for due in await self._records.reviews_due(tomorrow):
             clinicians.setdefault(due.plan_id, []).append(due.clinician_id)

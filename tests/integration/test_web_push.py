@@ -240,6 +240,9 @@ async def test_a_review_due_tomorrow_tells_its_clinicians_once(
         await subscribe(lee, laptop, ["review-due"])
         push = notifications(server)
         assert await push.check_reviews(morning.replace(hour=3)) == 0  # not at night
+        # 23:30 UTC the day before the review is 00:30 on its day in London (BST): not at
+        # night, and not "tomorrow".
+        assert await push.check_reviews(morning.replace(hour=23, minute=30)) == 0
         assert await push.check_reviews(morning) == 1
         message = (await service.next()).message(laptop)
         generic(message)

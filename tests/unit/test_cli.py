@@ -131,3 +131,16 @@ def test_free_form_documents_are_for_benchmarks_on_loopback_only(
     assert (default.free_form_documents, bench.free_form_documents) == (False, True)
     assert stopped.value.code == 2
     assert "loopback --host only" in capsys.readouterr().err
+
+
+def test_the_services_days_are_londons_unless_another_zone_is_named(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    default, _ = _parse([])
+    named, _ = _parse(["--time-zone", "Europe/Dublin"])
+    with pytest.raises(SystemExit):
+        _parse(["--time-zone", "Nowhere/Else"])
+
+    assert default.time_zone == "Europe/London"
+    assert named.time_zone == "Europe/Dublin"
+    assert "--time-zone: unknown time zone 'Nowhere/Else'" in capsys.readouterr().err
