@@ -22,17 +22,14 @@ through. So:
 import asyncio
 import logging
 import resource
-from collections import deque
 from collections.abc import Callable, Sized
 from typing import Any
 
 import h11
 import msgspec
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Receive, Scope, Send
-from uvicorn._types import ASGIReceiveEvent
 from uvicorn.config import Config
 from uvicorn.protocols.http.h11_impl import H11Protocol
-from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from uvicorn.server import ServerState
 
 from server.ids import PeerId
@@ -60,10 +57,6 @@ RETRY_AFTER_S = 5  # the stock automerge-repo client retries after 5 s too
 # request timeouts: 30 s by default, when a phone on a poor network still reads ~2 KiB/s.
 STALLED_READS = 3
 CLOSE_TRY_AGAIN_LATER = 1013
-# A socket is read on until this many messages, or this many bytes of them, wait for the
-# handler; a sync message is usually a few hundred bytes, a peer's burst a few dozen of them.
-READ_AHEAD_MESSAGES = 16
-READ_AHEAD_BYTES = 64 * 1024
 
 _BUSY = "the server is at its connection limit; please retry in a few seconds"
 _FULL_RESPONSE = (
@@ -257,56 +250,6 @@ class BoundedH11Protocol(H11Protocol):
             self.limits.request_timeout_s,
         )
         self.transport.close()
-
-
-class ReadAheadWebSocketProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's WebSocket protocol, pausing the socket only once messages pile up.
-
-    uvicorn's own stops reading after every message and starts again when the handler takes
-    it: two selector updates (system calls) per message, a fifth of the server's CPU per
-    message in an echo (docs/benchmarks.md). This one stops reading once
-    `READ_AHEAD_MESSAGES` messages or `READ_AHEAD_BYTES` bytes wait, and starts again when
-    the handler has taken them all. As before, every frame of one read of the socket is
-    parsed, so a peer can make the server hold at most the bound plus one read.
-    """
-
-    def __init__(
-        self,
-        config: Config,
-        server_state: ServerState,
-        app_state: dict[str, Any],
-        _loop: asyncio.AbstractEventLoop | None = None,
-    ) -> None:
-        super().__init__(config, server_state, app_state, _loop)
-        self._waiting: deque[int] = deque()  # the size of each message the handler has not taken
-        self._waiting_bytes = 0
-
-    def send_receive_event_to_app(self) -> None:
-        size = sum(len(frame) for frame in self.frames)
-        queued = self.queue.qsize()
-        # uvicorn's method pauses reading unless it is paused already: say it is.
-        paused, self.read_paused = self.read_paused, True
-        try:
-            super().send_receive_event_to_app()
-        finally:
-            self.read_paused = paused
-        if self.queue.qsize() > queued:  # queued, not discarded (a message after our close)
-            self._waiting.append(size)
-            self._waiting_bytes += size
-        if not self.read_paused and (
-            len(self._waiting) >= READ_AHEAD_MESSAGES or self._waiting_bytes >= READ_AHEAD_BYTES
-        ):
-            self.read_paused = True
-            self.transport.pause_reading()
-
-    async def receive(self) -> ASGIReceiveEvent:
-        message = await self.queue.get()
-        if message["type"] == "websocket.receive" and self._waiting:
-            self._waiting_bytes -= self._waiting.popleft()
-        if self.read_paused and self.queue.empty():
-            self.read_paused = False
-            self.transport.resume_reading()
-        return message
 
 
 def bounded_protocol(limits: ConnectionLimits, sockets: OpenSockets) -> type[BoundedH11Protocol]:

@@ -12,7 +12,6 @@ from server.connections import (
     CapacityGate,
     ConnectionLimits,
     OpenSockets,
-    ReadAheadWebSocketProtocol,
     bounded_protocol,
     fit_descriptor_limit,
 )
@@ -95,7 +94,6 @@ def uvicorn_config(app: Litestar, settings: Settings, log_level: str = "info") -
         # h11 (pure Python, what uvicorn picks without httptools) with a request deadline
         # and the connection cap (server/connections.py).
         http=bounded_protocol(limits, sockets),
-        ws=ReadAheadWebSocketProtocol,
         backlog=limits.accept_backlog,
         host=settings.host,
         port=settings.port,
