@@ -9,6 +9,7 @@ import {
   editProposal,
   type Item,
   isChangeable,
+  localDay,
   MAX_PHONE,
   newPlanDoc,
   type PlanDoc,
@@ -353,5 +354,19 @@ describe("reviews", () => {
     expect(reviewDue("2027-01-10", day)).toBe(true)
     expect(reviewDue("2026-12-01", day)).toBe(true)
     expect(reviewDue(undefined, day)).toBe(false)
+  })
+
+  it("are due on the phone's own day, not UTC's", () => {
+    const zone = process.env.TZ
+    process.env.TZ = "Europe/London"
+    try {
+      const halfPastMidnight = new Date("2027-06-11T00:30:00+01:00") // BST: 23:30 UTC the day before
+      expect(localDay(halfPastMidnight)).toBe("2027-06-11")
+      expect(reviewDue("2027-06-11", halfPastMidnight)).toBe(true)
+      expect(localDay(new Date("2027-01-11T00:30:00Z"))).toBe("2027-01-11") // GMT
+    } finally {
+      if (zone === undefined) delete process.env.TZ
+      else process.env.TZ = zone
+    }
   })
 })

@@ -328,14 +328,24 @@ export function reviewNote(review: Review): string | undefined {
   return text === "" || text === "Reviewed" ? undefined : text
 }
 
-/** Is the next review (a "YYYY-MM-DD" date) due on `today`? */
+/**
+ * The calendar day of `at` where this phone is ("YYYY-MM-DD"). Review dates are days the
+ * clinician chose, so "today" is the local one: `toISOString` would give UTC's, which in a
+ * British summer is still yesterday until 01:00.
+ */
+export function localDay(at: Date): string {
+  const month = String(at.getMonth() + 1).padStart(2, "0")
+  const day = String(at.getDate()).padStart(2, "0")
+  return `${at.getFullYear()}-${month}-${day}`
+}
+
+/** Is the next review (a "YYYY-MM-DD" date) due on `today`, here? */
 export function reviewDue(
   nextReview: string | undefined,
   today: Date
 ): boolean {
   if (!nextReview) return false
-  const day = today.toISOString().slice(0, 10)
-  return nextReview <= day
+  return nextReview <= localDay(today)
 }
 
 // --- reading -------------------------------------------------------------

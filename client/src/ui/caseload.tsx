@@ -6,14 +6,11 @@
 import { useEffect, useState } from "preact/hooks"
 import type { Plan } from "../api/client"
 import { type Caseload, type CaseloadPlan, reviewApi } from "../api/review"
+import { localDay } from "../docs/plan"
 import type { Session } from "../plans/session"
 import { formatTime } from "./format"
 import { useOnline } from "./hooks"
 import { formatDay } from "./review/review-status"
-
-function today(): string {
-  return new Date().toISOString().slice(0, 10)
-}
 
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`
@@ -118,7 +115,7 @@ export function CaseloadView({
   // A plan this phone no longer has (revoked, left) is not shown from an old copy.
   const kept = new Set(plans.map((p) => p.id))
   const entries = (caseload?.plans ?? []).filter((e) => kept.has(e.planId))
-  const day = today()
+  const day = localDay(new Date())
   return (
     <section aria-labelledby="caseload-title" class="caseload">
       <h2 id="caseload-title">Your caseload</h2>
