@@ -13,16 +13,21 @@ PeerId = NewType("PeerId", str)
 MAX_DOCUMENT_ID_LENGTH = 64
 
 
-@lru_cache(maxsize=4096)
 def parse_document_id(text: str) -> DocumentId | None:
     """Return `text` as a DocumentId if it is valid base58check of 16 bytes, else None.
 
     Every sync message names its document, and base58check decoding is pure Python (a
-    few percent of the server's CPU in a fan-out): the answers for the documents in use
-    are kept.
+    few percent of the server's CPU in a fan-out): the answers for ids of a plausible
+    length are kept. The length is checked first, so a megabyte of text (a REST body's
+    `documentId`) is refused without being kept.
     """
     if not 0 < len(text) <= MAX_DOCUMENT_ID_LENGTH:
         return None
+    return _decoded(text)
+
+
+@lru_cache(maxsize=4096)
+def _decoded(text: str) -> DocumentId | None:
     try:
         payload = base58.b58decode_check(text)
     except ValueError:
