@@ -51,6 +51,20 @@ def generic(message: dict[str, Any]) -> None:
     assert set(message) == {"title", "body", "url", "tag"}
 
 
+async def shared_plan(
+    server: LiveServer, person: ApiUser, member: ApiUser, doc_id: str, member_device: str
+) -> tuple[WirePeer, WirePeer]:
+    """The person's phone uploads the plan with one item; the member's device receives it."""
+    person_peer = await WirePeer.connect(person.sync_url(server.url), "pat-phone")
+    person_peer.docs[doc_id] = plan_document("everyone", sections("everyone"))
+    person_peer.states[doc_id] = SyncState()
+    new_item(person_peer.doc(doc_id), "coping", "A walk by the river")
+    await person_peer.sync(doc_id)
+    member_peer = await WirePeer.connect(member.sync_url(server.url), member_device)
+    await member_peer.receive_until(doc_id, lambda d: d.get_heads() != [], request=True)
+    return person_peer, member_peer
+
+
 async def test_a_suggestion_tells_the_person_once_and_nothing_of_the_plan(
     server: LiveServer, users: dict[str, ApiUser]
 ) -> None:
@@ -70,13 +84,7 @@ async def test_a_suggestion_tells_the_person_once_and_nothing_of_the_plan(
         assert message["url"] == f"/#/plan/{plan['id']}/people"
 
         doc_id = plan["documentId"]
-        pat_peer = await WirePeer.connect(pat.sync_url(server.url), "pat-phone")
-        pat_peer.docs[doc_id] = plan_document("everyone", sections("everyone"))
-        pat_peer.states[doc_id] = SyncState()
-        new_item(pat_peer.doc(doc_id), "coping", "A walk by the river")
-        await pat_peer.sync(doc_id)
-        cat_peer = await WirePeer.connect(cat.sync_url(server.url), "cat-phone")
-        await cat_peer.receive_until(doc_id, lambda d: d.get_heads() != [], request=True)
+        pat_peer, cat_peer = await shared_plan(server, pat, cat, doc_id, "cat-phone")
         new_proposal(cat_peer.doc(doc_id), "warning-signs", "Stops answering the phone")
         await cat_peer.sync(doc_id)
 
@@ -116,15 +124,11 @@ async def test_a_suggestion_the_server_could_not_store_tells_nobody(
         await subscribe(pat, phone, ["proposal"])
         await join(pat, cat, plan["id"], "carer")
         doc_id = plan["documentId"]
-        pat_peer = await WirePeer.connect(pat.sync_url(server.url), "pat-phone")
-        pat_peer.docs[doc_id] = plan_document("everyone", sections("everyone"))
-        pat_peer.states[doc_id] = SyncState()
-        await pat_peer.sync(doc_id)
-        cat_peer = await WirePeer.connect(cat.sync_url(server.url), "cat-phone")
-        await cat_peer.receive_until(doc_id, lambda d: d.get_heads() != [], request=True)
+        pat_peer, cat_peer = await shared_plan(server, pat, cat, doc_id, "cat-phone")
 
-        # The disk is full: the suggestions pass every check, and their commit fails (40 KB
-        # of them: more than the database's free room, whatever it holds).
+        # The disk is full: the suggestions pass every check, and their commit fails. 40 KB
+        # of them, more than a new database has free inside it (if it had room, the commit
+        # would succeed and the close code below would say so).
         await limit_growth(server.app.state.storage, 0)
         for _ in range(20):
             new_proposal(
@@ -222,13 +226,7 @@ async def test_a_review_due_tomorrow_tells_its_clinicians_once(
     plan = await create_plan(pat, "Hidden title")
     await join(pat, lee, plan["id"], "clinician")
     doc_id = plan["documentId"]
-    pat_peer = await WirePeer.connect(pat.sync_url(server.url), "pat-phone")
-    pat_peer.docs[doc_id] = plan_document("everyone", sections("everyone"))
-    pat_peer.states[doc_id] = SyncState()
-    new_item(pat_peer.doc(doc_id), "coping", "A walk by the river")
-    await pat_peer.sync(doc_id)
-    lee_peer = await WirePeer.connect(lee.sync_url(server.url), "lee-laptop")
-    await lee_peer.receive_until(doc_id, lambda d: d.get_heads() != [], request=True)
+    pat_peer, lee_peer = await shared_plan(server, pat, lee, doc_id, "lee-laptop")
     morning = datetime(2031, 5, 6, 10, 0, tzinfo=UTC)
     tomorrow = (morning + timedelta(days=1)).date().isoformat()
     heads = {doc_id: lee_peer.doc(doc_id).get_heads()}
