@@ -20,7 +20,7 @@ from server.auth.service import AccountService
 from server.caseload.controller import CaseloadController
 from server.caseload.service import CaseloadService
 from server.caseload.summaries import Summaries
-from server.clock import now_ms
+from server.clock import now_ms, zone
 from server.errors import (
     Busy,
     Conflict,
@@ -145,7 +145,7 @@ async def _push(settings: Settings, records: PushRecords) -> PushService:
         public_key(private),
         allow_loopback=settings.push_to_loopback,
         review_hour=settings.push_review_hour,
-        time_zone=settings.time_zone,
+        time_zone=zone(settings.time_zone),
         check_every_s=settings.push_check_interval_s,
     )
 
@@ -214,7 +214,12 @@ def create_app(settings: Settings, *, open_access: bool = False) -> Litestar:
             summaries = Summaries()
             app.state.reviews = ReviewService(records, storage.reviews, store, summaries)
             app.state.caseload = CaseloadService(
-                records, storage.caseload, storage.reviews, store, summaries, settings.time_zone
+                records,
+                storage.caseload,
+                storage.reviews,
+                store,
+                summaries,
+                zone(settings.time_zone),
             )
             app.state.exports = ExportService(records, hub)
             app.state.erasure = AccountErasure(

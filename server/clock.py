@@ -1,6 +1,7 @@
 """Time as the server stores it (integer milliseconds since the epoch) and shows it (UTC).
 
-Days are the service's own (`--time-zone`): `local_date` is the one place they are taken.
+Days are the service's own (`--time-zone`, made a ZoneInfo by `zone`): `local_date` takes
+one from a stored time; the push check takes its hour in the same zone.
 """
 
 import time

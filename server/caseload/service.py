@@ -9,11 +9,12 @@ opened, only while no change has arrived since (docs/decisions.md 36).
 
 import asyncio
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from server.auth.policy import Identity
 from server.caseload.models import Caseload, CaseloadPlan
 from server.caseload.summaries import Summaries, pending_proposals, read_document
-from server.clock import local_date, now_ms, utc, zone
+from server.clock import local_date, now_ms, utc
 from server.ids import DocumentId
 from server.plans.access import readable
 from server.review.plan_state import PlanReader
@@ -105,10 +106,10 @@ class CaseloadService:
         reviews: ReviewRecords,
         store: DocumentStore,
         summaries: Summaries,
-        time_zone: str = "Europe/London",
+        time_zone: ZoneInfo,
     ) -> None:
         self._records = records
-        self._zone = zone(time_zone)  # whose "today" orders the caseload
+        self._zone = time_zone  # whose "today" orders the caseload
         self._caseload = caseload
         self._reviews = reviews
         self._store = store

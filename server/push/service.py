@@ -14,11 +14,12 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 import msgspec
 
 from server.auth.policy import Identity
-from server.clock import now_ms, zone
+from server.clock import now_ms
 from server.errors import InvalidInput, NotFound
 from server.push.models import Kind, Message, PushKey, Subscription, SubscriptionCreate
 from server.push.sender import Delivery, endpoint_problem
@@ -85,9 +86,9 @@ class PushService:
         sender: Sender,
         public_key: str,
         *,
+        time_zone: ZoneInfo,
         allow_loopback: bool = False,
         review_hour: int = 9,
-        time_zone: str = "Europe/London",
         check_every_s: float = 3600.0,
     ) -> None:
         self._records = records
@@ -95,7 +96,7 @@ class PushService:
         self._public_key = public_key
         self._allow_loopback = allow_loopback
         self._review_hour = review_hour
-        self._zone = zone(time_zone)
+        self._zone = time_zone
         self._check_every_s = check_every_s
         self._tasks: set[asyncio.Task[Any]] = set()
         self._checker: asyncio.Task[None] | None = None

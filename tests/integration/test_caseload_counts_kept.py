@@ -11,6 +11,7 @@ from server.auth.credentials import secret_hash
 from server.auth.policy import Identity
 from server.caseload.service import CaseloadService
 from server.caseload.summaries import Summaries
+from server.clock import zone
 from server.database_url import PostgresLocation, SqliteLocation
 from server.ids import DocumentId
 from server.roles import Role
@@ -76,7 +77,12 @@ class Server:
         self.storage = storage
         self.store = LoadsSeen(storage.store)
         self.service = CaseloadService(
-            storage.records, storage.caseload, storage.reviews, self.store, Summaries()
+            storage.records,
+            storage.caseload,
+            storage.reviews,
+            self.store,
+            Summaries(),
+            zone("Europe/London"),
         )
 
     async def waiting(self) -> tuple[int | None, list[str]]:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from server.clock import zone
 from server.database_url import SqliteLocation
 from server.push.sender import WebPushSender, new_private_key, public_key
 from server.push.service import DECIDED_PROPOSALS, PushService
@@ -63,7 +64,8 @@ async def _service(storage: Storage) -> tuple[PushService, CountedPush, str]:
     records = CountedPush(storage.push)
     private = new_private_key()
     sender = WebPushSender(private, "mailto:team@example.invalid", allow_loopback=True)
-    return PushService(records, sender, public_key(private)), records, document_id
+    service = PushService(records, sender, public_key(private), time_zone=zone("Europe/London"))
+    return service, records, document_id
 
 
 async def test_typing_in_a_suggestion_claims_it_once(storage: Storage) -> None:
