@@ -118,13 +118,13 @@ async def test_no_acknowledged_or_relayed_change_is_lost_across_sigkills(
                 f"(sync messages from the server so far: A {got[0]}, B {got[1]}): {e}"
             ) from None
         # Each failed reconnect attempt counts as a disconnect too: wait for one more.
-        before = [await c.call("waitDisconnect", count=0) for c in (a, b)]
-        gone = [d["disconnectCount"] for d in before]
-        dropped = [d["sendsDroppedWhileClosing"] for d in before]
+        gone = [(await c.call("waitDisconnect", count=0))["disconnectCount"] for c in (a, b)]
         assert await server.kill(signal.SIGKILL) == -signal.SIGKILL
-        await asyncio.gather(
+        after = await asyncio.gather(
             a.call("waitDisconnect", count=gone[0] + 1), b.call("waitDisconnect", count=gone[1] + 1)
         )
+        # Counted by then: a reply is dropped while the dying socket closes (client.mjs).
+        dropped = [d["sendsDroppedWhileClosing"] for d in after]
         claims = await asyncio.gather(
             a.call("serverProof", url=url), b.call("serverProof", url=url)
         )
