@@ -35,7 +35,8 @@ def zone(name: str) -> ZoneInfo:
     """The IANA time zone `name`; ValueError if there is none of that name."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as e:  # ValueError: a path-like name
+    # ValueError: a path-like name; OSError: a directory ("Europe"), a name too long for a file.
+    except (ZoneInfoNotFoundError, ValueError, OSError) as e:
         raise ValueError(f"unknown time zone {name!r} (an IANA name: Europe/London)") from e
 
 
