@@ -26,9 +26,11 @@ from server.crdt.engine import (
     Received,
     ReceivedChange,
     SyncDataError,
+    asks_for_everything,
     carries_changes,
     has_empty_heads,
     message_heads,
+    whole_document_message,
 )
 from server.crdt.object_paths import change_touches
 from server.crdt.patches import PatchFormatError, Touch
@@ -249,6 +251,7 @@ class SyncHub:
     async def _sync(self, connection: Connection, message: SyncMessage | RequestMessage) -> None:
         document_id = _document_id(message.document_id)
         echo = None if carries_changes(message.data) else message_heads(message.data)
+        early = await self._serve_before_load(connection, document_id, message.data)
         admitted = await self._admit(connection, document_id, echo)
         if admitted is None:
             return
@@ -283,9 +286,49 @@ class SyncHub:
             state.log_changes(self._records(connection, grant, received.changes), connection)
         else:
             state.doc = received.document
+            if early is not None:  # it has the stored document: nothing more until it answers
+                state.sent_whole(connection)
+                _check_served(state, early)
+                return
             if state.serve_whole(connection, message.data):
                 return  # a peer that holds nothing gets the document from storage
         state.reply_to(connection)
+
+    async def _serve_before_load(
+        self, connection: Connection, document_id: DocumentId, data: bytes
+    ) -> list[bytes] | None:
+        """Send a peer that holds nothing a large document from storage before it loads.
+
+        A phone opening a long plan that is not in memory (after a restart, or evicted)
+        would otherwise wait for the load: about 40 ms per 1,000 changes, with the loop
+        held. The stored bytes are durable and their heads are read from their chunks
+        (`DocumentRegistry.stored_whole`), so they are sent first, and the load follows.
+        Access is decided here as for any message, and the send is dropped if any access
+        was revoked while storage was read. Returns the heads sent, or None if not sent.
+        """
+        if (
+            connection.peer_id is None
+            or not asks_for_everything(data)
+            or self.documents.is_present(document_id)
+        ):
+            return None
+        epoch = self._access_epoch
+        grant = await self.policy.grant(connection.identity, document_id)
+        if grant.access is Access.NONE or connection.is_closing():
+            return None
+        found = await self.documents.stored_whole(document_id)
+        if found is None or connection.is_closing() or epoch != self._access_epoch:
+            return None
+        heads, stored = found
+        connection.send(
+            SyncMessage(
+                sender_id=connection.server_peer_id,
+                target_id=connection.peer_id,
+                document_id=document_id,
+                data=whole_document_message(heads, stored),
+            )
+        )
+        return heads
 
     def _check_held(self, size: int, received: Received, document_id: DocumentId) -> None:
         """Refuse a peer whose changes waiting for dependencies exceed what is allowed.
@@ -539,6 +582,22 @@ def _document_id(text: str) -> DocumentId:
     if document_id is None:
         raise ProtocolError("invalid document id")
     return document_id
+
+
+def _check_served(state: DocState, heads: list[bytes]) -> None:
+    """Log loudly if the loaded document lacks heads a peer was sent before the load.
+
+    It cannot happen while `chunks.stored_heads` reads only what loading gives; if it did,
+    the peer would hold changes the server does not, and would send them back as its own.
+    """
+    assert state.doc is not None  # noqa: S101 - the caller just set it
+    if sorted(state.doc.heads) == heads or all(state.knows(h) for h in heads):
+        return
+    log.error(
+        "document %s: a peer was sent stored heads %s before the load, which lacks them",
+        state.document_id,
+        ", ".join(h.hex()[:12] for h in heads),
+    )
 
 
 def _touches(state: DocState, received: Received) -> list[Touch]:

@@ -1,4 +1,4 @@
-"""Fakes behind our own ports: a socket transport and a store whose commits a test releases."""
+"""Fakes behind our own ports: a socket transport, and stores a test holds up."""
 
 import asyncio
 
@@ -6,7 +6,7 @@ import cbor2
 
 from server.ids import DocumentId
 from server.storage.memory import MemoryDocumentStore
-from server.storage.protocol import ChangeRecord
+from server.storage.protocol import ChangeRecord, StoredDocument
 
 
 class RecordingTransport:
@@ -55,3 +55,26 @@ class GatedStore(MemoryDocumentStore):
         await self.gate.wait()
         self.appends_waiting -= 1
         return await super().append_changes(document_id, changes)
+
+
+class LoadGatedStore(MemoryDocumentStore):
+    """A MemoryDocumentStore whose loads wait until the test opens the gate, once `gated`.
+
+    The first `free_loads` loads after that pass; `load_waiting` is set when one waits.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gated = False
+        self.free_loads = 0
+        self.gate = asyncio.Event()
+        self.load_waiting = asyncio.Event()
+
+    async def load(self, document_id: DocumentId) -> StoredDocument | None:
+        if self.gated:
+            if self.free_loads > 0:
+                self.free_loads -= 1
+            else:
+                self.load_waiting.set()
+                await self.gate.wait()
+        return await super().load(document_id)

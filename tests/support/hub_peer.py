@@ -6,7 +6,7 @@ from automerge.core import Document, Message, SyncState
 
 from server.auth.attribution import ActorBindings
 from server.auth.policy import Access, DocumentPolicy, Grant, Identity, OpenPolicy
-from server.ids import PeerId
+from server.ids import DocumentId, PeerId
 from server.plans.change_rules import PlanChangeRules
 from server.settings import Settings
 from server.storage.protocol import ChangeFeed, DocumentStore
@@ -89,6 +89,20 @@ class RolesPolicy:
 
     async def grant(self, identity: Identity, document_id: str) -> Grant:
         return Grant(Access.WRITE, role=self.roles[identity.account_id or ""], audience="everyone")
+
+
+class SwitchablePolicy:
+    """A DocumentPolicy whose answers the test sets (a fake behind our own port)."""
+
+    enforced = True
+
+    def __init__(self) -> None:
+        self.grants: dict[str | None, Grant] = {}
+        self.asked = asyncio.Event()
+
+    async def grant(self, identity: Identity, document_id: DocumentId) -> Grant:
+        self.asked.set()
+        return self.grants.get(identity.account_id, Grant(Access.NONE))
 
 
 def hub_on(

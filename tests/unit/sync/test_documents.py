@@ -4,14 +4,14 @@ import asyncio
 
 from automerge.core import SyncState
 
-from server.auth.policy import Access, Grant, Identity
+from server.auth.policy import Access, Grant
 from server.ids import DocumentId
 from server.storage.memory import MemoryDocumentStore
 from server.sync.hub import SyncHub
 from server.sync.messages import SyncMessage
 from tests.support.automerge_docs import document_with, new_document_id, put
 from tests.support.fakes import GatedStore
-from tests.support.hub_peer import Peer, hub_on, upload_held_at_commit
+from tests.support.hub_peer import Peer, SwitchablePolicy, hub_on, upload_held_at_commit
 
 
 def advertised_heads(data: bytes) -> list[bytes]:
@@ -153,20 +153,6 @@ async def test_a_reader_gets_new_changes_once_it_has_answered_the_last(
     ]
     await reader.close()
     await writer.close()
-
-
-class SwitchablePolicy:
-    """A DocumentPolicy whose answers the test sets (a fake behind our own port)."""
-
-    enforced = True
-
-    def __init__(self) -> None:
-        self.grants: dict[str | None, Grant] = {}
-        self.asked = asyncio.Event()
-
-    async def grant(self, identity: Identity, document_id: DocumentId) -> Grant:
-        self.asked.set()
-        return self.grants.get(identity.account_id, Grant(Access.NONE))
 
 
 async def test_a_member_revoked_while_its_message_waits_is_not_served() -> None:

@@ -9,12 +9,14 @@ import asyncio
 import base64
 import os
 
+from automerge.core import Document
+
 from server.crdt.engine import carries_changes, message_changes
 from server.storage.memory import MemoryDocumentStore
 from server.sync.documents import WHOLE_FROM_STORAGE_BYTES
 from tests.support.automerge_docs import document_with, new_document_id, put
-from tests.support.fakes import GatedStore
-from tests.support.hub_peer import Peer, hub_on
+from tests.support.fakes import GatedStore, LoadGatedStore
+from tests.support.hub_peer import Peer, SwitchablePolicy, hub_on
 
 # Random text: Automerge compresses what repeats, and the threshold counts stored bytes.
 LARGE = {
@@ -81,4 +83,74 @@ async def test_while_a_commit_is_in_flight_the_ordinary_path_serves_it() -> None
     assert reader.doc.get_heads() == writer.doc.get_heads()
     await reader.close()
     await writer.close()
+    await hub.close()
+
+
+async def _stored_large_document(store: MemoryDocumentStore) -> tuple[str, Document]:
+    """A large document stored by a server that has since stopped: a snapshot and changes."""
+    hub = hub_on(store, snapshot_every=3)
+    doc_id = new_document_id()
+    writer = Peer(hub, "writer", document_with(LARGE))
+    await writer.next_frame()
+    await writer.upload(doc_id)
+    for n in range(5):
+        put(writer.doc, "later", str(n))
+        await writer.upload(doc_id)
+    await writer.close()
+    await hub.close()
+    return doc_id, writer.doc
+
+
+async def test_a_document_not_in_memory_is_sent_from_storage_before_it_loads() -> None:
+    store = LoadGatedStore()
+    doc_id, written = await _stored_large_document(store)
+    stored = await store.load(doc_id)
+    assert stored is not None
+    hub = hub_on(store)  # restarted: nothing in memory
+    store.gated, store.free_loads = True, 1  # the read for the early send passes, the load waits
+
+    reader = Peer(hub, "reader")
+    await reader.next_frame()
+    asking = asyncio.create_task(reader.send_sync(doc_id))
+    whole = await reader.next_frame()
+    await asyncio.wait_for(store.load_waiting.wait(), 5)
+    assert hub.documents.peek(doc_id) is None  # sent while the load waits
+    data = whole["data"]
+    assert isinstance(data, bytes)
+    assert message_changes(data) == [stored.data]
+    reader.apply(whole)
+    assert reader.doc.get_heads() == written.get_heads()
+
+    store.gate.set()
+    await asking
+    # A writer changes it once it has loaded; the reader, answering, gets only that change.
+    writer = Peer(hub, "writer", written.fork())
+    await writer.next_frame()
+    put(writer.doc, "after", "the load")
+    await writer.upload(doc_id)
+    await hub.documents.drain()
+    # Nothing until it answers (flow control, as after any whole document).
+    assert reader.connection.queued_bytes == 0
+    assert reader.transport.frames[reader.seen :] == []
+    await reader.send_sync(doc_id)
+    later = await reader.next_frame()
+    assert len(message_changes(later["data"])) == 1  # type: ignore[arg-type]
+    reader.apply(later)
+    assert reader.doc.get_heads() == writer.doc.get_heads()
+    await reader.close()
+    await writer.close()
+    await hub.close()
+
+
+async def test_a_peer_without_access_is_sent_nothing_before_the_load() -> None:
+    store = LoadGatedStore()
+    doc_id, _ = await _stored_large_document(store)
+    hub = hub_on(store, policy=SwitchablePolicy())  # grants nothing
+    stranger = Peer(hub, "stranger", account="stranger")
+    await stranger.next_frame()
+    await stranger.send_sync(doc_id)
+    assert [f["type"] for f in await stranger.transport.wait_for(2)] == ["peer", "doc-unavailable"]
+    await hub.documents.drain()
+    assert len(stranger.transport.frames) == 2
+    await stranger.close()
     await hub.close()
