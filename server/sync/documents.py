@@ -500,6 +500,8 @@ class DocumentRegistry:
         self.snapshot_every = snapshot_every
         self._states: OrderedDict[DocumentId, DocState] = OrderedDict()
         self._loading: dict[DocumentId, asyncio.Future[DocState]] = {}
+        self._reading: dict[DocumentId, asyncio.Future[tuple[list[bytes], bytes] | None]] = {}
+        """Reads of large documents for peers that hold nothing (`stored_whole`)."""
         self._background: set[asyncio.Task[Any]] = set()
         self._snapshots: dict[DocumentId, asyncio.Task[None]] = {}
         """The latest snapshot write of each document still in flight (older ones are
@@ -525,14 +527,25 @@ class DocumentRegistry:
         durable, so these bytes and heads may be advertised. None when the document is
         small (the load is quick), not stored, unreadable, or when its heads cannot be read
         from its chunks with certainty (`chunks.stored_heads`): the ordinary path serves it.
+        Peers asking at the same moment share one read.
         """
+        reading = self._reading.get(document_id)
+        if reading is None:
+            reading = self._reading[document_id] = asyncio.ensure_future(
+                self._stored_whole(document_id)
+            )
+            reading.add_done_callback(lambda _: self._reading.pop(document_id, None))
+        return await asyncio.shield(reading)
+
+    async def _stored_whole(self, document_id: DocumentId) -> tuple[list[bytes], bytes] | None:
         try:
             stored = await self.store.load(document_id)
         except StorageError:
             return None  # the storage logged why; the ordinary path will try again
         if stored is None or len(stored.data) < WHOLE_FROM_STORAGE_BYTES:
             return None
-        heads = chunks.stored_heads(stored.data)
+        # Checksums over the whole of it (about 1 ms per MiB): hashlib lets the loop run.
+        heads = await asyncio.to_thread(chunks.stored_heads, stored.data)
         return None if heads is None else (heads, stored.data)
 
     async def get(self, document_id: DocumentId) -> DocState:

@@ -61,6 +61,7 @@ class LoadGatedStore(MemoryDocumentStore):
     """A MemoryDocumentStore whose loads wait until the test opens the gate, once `gated`.
 
     The first `free_loads` loads after that pass; `load_waiting` is set when one waits.
+    `loads` counts every load.
     """
 
     def __init__(self) -> None:
@@ -69,8 +70,10 @@ class LoadGatedStore(MemoryDocumentStore):
         self.free_loads = 0
         self.gate = asyncio.Event()
         self.load_waiting = asyncio.Event()
+        self.loads = 0
 
     async def load(self, document_id: DocumentId) -> StoredDocument | None:
+        self.loads += 1
         if self.gated:
             if self.free_loads > 0:
                 self.free_loads -= 1

@@ -142,6 +142,24 @@ async def test_a_document_not_in_memory_is_sent_from_storage_before_it_loads() -
     await hub.close()
 
 
+async def test_peers_asking_at_the_same_moment_share_one_read() -> None:
+    store = LoadGatedStore()
+    doc_id, written = await _stored_large_document(store)
+    hub = hub_on(store)
+    store.loads = 0
+    phones = [Peer(hub, f"phone {n}") for n in range(3)]
+    for phone in phones:
+        await phone.next_frame()
+    await asyncio.gather(*(phone.send_sync(doc_id) for phone in phones))
+    for phone in phones:
+        phone.apply(await phone.next_frame())
+        assert phone.doc.get_heads() == written.get_heads()
+    assert store.loads == 2  # one read for all three, and the load
+    for phone in phones:
+        await phone.close()
+    await hub.close()
+
+
 async def test_a_peer_without_access_is_sent_nothing_before_the_load() -> None:
     store = LoadGatedStore()
     doc_id, _ = await _stored_large_document(store)
