@@ -320,6 +320,12 @@ class SyncHub:
         if found is None or connection.is_closing() or epoch != self._access_epoch:
             return None
         heads, stored = found
+        log.info(
+            "sending %s (%d bytes) to %s from storage before loading it",
+            document_id,
+            len(stored),
+            connection.peer_id,
+        )
         connection.send(
             SyncMessage(
                 sender_id=connection.server_peer_id,

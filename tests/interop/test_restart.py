@@ -63,6 +63,40 @@ async def test_clients_resync_after_restart(
     assert texts(on_a["doc"], SAFER) == ["before", "while down", "after restart"]
 
 
+@pytest.mark.timeout(120)
+async def test_a_large_plan_reaches_a_new_phone_from_storage_after_a_restart(
+    server: ServerHandle, clients: ClientFactory, api: Api
+) -> None:
+    # After a restart nothing is in memory: a phone that holds nothing of a large plan is
+    # sent the stored bytes before the server loads it (decision 51), and the official
+    # client takes them, then syncs on from there.
+    alice = await api.account("Alice")
+    bob = await api.account("Bob")
+    a = await clients.new("A", server.sync_url(alice))
+    created, plan = await api.new_plan(alice, a, plan_doc(sections={SAFER: []}))
+    await api.grant(alice, plan["id"], bob, "carer")
+    url = created["url"]
+    # 40 items of 2,000 random characters: about 180 KB stored, over the 64 KiB threshold.
+    items = {"op": "pushRandomItems", "path": ["sections", SAFER], "count": 40, "size": 2000}
+    written = await a.change(url, items)
+    await a.server_ack(url, timeout_ms=60_000)
+    await a.kill()
+    assert await server.kill(signal.SIGTERM) == 0
+    await server.restart()
+
+    b = await clients.new("B", server.sync_url(bob))
+    found = await b.find(url, timeout_ms=60_000)
+    assert found["found"], f"the new phone could not fetch the plan: {found}"
+    assert found["heads"] == written["heads"]
+    assert found["digest"] == written["digest"], "the new phone's copy differs"
+    log_text = server.log_text()
+    assert "from storage before loading it" in log_text, "the plan was not sent before its load"
+    assert "which lacks them" not in log_text
+    after = await b.change(url, add(SAFER, "from the new phone"))
+    await b.server_ack(url)
+    assert after["heads"][0] in {r["hash"] for r in stored_changes(server.db_path)}
+
+
 # How many times the crash test kills the server, and how often each writer writes. Every
 # Automerge peer (ours, the reference server's, the clients') pays for each sync message in
 # proportion to the plan's history: at 12,000 changes applying one appended item costs about
