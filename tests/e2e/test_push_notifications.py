@@ -93,24 +93,33 @@ async def test_a_push_is_shown_with_generic_words_and_a_tap_opens_the_suggestion
     await page.goto("/#/devices")
     cdp = await person.context.new_cdp_session(page)
     sent = msgspec.json.encode(message(Kind.PROPOSAL, plan_id)).decode()
-    await cdp.send(
-        "ServiceWorker.deliverPushMessage",
-        {"origin": server.base_url, "registrationId": await registration_id(cdp), "data": sent},
-    )
+    registration = await registration_id(cdp)
+    # Every step that waits on the browser is bounded: a step that never answers fails here,
+    # named, instead of as the test's own timeout (CI once saw that, with no step named).
+    async with asyncio.timeout(WAIT_MS / 1000):
+        await cdp.send(
+            "ServiceWorker.deliverPushMessage",
+            {"origin": server.base_url, "registrationId": registration, "data": sent},
+        )
     [worker] = person.context.service_workers
-    # Polled as wait_for_function polls (it cannot await a promise in its predicate).
+    # Polled as wait_for_function polls (it cannot await a promise in its predicate), on a
+    # timer rather than animation frames, which a page not being painted does not get.
     shown = await page.evaluate(
-        """async () => {
+        """async (waitMs) => {
           const registration = await navigator.serviceWorker.getRegistration()
-          for (;;) {
+          const deadline = Date.now() + waitMs
+          while (Date.now() < deadline) {
             const shown = await registration.getNotifications()
             if (shown.length > 0) {
               return shown.map((n) => ({ title: n.title, body: n.body, data: n.data }))
             }
-            await new Promise((resolve) => requestAnimationFrame(resolve))
+            await new Promise((resolve) => setTimeout(resolve, 20))
           }
-        }"""
+          return null
+        }""",
+        WAIT_MS,
     )
+    assert shown is not None, f"no notification shown {WAIT_MS} ms after the push was delivered"
     assert shown == [
         {
             "title": "Safety plan",
@@ -120,12 +129,13 @@ async def test_a_push_is_shown_with_generic_words_and_a_tap_opens_the_suggestion
     ]
 
     # A tap on it opens the plan's suggestions in the window already open.
-    await worker.evaluate(
-        """async () => {
-          const [notification] = await self.registration.getNotifications()
-          self.dispatchEvent(new NotificationEvent("notificationclick", { notification }))
-        }"""
-    )
+    async with asyncio.timeout(WAIT_MS / 1000):
+        await worker.evaluate(
+            """async () => {
+              const [notification] = await self.registration.getNotifications()
+              self.dispatchEvent(new NotificationEvent("notificationclick", { notification }))
+            }"""
+        )
     await expect(page).to_have_url(f"{server.base_url}/#/plan/{plan_id}/suggestions")
     await expect(page.get_by_role("heading", name="Suggestions for your plan")).to_be_visible(
         timeout=WAIT_MS
