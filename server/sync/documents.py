@@ -500,8 +500,9 @@ class DocumentRegistry:
         self.snapshot_every = snapshot_every
         self._states: OrderedDict[DocumentId, DocState] = OrderedDict()
         self._loading: dict[DocumentId, asyncio.Future[DocState]] = {}
-        self._reading: dict[DocumentId, asyncio.Future[tuple[list[bytes], bytes] | None]] = {}
-        """Reads of large documents for peers that hold nothing (`stored_whole`)."""
+        self._before_load: dict[DocumentId, list[SendStored]] = {}
+        """Per document whose load has not read storage yet: who to send the stored bytes
+        before the load (`get`)."""
         self._background: set[asyncio.Task[Any]] = set()
         self._snapshots: dict[DocumentId, asyncio.Task[None]] = {}
         """The latest snapshot write of each document still in flight (older ones are
@@ -514,50 +515,27 @@ class DocumentRegistry:
     def peek(self, document_id: DocumentId) -> DocState | None:
         return self._states.get(document_id)
 
-    def is_present(self, document_id: DocumentId) -> bool:
-        """The document is in memory, or loading."""
-        return document_id in self._states or document_id in self._loading
+    async def get(
+        self, document_id: DocumentId, before_load: "SendStored | None" = None
+    ) -> DocState:
+        """The document's state, loading it from storage if it is not in memory.
 
-    async def stored_whole(self, document_id: DocumentId) -> tuple[list[bytes], bytes] | None:
-        """The heads and stored bytes of a large document, read without loading it.
-
-        For a peer that holds nothing and asks for a document that is not in memory: it is
-        sent these bytes at once (`whole_document_message`), instead of after the load,
-        which holds the loop for about 40 ms per 1,000 changes. Everything stored is
-        durable, so these bytes and heads may be advertised. None when the document is
-        small (the load is quick), not stored, unreadable, or when its heads cannot be read
-        from its chunks with certainty (`chunks.stored_heads`): the ordinary path serves it.
-        Peers asking at the same moment share one read.
+        `before_load`, for a peer that holds nothing: if the load reads a large document
+        whose heads its chunks name (`_send_before_load`), it is called with them and the
+        stored bytes before the binding loads them. Not called if the document is in
+        memory, or its load has read storage already (the ordinary path serves the peer).
         """
-        reading = self._reading.get(document_id)
-        if reading is None:
-            reading = self._reading[document_id] = asyncio.ensure_future(
-                self._stored_whole(document_id)
-            )
-            reading.add_done_callback(lambda _: self._reading.pop(document_id, None))
-        return await asyncio.shield(reading)
-
-    async def _stored_whole(self, document_id: DocumentId) -> tuple[list[bytes], bytes] | None:
-        try:
-            stored = await self.store.load(document_id)
-        except StorageError:
-            return None  # the storage logged why; the ordinary path will try again
-        if stored is None or len(stored.data) < WHOLE_FROM_STORAGE_BYTES:
-            return None
-        # Checksums over the whole of it (about 1 ms per MiB): hashlib lets the loop run.
-        heads = await asyncio.to_thread(chunks.stored_heads, stored.data)
-        return None if heads is None else (heads, stored.data)
-
-    async def get(self, document_id: DocumentId) -> DocState:
-        """The document's state, loading it from storage if it is not in memory."""
         state = self._states.get(document_id)
         if state is not None:
             self._states.move_to_end(document_id)
             return state
         loading = self._loading.get(document_id)
         if loading is None:
+            self._before_load[document_id] = []
             loading = self._loading[document_id] = asyncio.ensure_future(self._load(document_id))
             loading.add_done_callback(lambda _: self._loaded(document_id))
+        if before_load is not None and document_id in self._before_load:
+            self._before_load[document_id].append(before_load)
         state = await asyncio.shield(loading)
         if state.dropped:  # deleted while it loaded: never registered again
             return state
@@ -597,9 +575,13 @@ class DocumentRegistry:
             self._announced[document_id] = 1 << 62
 
     async def _load(self, document_id: DocumentId) -> DocState:
-        stored = await self.store.load(document_id)
+        try:
+            stored = await self.store.load(document_id)
+        finally:
+            waiting = self._before_load.pop(document_id, [])
         state = DocState(self, document_id)
         if stored is not None:
+            await _send_before_load(stored.data, waiting)
             if len(stored.data) >= LOAD_IN_STEPS_BYTES:
                 state.doc = await self._load_large(document_id, stored)
             else:
@@ -772,6 +754,30 @@ class DocumentRegistry:
     async def close(self) -> None:
         """Stop the worker process (after `drain`)."""
         await self.worker.close()
+
+
+SendStored = Callable[[list[bytes], bytes], None]
+"""Sends a peer a document's stored bytes under its heads (`DocumentRegistry.get`)."""
+
+
+async def _send_before_load(data: bytes, waiting: list[SendStored]) -> None:
+    """Give peers that hold nothing a large document's stored bytes before it loads.
+
+    The load holds the loop for about 40 ms per 1,000 changes; the stored bytes are durable,
+    so they may go first, under heads read from their chunks (`chunks.stored_heads`, which
+    names them only when certain; else the ordinary path serves the peers after the load).
+    """
+    if not waiting or len(data) < WHOLE_FROM_STORAGE_BYTES:
+        return
+    # Checksums over the whole of it (about 1 ms per MiB): hashlib lets the loop run.
+    heads = await asyncio.to_thread(chunks.stored_heads, data)
+    if heads is None:
+        return
+    for send in waiting:
+        send(heads, data)
+    # One turn of the loop: the peers' sender tasks hand the frames to their sockets now,
+    # not after a load that holds the loop.
+    await asyncio.sleep(0)
 
 
 async def apply_in_steps(into: Callable[[], LiveDocument | None], changes: list[bytes]) -> bool:

@@ -38,7 +38,7 @@ from server.errors import ProtocolError
 from server.ids import DocumentId, PeerId, parse_document_id
 from server.settings import MAX_EPHEMERAL_BYTES
 from server.storage.protocol import ChangeRecord
-from server.sync.documents import DocState, DocumentRegistry
+from server.sync.documents import DocState, DocumentRegistry, SendStored
 from server.sync.messages import (
     ACCESS_REVOKED,
     ACCOUNT_DELETED,
@@ -218,9 +218,15 @@ class SyncHub:
         )
 
     async def _admit(
-        self, connection: Connection, document_id: DocumentId, echo: list[bytes] | None = None
+        self,
+        connection: Connection,
+        document_id: DocumentId,
+        echo: list[bytes] | None = None,
+        before_load: SendStored | None = None,
     ) -> tuple[Grant, DocState] | None:
         """Check access, load and subscribe; None if refused (the peer was told) or closing.
+
+        `before_load` goes to the load (`DocumentRegistry.get`) once access is granted.
 
         Access is decided again if any was revoked while this awaited (loading, or a commit
         the peer's previous reply waits for): a member revoked meanwhile is never subscribed.
@@ -234,7 +240,7 @@ class SyncHub:
                 self._wait_for_access(connection, document_id)
                 self._unavailable(connection, document_id)
                 return None
-            state = await self.documents.get(document_id)
+            state = await self.documents.get(document_id, before_load)
             if connection.is_closing():
                 return None
             state.subscribe(connection)  # subscribed: the state cannot be evicted from now on
@@ -251,8 +257,9 @@ class SyncHub:
     async def _sync(self, connection: Connection, message: SyncMessage | RequestMessage) -> None:
         document_id = _document_id(message.document_id)
         echo = None if carries_changes(message.data) else message_heads(message.data)
-        early = await self._serve_before_load(connection, document_id, message.data)
-        admitted = await self._admit(connection, document_id, echo)
+        early: list[list[bytes]] = []  # the heads sent before the load, if it was
+        before_load = self._sender_before_load(connection, document_id, message.data, early)
+        admitted = await self._admit(connection, document_id, echo, before_load)
         if admitted is None:
             return
         grant, state = admitted
@@ -286,55 +293,49 @@ class SyncHub:
             state.log_changes(self._records(connection, grant, received.changes), connection)
         else:
             state.doc = received.document
-            if early is not None:  # it has the stored document: nothing more until it answers
+            if early:  # it has the stored document: nothing more until it answers
                 state.sent_whole(connection)
-                _check_served(state, early)
+                _check_served(state, early[0])
                 return
             if state.serve_whole(connection, message.data):
                 return  # a peer that holds nothing gets the document from storage
         state.reply_to(connection)
 
-    async def _serve_before_load(
-        self, connection: Connection, document_id: DocumentId, data: bytes
-    ) -> list[bytes] | None:
-        """Send a peer that holds nothing a large document from storage before it loads.
+    def _sender_before_load(
+        self, connection: Connection, document_id: DocumentId, data: bytes, sent: list[list[bytes]]
+    ) -> SendStored | None:
+        """For a peer that holds nothing: send it a large document before it loads (decision 51).
 
-        A phone opening a long plan that is not in memory (after a restart, or evicted)
-        would otherwise wait for the load: about 40 ms per 1,000 changes, with the loop
-        held. The stored bytes are durable and their heads are read from their chunks
-        (`DocumentRegistry.stored_whole`), so they are sent first, and the load follows.
-        Access is decided here as for any message, and the send is dropped if any access
-        was revoked while storage was read. Returns the heads sent, or None if not sent.
+        The load reads storage once; if that is a large document whose heads its chunks name,
+        the peer is sent the stored bytes at once (`DocumentRegistry.get`), and `sent` gets
+        the heads. Access was decided before the load (`_admit`); if any was revoked since
+        this was made, nothing is sent and `_admit` decides again.
         """
-        if (
-            connection.peer_id is None
-            or not asks_for_everything(data)
-            or self.documents.is_present(document_id)
-        ):
+        peer_id = connection.peer_id
+        if peer_id is None or not asks_for_everything(data):
             return None
         epoch = self._access_epoch
-        grant = await self.policy.grant(connection.identity, document_id)
-        if grant.access is Access.NONE or connection.is_closing():
-            return None
-        found = await self.documents.stored_whole(document_id)
-        if found is None or connection.is_closing() or epoch != self._access_epoch:
-            return None
-        heads, stored = found
-        log.info(
-            "sending %s (%d bytes) to %s from storage before loading it",
-            document_id,
-            len(stored),
-            connection.peer_id,
-        )
-        connection.send(
-            SyncMessage(
-                sender_id=connection.server_peer_id,
-                target_id=connection.peer_id,
-                document_id=document_id,
-                data=whole_document_message(heads, stored),
+
+        def send(heads: list[bytes], stored: bytes) -> None:
+            if connection.is_closing() or epoch != self._access_epoch:
+                return
+            log.info(
+                "sending %s (%d bytes) to %s from storage before loading it",
+                document_id,
+                len(stored),
+                peer_id,
             )
-        )
-        return heads
+            connection.send(
+                SyncMessage(
+                    sender_id=connection.server_peer_id,
+                    target_id=peer_id,
+                    document_id=document_id,
+                    data=whole_document_message(heads, stored),
+                )
+            )
+            sent.append(heads)
+
+        return send
 
     def _check_held(self, size: int, received: Received, document_id: DocumentId) -> None:
         """Refuse a peer whose changes waiting for dependencies exceed what is allowed.

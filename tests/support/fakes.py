@@ -1,6 +1,8 @@
-"""Fakes behind our own ports: a socket transport, and stores a test holds up."""
+"""Fakes behind our own ports: a socket transport, and stores whose commits or loads a test
+releases."""
 
 import asyncio
+from collections.abc import Callable
 
 import cbor2
 
@@ -14,6 +16,9 @@ class RecordingTransport:
 
     def __init__(self) -> None:
         self.frames: list[dict[str, object]] = []
+        self.observe: Callable[[], object] | None = None
+        """Called as each frame is handed over; its answers go to `observed`."""
+        self.observed: list[object] = []
         self.closed: tuple[int, str] | None = None
         self.aborted = False
         self.received = asyncio.Condition()
@@ -23,6 +28,8 @@ class RecordingTransport:
         # visible in `frames`, even while a reader holds the lock (tests infer "nothing is
         # coming" from an empty outbox and no unseen frame).
         self.frames.append(cbor2.loads(data))
+        if self.observe is not None:
+            self.observed.append(self.observe())
         async with self.received:
             self.received.notify_all()
 
@@ -58,26 +65,17 @@ class GatedStore(MemoryDocumentStore):
 
 
 class LoadGatedStore(MemoryDocumentStore):
-    """A MemoryDocumentStore whose loads wait until the test opens the gate, once `gated`.
-
-    The first `free_loads` loads after that pass; `load_waiting` is set when one waits.
-    `loads` counts every load.
-    """
+    """A MemoryDocumentStore whose loads wait until the test opens the gate; `loads` counts
+    them."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.gated = False
-        self.free_loads = 0
-        self.gate = asyncio.Event()
-        self.load_waiting = asyncio.Event()
+        self.load_gate = asyncio.Event()
+        self.load_started = asyncio.Event()
         self.loads = 0
 
     async def load(self, document_id: DocumentId) -> StoredDocument | None:
         self.loads += 1
-        if self.gated:
-            if self.free_loads > 0:
-                self.free_loads -= 1
-            else:
-                self.load_waiting.set()
-                await self.gate.wait()
+        self.load_started.set()
+        await self.load_gate.wait()
         return await super().load(document_id)

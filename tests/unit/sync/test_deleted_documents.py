@@ -7,11 +7,10 @@ from automerge.core import Document
 from server.crdt.engine import LiveDocument
 from server.ids import DocumentId
 from server.storage.memory import MemoryDocumentStore
-from server.storage.protocol import StoredDocument
 from server.sync.documents import DocumentRegistry
 from server.sync.hub import SyncHub
 from tests.support.automerge_docs import document_with, new_document_id, put, read, records_of
-from tests.support.fakes import GatedStore
+from tests.support.fakes import GatedStore, LoadGatedStore
 from tests.support.hub_peer import hub_on, upload_held_at_commit
 
 
@@ -69,20 +68,6 @@ async def test_a_dropped_document_is_never_snapshotted() -> None:
 
     assert store.snapshotted == []
     await writer.close()
-
-
-class LoadGatedStore(MemoryDocumentStore):
-    """A MemoryDocumentStore whose loads wait until the test opens the gate."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.load_gate = asyncio.Event()
-        self.load_started = asyncio.Event()
-
-    async def load(self, document_id: DocumentId) -> StoredDocument | None:
-        self.load_started.set()
-        await self.load_gate.wait()
-        return await super().load(document_id)
 
 
 async def test_a_document_deleted_while_it_loads_is_not_registered_afterwards() -> None:

@@ -103,26 +103,26 @@ async def _stored_large_document(store: MemoryDocumentStore) -> tuple[str, Docum
 
 async def test_a_document_not_in_memory_is_sent_from_storage_before_it_loads() -> None:
     store = LoadGatedStore()
+    store.load_gate.set()
     doc_id, written = await _stored_large_document(store)
     stored = await store.load(doc_id)
     assert stored is not None
     hub = hub_on(store)  # restarted: nothing in memory
-    store.gated, store.free_loads = True, 1  # the read for the early send passes, the load waits
 
     reader = Peer(hub, "reader")
     await reader.next_frame()
-    asking = asyncio.create_task(reader.send_sync(doc_id))
+    reader.transport.observe = lambda: hub.documents.peek(doc_id) is None
+    store.loads = 0
+    await reader.send_sync(doc_id)
     whole = await reader.next_frame()
-    await asyncio.wait_for(store.load_waiting.wait(), 5)
-    assert hub.documents.peek(doc_id) is None  # sent while the load waits
+    assert reader.transport.observed == [True]  # handed to its socket before the load ended
+    assert store.loads == 1  # one read, for the send and the load
     data = whole["data"]
     assert isinstance(data, bytes)
     assert message_changes(data) == [stored.data]
     reader.apply(whole)
     assert reader.doc.get_heads() == written.get_heads()
 
-    store.gate.set()
-    await asking
     # A writer changes it once it has loaded; the reader, answering, gets only that change.
     writer = Peer(hub, "writer", written.fork())
     await writer.next_frame()
@@ -144,6 +144,7 @@ async def test_a_document_not_in_memory_is_sent_from_storage_before_it_loads() -
 
 async def test_peers_asking_at_the_same_moment_share_one_read() -> None:
     store = LoadGatedStore()
+    store.load_gate.set()
     doc_id, written = await _stored_large_document(store)
     hub = hub_on(store)
     store.loads = 0
@@ -154,7 +155,7 @@ async def test_peers_asking_at_the_same_moment_share_one_read() -> None:
     for phone in phones:
         phone.apply(await phone.next_frame())
         assert phone.doc.get_heads() == written.get_heads()
-    assert store.loads == 2  # one read for all three, and the load
+    assert store.loads == 1  # one read, for all three sends and the load
     for phone in phones:
         await phone.close()
     await hub.close()
@@ -162,6 +163,7 @@ async def test_peers_asking_at_the_same_moment_share_one_read() -> None:
 
 async def test_a_peer_without_access_is_sent_nothing_before_the_load() -> None:
     store = LoadGatedStore()
+    store.load_gate.set()
     doc_id, _ = await _stored_large_document(store)
     hub = hub_on(store, policy=SwitchablePolicy())  # grants nothing
     stranger = Peer(hub, "stranger", account="stranger")
