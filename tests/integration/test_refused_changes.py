@@ -66,8 +66,7 @@ async def test_a_refused_change_after_two_authors_took_turns_is_nowhere(
         await owner.receive_until(doc_id, safer_count(2 * turn + 2))
 
     add_item(member.doc(doc_id), "warning-signs", "written straight into the person's section")
-    await member.sync_once(doc_id)
-    code, messages = await member.closed()
+    code, messages = await member.push(doc_id)
     add_item(owner.doc(doc_id), "coping", "a bath")  # a later change still goes through
     await owner.sync(doc_id)
     live = await fresh_copy(person, process, doc_id)

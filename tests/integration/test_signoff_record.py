@@ -11,8 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-import websockets
-from automerge.core import Document, Message, ObjType, ScalarType
+from automerge.core import Document, ObjType, ScalarType
 
 from tests.support.api import ApiUser
 from tests.support.automerge_docs import (
@@ -114,30 +113,6 @@ TAMPERINGS: list[tuple[str, Callable[[Document, str], None], bool]] = [
 ]
 
 
-async def push(device: WirePeer, doc_id: str) -> tuple[int | None, list[dict[str, Any]]]:
-    """Sync the device's changes until the server closes the socket: its code and messages.
-
-    The server may still be answering the device's last message of the download, so the
-    change may go in the message after the first one.
-    """
-    doc, state = device.doc(doc_id), device.states[doc_id]
-    seen: list[dict[str, Any]] = []
-    await device.sync_once(doc_id)
-    try:
-        while True:
-            message = await device.recv()
-            seen.append(message)
-            if message["type"] == "sync" and message.get("documentId") == doc_id:
-                doc.receive_sync_message(state, Message.decode(message["data"]))
-                outgoing = doc.generate_sync_message(state)
-                if outgoing is not None:
-                    await device.send_sync(doc_id, bytes(outgoing.encode()))
-    except websockets.ConnectionClosed:
-        pass
-    close = device.ws.protocol.close_rcvd
-    return (close.code if close else None), seen
-
-
 def stored_count(server: LiveServer, doc_id: str) -> int:
     [(count,)] = stored_rows(
         server.settings, "SELECT COUNT(*) FROM changes WHERE doc_id = ?", (doc_id,)
@@ -197,7 +172,7 @@ async def test_no_one_changes_or_removes_a_stored_sign_off(server: LiveServer, w
         device = await WirePeer.connect(members[who].sync_url(server.url))
         copy = await fetch(device, doc_id)
         tamper(copy, review)
-        code, messages = await push(device, doc_id)
+        code, messages = await device.push(doc_id)
         assert code == 1002, f"{who}: {name} was not refused"
         assert messages[-1]["type"] == "error", messages
         refusals[name] = messages[-1]["message"]

@@ -142,8 +142,7 @@ async def test_a_forged_actor_is_refused_and_never_relayed(
     put_note(forged, "a", "written by 'person'")
     forger.docs[doc_id] = forged
 
-    await forger.sync_once(doc_id)
-    code, messages = await forger.closed()
+    code, messages = await forger.push(doc_id)
     put_note(owner.doc(doc_id), "b", "2")
     await owner.sync(doc_id)
 
@@ -159,8 +158,7 @@ async def test_a_viewer_cannot_write(server: LiveServer, users: dict[str, ApiUse
     doc_id = plan["documentId"]
 
     put_note(reader.doc(doc_id), "a", "changed by a viewer")
-    await reader.sync_once(doc_id)
-    code, messages = await reader.closed()
+    code, messages = await reader.push(doc_id)
 
     assert code == 1002
     assert "read-only" in messages[-1]["message"]

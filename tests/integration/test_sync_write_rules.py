@@ -56,8 +56,7 @@ async def test_a_carers_proposal_is_stored_and_their_write_into_the_persons_sect
     await member.sync(doc_id)
     allowed = stored_by(server, doc_id)
     add_item(member.doc(doc_id), "warning-signs", "written straight into the person's section")
-    await member.sync_once(doc_id)
-    code, messages = await member.closed()
+    code, messages = await member.push(doc_id)
     add_item(owner.doc(doc_id), "coping", "a bath")  # barrier: a later change goes through
     await owner.sync(doc_id)
 
@@ -88,8 +87,7 @@ async def test_the_persons_own_change_of_the_wrong_shape_is_refused_with_the_rea
     await phone.sync(doc_id)
 
     new_item(phone.doc(doc_id), "coping", "x" * (MAX_TEXT + 1))
-    await phone.sync_once(doc_id)
-    code, messages = await phone.closed()
+    code, messages = await phone.push(doc_id)
 
     assert code == 1002
     assert messages[-1]["type"] == "error"

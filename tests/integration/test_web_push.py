@@ -134,8 +134,7 @@ async def test_a_suggestion_the_server_could_not_store_tells_nobody(
             new_proposal(
                 cat_peer.doc(doc_id), "warning-signs", os.urandom(MAX_TEXT).hex()[:MAX_TEXT]
             )
-        await cat_peer.sync_once(doc_id)
-        code, said = await cat_peer.closed()
+        code, said = await cat_peer.push(doc_id)
         assert code == 1011, said
         await notifications(server).drain()
         assert service.received.empty()

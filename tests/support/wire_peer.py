@@ -67,12 +67,18 @@ class WirePeer:
             pass
         return message
 
-    async def closed(self) -> tuple[int | None, list[dict[str, Any]]]:
-        """Read until the server closes; return its close code and what it sent before."""
+    async def closed(self, answering: str | None = None) -> tuple[int | None, list[dict[str, Any]]]:
+        """Read until the server closes; return its close code and what it sent before.
+
+        `answering`: a document whose sync messages are answered meanwhile (`push`).
+        """
         seen: list[dict[str, Any]] = []
         try:
             while True:
-                seen.append(await self.recv())
+                message = await self.recv()
+                seen.append(message)
+                if answering is not None and _is_sync_for(message, answering):
+                    await self._answer(answering, message)
         except websockets.ConnectionClosed:
             pass
         except TimeoutError:
@@ -124,6 +130,23 @@ class WirePeer:
         assert outgoing is not None
         await self.send_sync(doc_id, bytes(outgoing.encode()))
 
+    async def push(self, doc_id: str) -> tuple[int | None, list[dict[str, Any]]]:
+        """Send the document's changes and answer the server until it closes the socket.
+
+        The changes may go in a later message than the first: Automerge may advertise its
+        heads before sending what they hold, or the server may still be answering the last
+        message of a download, and then asks for them (`need`). Returns what `closed` does.
+        """
+        await self.sync_once(doc_id)
+        return await self.closed(answering=doc_id)
+
+    async def _answer(self, doc_id: str, message: dict[str, Any]) -> None:
+        doc, state = self.doc(doc_id), self.states[doc_id]
+        doc.receive_sync_message(state, Message.decode(message["data"]))
+        outgoing = doc.generate_sync_message(state)
+        if outgoing is not None:
+            await self.send_sync(doc_id, bytes(outgoing.encode()))
+
     async def receive_until(
         self, doc_id: str, done: Callable[[Document], bool], *, request: bool = False
     ) -> None:
@@ -150,3 +173,7 @@ class WirePeer:
 
     async def close(self) -> None:
         await self.ws.close()
+
+
+def _is_sync_for(message: dict[str, Any], doc_id: str) -> bool:
+    return message["type"] == "sync" and message.get("documentId") == doc_id
