@@ -30,6 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from server.crdt.engine import LiveDocument, PeerSyncState
 
 
+KINDS = ["one item", "crossing", "acknowledgement", "ten items"]
+
+
 class Phone:
     """A client's copy of the document and its sync state with the server."""
 
@@ -96,8 +99,7 @@ def measure(size: int, rounds: int) -> dict[str, float]:
     server = Server(LiveDocument.load(bytes(base.save())))
     a, b = Phone(base.fork(), items), Phone(base.fork(), items)
     in_sync(server, [a, b])
-    took: dict[str, list[float]] = {"one item": [], "crossing": [], "acknowledgement": []}
-    took["ten items"] = []
+    took: dict[str, list[float]] = {k: [] for k in KINDS}
 
     def send(phone: Phone, kind: str, per: int = 1) -> None:
         data = phone.message()
@@ -128,14 +130,13 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 4000, 12000])
     parser.add_argument("--rounds", type=int, default=40)
     args = parser.parse_args()
-    kinds = ["one item", "crossing", "acknowledgement", "ten items"]
     print(
-        f"{'items in the list':>18} " + " ".join(f"{k:>16}" for k in kinds) + "  (ms per message;"
+        f"{'items in the list':>18} " + " ".join(f"{k:>16}" for k in KINDS) + "  (ms per message;"
     )
     print(f"{'':>18} " + " " * 17 * 3 + f"{'per item':>16}" + "   median)")
     for size in args.sizes:
         got = measure(size, args.rounds)
-        print(f"{size:>18,} " + " ".join(f"{got.get(k, float('nan')):>16.3f}" for k in kinds))
+        print(f"{size:>18,} " + " ".join(f"{got.get(k, float('nan')):>16.3f}" for k in KINDS))
 
 
 if __name__ == "__main__":

@@ -99,13 +99,13 @@ async def test_a_large_plan_reaches_a_new_phone_from_storage_after_a_restart(
 
 # How many times the crash test kills the server, and how often each writer writes. Every
 # Automerge peer (ours, the reference server's, the clients') pays for each sync message in
-# proportion to the plan's history: at 12,000 changes applying one appended item costs about
-# 2 ms and taking in an acknowledgement about 2 ms more (the binding's receive_sync_message;
-# automerge 3.5 in Node: 5 ms and 0.6 ms), so the server that takes 200 such messages a
-# second falls behind for good somewhere past 10,000 changes, and the clients' waits below
-# time out. The plan grows by what the writers write while the server is down and
-# restarting, which is slow on a loaded CI machine (2.5 s, against 0.7 s here): at 10 ms
-# per write CI reached that size after 10 kills. At 25 ms the plan stays under about 5,000
+# proportion to the plan's history: at 12,000 changes one appended item costs our server
+# 2.7 ms and automerge 3.5 in Node 5.0 ms (scripts/measure_receive_cost.py and .mjs), so the
+# server that takes 200 such messages a second (and as many without changes) falls behind
+# for good somewhere past 10,000 changes, and the clients' waits below time out. The plan
+# grows by what the writers write while the server is down and restarting, which is slow
+# on a loaded CI machine (2.5 s, against 0.7 s here): at 10 ms per write CI reached that
+# size after 10 kills. At 25 ms the plan stays under about 5,000
 # changes for 12 kills there, and the two writers still put an edit in flight every
 # 12.5 ms on average when the server is killed. A longer run writes less often:
 # SIGKILLS=200 WRITE_EVERY_MS=100.

@@ -11,7 +11,9 @@ import os
 
 from automerge.core import Document
 
+from server.auth.policy import Access, Grant
 from server.crdt.engine import carries_changes, message_changes
+from server.roles import Role
 from server.storage.memory import MemoryDocumentStore
 from server.sync.documents import WHOLE_FROM_STORAGE_BYTES
 from tests.support.automerge_docs import document_with, new_document_id, put
@@ -173,4 +175,31 @@ async def test_a_peer_without_access_is_sent_nothing_before_the_load() -> None:
     await hub.documents.drain()
     assert len(stranger.transport.frames) == 2
     await stranger.close()
+    await hub.close()
+
+
+async def test_a_member_revoked_while_the_load_reads_is_sent_nothing_before_it() -> None:
+    store = LoadGatedStore()
+    store.load_gate.set()
+    doc_id, _ = await _stored_large_document(store)
+    policy = SwitchablePolicy()
+    policy.grants["bob"] = Grant(Access.READ, Role.CARER)
+    hub = hub_on(store, policy=policy)
+    store.load_gate.clear()
+    store.load_started.clear()
+    bob = Peer(hub, "bob", account="bob")
+    await bob.next_frame()
+    asking = asyncio.create_task(bob.send_sync(doc_id))
+    await asyncio.wait_for(store.load_started.wait(), 5)  # access granted, storage being read
+
+    policy.grants.pop("bob")
+    hub.access_revoked("bob", [doc_id])
+    store.load_gate.set()
+    await asking
+    frames = await bob.transport.wait_for(3)
+    assert [f["type"] for f in frames[1:]] == ["error", "doc-unavailable"]
+    await hub.documents.drain()
+    assert bob.connection.queued_bytes == 0
+    assert len(bob.transport.frames) == 3  # and never the plan
+    await bob.close()
     await hub.close()
