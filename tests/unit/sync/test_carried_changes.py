@@ -43,7 +43,7 @@ async def test_a_carried_change_right_after_the_documents_position_reaches_the_s
         doc_id, position + 3, position, own=False, changes=change_elsewhere(reader.doc, "b")
     )
 
-    reader.apply(await reader.next_frame())
+    await reader.receive_until(doc_id, lambda: read(reader.doc, "b") is not None)
     assert read(reader.doc, "b") == "from B"
     assert state.log_position == position + 3
     await reader.close()
