@@ -9,19 +9,21 @@ and at the very end any that remain are named and the process exits with the run
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import thread as executor_thread
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-if TYPE_CHECKING:
-    from tests.support.postgres import PostgresServer
-
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
+
+from tests.support.log_sources import LOG_SOURCES, LogSource  # noqa: E402 (needs the path)
+
+if TYPE_CHECKING:
+    from tests.support.postgres import PostgresServer
 
 # How long a thread asked to stop may take to end before it counts as left running.
 THREAD_GRACE_SECONDS = 2.0
@@ -98,3 +100,23 @@ def postgres_url(postgres: "PostgresServer") -> Iterator[str]:
     """The URL of a new, empty PostgreSQL database of this test's own."""
     with postgres.database() as url:
         yield url
+
+
+@pytest.fixture
+def log_sources(request: pytest.FixtureRequest) -> list[LogSource]:
+    """Logs to attach to the test report if the test fails (see pytest_runtest_makereport)."""
+    sources: list[LogSource] = []
+    request.node.stash[LOG_SOURCES] = sources
+    return sources
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.failed:
+        for name, read in item.stash.get(LOG_SOURCES, []):
+            lines = read().splitlines()[-150:]
+            report.sections.append((f"{name} ({report.when})", "\n".join(lines)))
+    return report

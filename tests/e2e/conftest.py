@@ -20,6 +20,7 @@ import pytest_asyncio
 from playwright.async_api import Browser, async_playwright
 
 from tests.e2e.phone import Phone
+from tests.support.log_sources import LogSource
 from tests.support.server_process import REPO_ROOT, ServerHandle, running_server
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -57,8 +58,11 @@ def server_database(request: pytest.FixtureRequest) -> str | None:
 
 
 @pytest_asyncio.fixture
-async def server(tmp_path: Path, server_database: str | None) -> AsyncIterator[ServerHandle]:
+async def server(
+    tmp_path: Path, server_database: str | None, log_sources: list[LogSource]
+) -> AsyncIterator[ServerHandle]:
     async with running_server(tmp_path, server_database) as handle:
+        log_sources.append(("server log", handle.log_text))
         yield handle
 
 
@@ -78,7 +82,9 @@ PhoneFactory = Callable[[str], Awaitable[Phone]]
 
 
 @pytest_asyncio.fixture
-async def phone(browser: Browser, server: ServerHandle) -> AsyncIterator[PhoneFactory]:
+async def phone(
+    browser: Browser, server: ServerHandle, log_sources: list[LogSource]
+) -> AsyncIterator[PhoneFactory]:
     """Makes a phone-sized browser context with a person's name (`await phone("Pat")`)."""
     phones: list[Phone] = []
 
@@ -87,6 +93,7 @@ async def phone(browser: Browser, server: ServerHandle) -> AsyncIterator[PhoneFa
             viewport={"width": 390, "height": 844}, base_url=server.base_url
         )
         made = Phone(name, f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.org", context)
+        log_sources.append((f"{name}'s console", lambda: "\n".join(made.console)))
         await made.open()
         phones.append(made)
         return made

@@ -17,6 +17,7 @@ class Phone:
         self.email = email
         self.context = context
         self.page_errors: list[str] = []
+        self.console: list[str] = []  # shown in a failing test's report (log_sources)
         self._page: Page | None = None
 
     @property
@@ -30,6 +31,7 @@ class Phone:
             await self._page.close()
         page = await self.context.new_page()
         page.on("pageerror", lambda e: self.page_errors.append(f"{self.name}: {e}"))
+        page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
         self._page = page
         await page.goto(path)
         await page.locator("main#main h1").first.wait_for()  # the app has rendered a screen

@@ -24,7 +24,7 @@ import os
 import shutil
 import signal
 import uuid
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +32,11 @@ import pytest
 import pytest_asyncio
 from api_client import Api
 
+from tests.support.log_sources import LogSource
 from tests.support.server_process import (
     SERVER_EXIT_TIMEOUT,
     ServerHandle,
     free_port,
-    tail,
     wait_process_exit,
 )
 
@@ -350,31 +350,6 @@ def node_ready() -> None:
         pytest.fail("node is not installed; the interop suite needs Node >= 20")
     if not (INTEROP_DIR / "node_modules" / "@automerge" / "automerge-repo").is_dir():
         pytest.fail("Node dependencies missing: run `npm ci --prefix tests/interop`")
-
-
-LogSource = tuple[str, Callable[[], str]]
-
-
-@pytest.fixture
-def log_sources(request: pytest.FixtureRequest) -> list[LogSource]:
-    """Logs to attach to the test report if the test fails (see pytest_runtest_makereport)."""
-    sources: list[LogSource] = []
-    request.node.stash[_LOG_SOURCES] = sources
-    return sources
-
-
-_LOG_SOURCES = pytest.StashKey[list[LogSource]]()
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    report = yield
-    if report.failed:
-        for name, read in item.stash.get(_LOG_SOURCES, []):
-            report.sections.append((f"{name} ({report.when})", tail(read(), 150)))
-    return report
 
 
 @pytest.fixture

@@ -32,7 +32,9 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
     from pathlib import Path
 
-    from conftest import ClientFactory, LogSource, NodeClient
+    from conftest import ClientFactory, NodeClient
+
+    from tests.support.log_sources import LogSource
 
 SAFER = "safer"
 SAFER_ITEM = ["sections", SAFER, 0]
