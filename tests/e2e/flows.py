@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -17,6 +18,13 @@ ON_BOTH_DATABASES = pytest.mark.parametrize(
 tests/support/postgres.py; conftest's `server_database`): offline edits, review and sign-off,
 and what each audience sees. Every browser test on both would nearly double the longest part
 of the suite for paths the interop, access and review suites already cover on both."""
+
+
+def days_from_today(days: int) -> tuple[str, str]:
+    """The day `days` from today here (the browser's time zone is this machine's): as a date
+    field takes it ("2027-01-10") and as the app writes it ("10 January 2027")."""
+    day = datetime.now().astimezone().date() + timedelta(days=days)
+    return day.isoformat(), f"{day.day} {day:%B %Y}"
 
 
 async def person_with_plan(phone: PhoneFactory, name: str = "Pat") -> Phone:

@@ -1,10 +1,17 @@
 """A clinician's home is their caseload; the person's home says what waits for them."""
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from playwright.async_api import expect
 
-from tests.e2e.flows import PhoneFactory, carer_joins, member_joins, person_with_plan
+from tests.e2e.flows import (
+    PhoneFactory,
+    carer_joins,
+    days_from_today,
+    member_joins,
+    person_with_plan,
+)
 from tests.e2e.test_accessibility import serious_violations
 
 FITS = "document.documentElement.scrollWidth <= window.innerWidth"
@@ -24,16 +31,22 @@ async def test_the_caseload_is_sorted_marks_overdue_in_words_and_opens_review_in
     page.on("request", lambda r: asked.append(r.url) if "/api/caseload" in r.url else None)
     await page.get_by_role("link", name="My plans").click()
     await lee.join(code)
+    # Robin's review, ten days ago on Lee's phone, set the next for two days later.
+    now = datetime.now(UTC)
+    await page.clock.set_system_time(now - timedelta(days=10))
+    due, due_in_words = days_from_today(-8)
     await page.get_by_role("link", name="Review").click()
-    await page.get_by_label("Next review due").fill("2020-01-10")
+    await page.get_by_label("Next review due").fill(due)
     await page.get_by_role("button", name="Mark reviewed").click()
     await expect(page.locator("[data-digest-empty]")).to_be_visible()
+    await lee.expect_sync("saved")
+    await page.clock.set_system_time(now)
 
     await page.get_by_role("link", name="My plans").click()
     entries = page.locator(".caseload-entry")
     await expect(entries).to_have_count(2)
     await expect(entries.nth(0)).to_contain_text("Robin")
-    await expect(entries.nth(0)).to_contain_text("Overdue: review was due 10 January 2020")
+    await expect(entries.nth(0)).to_contain_text(f"Overdue: review was due {due_in_words}")
     await expect(entries.nth(1)).to_contain_text("Pat")
     await expect(entries.nth(1)).to_contain_text("Not reviewed yet")
     await expect(entries.nth(1)).to_contain_text(re.compile(r"\d+ changes since the plan began"))

@@ -9,6 +9,7 @@ from tests.e2e.flows import (
     ON_BOTH_DATABASES,
     PhoneFactory,
     carer_joins,
+    days_from_today,
     member_joins,
     person_with_plan,
 )
@@ -49,12 +50,13 @@ async def test_clinician_reviews_offline_edits_signs_off_then_sees_new_changes(
     await expect(conflicts).to_contain_text("Sam keeps the tablets locked away")
     await expect(conflicts).to_contain_text("Sam keeps all the tablets")
     await expect(conflicts).to_contain_text("Sam keeps all the tablets locked away")
-    await page.get_by_label("Next review due").fill("2027-01-10")
+    due, due_in_words = days_from_today(40)
+    await page.get_by_label("Next review due").fill(due)
     await page.get_by_role("button", name="Mark reviewed").click()
 
     await expect(page.locator("[data-digest-empty]")).to_be_visible()
     await expect(person.page.get_by_text("Reviewed by Lee (clinician)")).to_be_visible()
-    await expect(person.page.get_by_text("Next review due 10 January 2027")).to_be_visible()
+    await expect(person.page.get_by_text(f"Next review due {due_in_words}")).to_be_visible()
     await person.add("coping", "Ring Jo on Sundays")
     await expect(by_pat).to_contain_text("Ring Jo on Sundays")
     await expect(by_pat).not_to_contain_text("I stop eating")
@@ -194,3 +196,30 @@ async def test_the_persons_review_tab_lists_only_what_changed_after_the_review(
 
     await mine.get_by_role("link", name="History").click()
     await expect(mine.locator("[data-review-note]")).to_have_text("Their note: “Talked it through”")
+
+
+async def test_a_next_review_date_that_has_passed_is_refused_in_words(
+    phone: PhoneFactory,
+) -> None:
+    person = await person_with_plan(phone)
+    await person.add("coping", "Walk by the river")
+    clinician = await member_joins(phone, person, "clinician", "Lee")
+    page = clinician.page
+    await page.get_by_role("link", name="Review").click()
+    await expect(page.get_by_role("region", name="Changes by Pat")).to_be_visible()
+    field = page.get_by_label("Next review due")
+    today, today_in_words = days_from_today(0)
+    assert await field.get_attribute("min") == today  # the picker offers no earlier day
+
+    yesterday, _ = days_from_today(-1)
+    await field.fill(yesterday)  # typed, as a keyboard can
+    await page.get_by_role("button", name="Mark reviewed").click()
+    await expect(page.get_by_role("alert")).to_contain_text("The next review date has passed")
+    await expect(page.locator("[data-digest-empty]")).to_have_count(0)
+
+    await field.fill(today)
+    await page.get_by_role("button", name="Mark reviewed").click()
+    await expect(page.locator("[data-digest-empty]")).to_be_visible()
+    await expect(
+        person.page.get_by_text(f"A review is due (since {today_in_words})")
+    ).to_be_visible()

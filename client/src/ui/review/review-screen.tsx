@@ -5,7 +5,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from "preact/hooks"
 import { type Digest, reviewApi } from "../../api/review"
-import { MAX_TEXT, signOff } from "../../docs/plan"
+import { localDay, MAX_TEXT, signOff } from "../../docs/plan"
 import { change } from "../../plans/plans"
 import type { Session } from "../../plans/session"
 import { explain, Notice, useAction } from "../action"
@@ -30,12 +30,29 @@ function SignOffForm({
   const [next, setNext] = useState("")
   const [cut, setCut] = useState("")
   const { busy, error, run } = useAction()
+  const dateField = useRef<HTMLInputElement>(null)
+  const today = localDay(new Date())
   return (
     <form
       class="card"
+      noValidate
       onSubmit={(event) => {
         event.preventDefault()
-        void run(() => onSign(note, next || undefined))
+        void run(() => {
+          // The picker offers no earlier day; a typed one is refused here, in words
+          // (noValidate: this message, not the browser's bubble, says why).
+          if (dateField.current?.validity.badInput) {
+            throw new Error(
+              "The next review date is not a whole date. Finish it, or clear it."
+            )
+          }
+          if (next && next < localDay(new Date())) {
+            throw new Error(
+              "The next review date has passed. Choose today or a later day, or leave it empty."
+            )
+          }
+          onSign(note, next || undefined)
+        })
       }}
     >
       <h2>Mark reviewed</h2>
@@ -64,6 +81,8 @@ function SignOffForm({
         <input
           name="nextReview"
           type="date"
+          ref={dateField}
+          min={today}
           value={next}
           onInput={(e) => setNext(e.currentTarget.value)}
         />
