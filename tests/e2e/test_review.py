@@ -216,6 +216,12 @@ async def test_a_next_review_date_that_has_passed_is_refused_in_words(
     await page.get_by_role("button", name="Mark reviewed").click()
     await expect(page.get_by_role("alert")).to_contain_text("The next review date has passed")
     await expect(page.locator("[data-digest-empty]")).to_have_count(0)
+    await field.fill("")
+    await field.focus()
+    await page.keyboard.type("01")  # half a date: the field's value is "" meanwhile
+    await page.get_by_role("button", name="Mark reviewed").click()
+    await expect(page.get_by_role("alert")).to_contain_text("not a whole date")
+    await expect(page.locator("[data-digest-empty]")).to_have_count(0)
 
     await field.fill(today)
     await page.get_by_role("button", name="Mark reviewed").click()
