@@ -139,6 +139,83 @@ async function openRoute(route: string): Promise<void> {
   await (moved ?? open).focus().catch(() => undefined) // focus needs the tap itself
 }
 
+/** What a pushsubscriptionchange event carries (not in TypeScript's worker types). */
+type SubscriptionChange = ExtendableEvent & {
+  oldSubscription?: PushSubscription | null
+  newSubscription?: PushSubscription | null
+}
+
+/** base64url without padding, as the server takes a subscription's keys. */
+function keyText(buffer: ArrayBuffer | null): string {
+  let binary = ""
+  for (const byte of new Uint8Array(buffer ?? new ArrayBuffer(0))) {
+    binary += String.fromCharCode(byte)
+  }
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")
+}
+
+async function post(path: string, body: unknown): Promise<boolean> {
+  const response = await fetch(path, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  })
+  return response.ok
+}
+
+/**
+ * The push service replaced or ended this browser's subscription (Firefox says so
+ * with this event; Chrome does not, and the app renews it when it next reaches the
+ * server: pwa/push.ts `renewPushHere`). The server is given the new endpoint with
+ * the kinds it holds for the old one, then forgets the old one. Not importing
+ * pwa/push.ts: a module shared with the page would become a chunk this classic
+ * worker cannot load.
+ */
+async function renewSubscription(event: SubscriptionChange): Promise<void> {
+  const old = event.oldSubscription ?? null
+  if (old === null) return // whose kinds: unknown here; the app renews it
+  const response = await fetch("/api/push/subscriptions", {
+    credentials: "same-origin",
+  })
+  if (!response.ok) return // signed out, or offline: the app renews it
+  const mine = (await response.json()) as {
+    endpoint: string
+    kinds: string[]
+  }[]
+  const kinds = mine.find((s) => s.endpoint === old.endpoint)?.kinds ?? []
+  if (kinds.length === 0) return
+  const fresh =
+    event.newSubscription ??
+    (await self.registration.pushManager.subscribe({
+      userVisibleOnly: true,
+      applicationServerKey: old.options.applicationServerKey,
+    }))
+  const keys = {
+    p256dh: keyText(fresh.getKey("p256dh")),
+    auth: keyText(fresh.getKey("auth")),
+  }
+  const saved = await post("/api/push/subscriptions", {
+    endpoint: fresh.endpoint,
+    keys,
+    kinds,
+  })
+  if (saved && fresh.endpoint !== old.endpoint) {
+    await post("/api/push/unsubscribe", { endpoint: old.endpoint })
+  }
+}
+
+self.addEventListener("pushsubscriptionchange", (event) => {
+  const renewing = renewSubscription(event as SubscriptionChange).catch(
+    () => undefined // offline or refused: the app renews it when it next can
+  )
+  try {
+    ;(event as ExtendableEvent).waitUntil(renewing)
+  } catch {
+    // An event the page made (isTrusted false) cannot wait; the renewal goes on.
+  }
+})
+
 self.addEventListener("notificationclick", (event) => {
   event.notification.close()
   const route = appRoute(

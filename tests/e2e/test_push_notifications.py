@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import msgspec
-from playwright.async_api import CDPSession, Dialog, expect
+from playwright.async_api import CDPSession, Dialog, Page, expect
 
 from server.push.models import Kind
 from server.push.service import message
@@ -46,10 +46,11 @@ STAND_IN = """
 """
 
 
-async def stand_in_push_manager(person: Phone) -> None:
-    keys = Browser(ENDPOINT).subscription([])["keys"]
+async def stand_in_push_manager(person: Phone, endpoint: str = ENDPOINT) -> None:
+    """From the next page load on, the browser's push service gives `endpoint`."""
+    keys = Browser(endpoint).subscription([])["keys"]
     await person.context.add_init_script(
-        f"({STAND_IN})({json.dumps([ENDPOINT, keys['p256dh'], keys['auth']])})"
+        f"({STAND_IN})({json.dumps([endpoint, keys['p256dh'], keys['auth']])})"
     )
 
 
@@ -169,3 +170,68 @@ async def test_a_push_is_shown_with_generic_words_and_a_tap_opens_the_suggestion
         )
         assert signed_in.status_code == 200, signed_in.text
         assert (await http.get("/api/push/subscriptions")).json() == []
+
+
+async def server_subscriptions(page: Page, expected: list[dict[str, Any]]) -> Any:
+    """This account's subscriptions on the server, once they are `expected` (or as they are
+    after WAIT_MS): a renewal runs in the background, so it is polled, on a timer."""
+    return await page.evaluate(
+        """async ([expected, waitMs]) => {
+          const deadline = Date.now() + waitMs
+          let mine = null
+          while (Date.now() < deadline) {
+            mine = await fetch("/api/push/subscriptions").then((r) => r.json())
+            if (JSON.stringify(mine) === JSON.stringify(expected)) break
+            await new Promise((resolve) => setTimeout(resolve, 50))
+          }
+          return mine
+        }""",
+        [expected, WAIT_MS],
+    )
+
+
+async def test_a_subscription_the_push_service_replaced_is_renewed_with_the_kinds_chosen(
+    phone: PhoneFactory,
+) -> None:
+    person = await person_with_plan(phone)
+    await person.context.grant_permissions(["notifications"])
+    await stand_in_push_manager(person)
+    page = await person.open("/#/notifications")
+    await page.wait_for_function("navigator.serviceWorker.controller !== null")
+    membership = page.get_by_role("checkbox", name="Someone joins or leaves my plan")
+    await expect(membership).to_be_enabled(timeout=WAIT_MS)
+    await membership.check()
+    await expect(page.get_by_role("status")).to_have_text("Saved. This phone will be told.")
+    chosen = [{"endpoint": ENDPOINT, "kinds": ["membership"]}]
+    assert await server_subscriptions(page, chosen) == chosen
+
+    # Chrome's push service ends the subscription without telling the page: the next
+    # time the app reaches the server, it subscribes again and the server hears of it.
+    replaced = "https://push.example.org/send/pat-phone-2"
+    await stand_in_push_manager(person, replaced)
+    page = await person.open("/#/")
+    wanted = [{"endpoint": replaced, "kinds": ["membership"]}]
+    assert await server_subscriptions(page, wanted) == wanted
+
+    # Firefox says so with a pushsubscriptionchange event: the service worker renews it.
+    renewed = "https://push.example.org/send/pat-phone-3"
+    keys = Browser(renewed).subscription([])["keys"]
+    [worker] = person.context.service_workers
+    async with asyncio.timeout(WAIT_MS / 1000):
+        await worker.evaluate(
+            """([old, endpoint, p256dh, auth]) => {
+              const bytes = (text) => Uint8Array.from(
+                atob(text.replace(/-/g, "+").replace(/_/g, "/")
+                  + "==".slice(0, (4 - text.length % 4) % 4)),
+                (c) => c.charCodeAt(0)).buffer
+              const event = new ExtendableEvent("pushsubscriptionchange")
+              event.oldSubscription = { endpoint: old, options: {} }
+              event.newSubscription = {
+                endpoint, getKey: (name) => bytes(name === "p256dh" ? p256dh : auth),
+              }
+              self.dispatchEvent(event)
+            }""",
+            [replaced, renewed, keys["p256dh"], keys["auth"]],
+        )
+    wanted = [{"endpoint": renewed, "kinds": ["membership"]}]
+    assert await server_subscriptions(page, wanted) == wanted

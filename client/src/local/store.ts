@@ -11,6 +11,7 @@ import type {
   Member,
   Plan,
   PlanDocument,
+  PushKind,
 } from "../api/client"
 import type { Caseload } from "../api/review"
 
@@ -39,6 +40,9 @@ export function databaseName(accountId: string): string {
 }
 
 export type ServerHeads = { heads: string[]; at: number }
+
+/** The notifications chosen on this device, and the endpoint the server was given. */
+export type PushChoice = { endpoint: string; kinds: PushKind[] }
 
 /** One account's remembered state on this device. */
 export class AccountStore {
@@ -105,6 +109,14 @@ export class AccountStore {
   }
   setLastSynced(key: string, at: number): void {
     write(this.key(`synced.${key}`), at)
+  }
+
+  get pushChoice(): PushChoice | undefined {
+    return read<PushChoice>(this.key("push"))
+  }
+  set pushChoice(choice: PushChoice | undefined) {
+    if (choice === undefined) localStorage.removeItem(this.key("push"))
+    else write(this.key("push"), choice)
   }
 
   /** Why a plan was taken away from this phone by the server, if it was. */

@@ -15,7 +15,7 @@ import {
   setPendingDeletes,
   setPendingSignOut,
 } from "../local/store"
-import { endPushHere } from "../pwa/push"
+import { endPushHere, renewPushHere } from "../pwa/push"
 import { createRepo, type NoticeEvent, type ServerLink } from "../repo"
 import { hasUnacknowledged } from "../sync/status"
 import { forgetPlan } from "./plans"
@@ -60,6 +60,14 @@ export function startSession(account: Account): Session {
     }
     server.dispatchEvent(new Event("plans"))
   })
+  // Once the server is reached: a push subscription the push service ended or
+  // replaced meanwhile is renewed with what this phone chose.
+  const renewPush = () => {
+    if (!server.connected) return
+    server.removeEventListener("change", renewPush)
+    void renewPushHere(session.store)
+  }
+  server.addEventListener("change", renewPush)
   // The sign-in ended (signed out elsewhere, expired, revoked): copies of other
   // people's plans leave this phone at once, as they would for a removal. The
   // person's own plan stays: what they write meanwhile syncs once they sign in

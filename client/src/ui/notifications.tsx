@@ -34,7 +34,8 @@ export function Notifications({ session }: { session: Session }) {
   const supported = pushSupported()
 
   useEffect(() => {
-    if (supported) void run(async () => setChosen(await chosenKinds()))
+    if (supported)
+      void run(async () => setChosen(await chosenKinds(session.store)))
   }, [session])
 
   const toggle = (kind: PushKind, on: boolean) =>
@@ -46,7 +47,7 @@ export function Notifications({ session }: { session: Session }) {
       setSaved("")
       setChosen(next) // the box shows the tap at once; put back if it fails
       try {
-        await choose(next)
+        await choose(session.store, next)
       } catch (e) {
         setChosen(current)
         throw e
