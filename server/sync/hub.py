@@ -99,6 +99,7 @@ class SyncHub:
         self.actors = actors
         self._waiting: dict[DocumentId, set[Connection]] = {}
         self._access_epoch = 0  # bumped by every revocation (see _admit)
+        self._registrations = 0  # bumped by every registration (see _admit)
         self.server_peer_id = server_peer_id
         self.storage_id = storage_id
         # Keyed by account too: a PeerId is chosen by the client, so one account must never
@@ -230,13 +231,20 @@ class SyncHub:
 
         Access is decided again if any was revoked while this awaited (loading, or a commit
         the peer's previous reply waits for): a member revoked meanwhile is never subscribed.
+        So is a refusal if a document was registered while the policy was asked: the peer
+        was not waiting yet, so `document_registered` could not serve it.
         """
         while True:
             epoch = self._access_epoch
+            registrations = self._registrations
             grant = await self.policy.grant(connection.identity, document_id)
             if connection.is_closing():
                 return None
             if grant.access is Access.NONE:
+                if registrations != self._registrations:
+                    # Registered while we asked (`document_registered` found nobody waiting):
+                    # ask again rather than wait for a registration that has passed.
+                    continue
                 self._wait_for_access(connection, document_id)
                 self._unavailable(connection, document_id)
                 return None
@@ -411,7 +419,12 @@ class SyncHub:
         self._waiting.setdefault(document_id, set()).add(connection)
 
     async def document_registered(self, document_id: DocumentId) -> None:
-        """Sync the peers that asked for a document before they could have it (AccessEvents)."""
+        """Sync the peers that asked for a document before they could have it (AccessEvents).
+
+        A peer whose access check is still on its way back is not waiting yet: the count
+        bumped here makes `_admit` ask again if that check found nothing.
+        """
+        self._registrations += 1
         for connection in list(self._waiting.get(document_id, ())):
             admitted = await self._admit(connection, document_id)
             if admitted is None:

@@ -112,10 +112,16 @@ class SwitchablePolicy:
     def __init__(self) -> None:
         self.grants: dict[str | None, Grant] = {}
         self.asked = asyncio.Event()
+        self.answering = asyncio.Event()
+        """Cleared: an answer, read when asked, is held back until the test sets it (a
+        database query still on its way back while access changes)."""
+        self.answering.set()
 
     async def grant(self, identity: Identity, document_id: DocumentId) -> Grant:
+        found = self.grants.get(identity.account_id, Grant(Access.NONE))
         self.asked.set()
-        return self.grants.get(identity.account_id, Grant(Access.NONE))
+        await self.answering.wait()
+        return found
 
 
 def hub_on(
