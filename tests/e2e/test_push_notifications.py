@@ -22,6 +22,7 @@ from server.push.models import Kind
 from server.push.service import message
 from tests.e2e.flows import PhoneFactory, person_with_plan
 from tests.e2e.phone import PASSWORD, WAIT_MS, Phone
+from tests.support.log_sources import LogSource
 from tests.support.push_service import Browser
 from tests.support.server_process import ServerHandle
 
@@ -69,7 +70,7 @@ async def registration_id(cdp: CDPSession) -> str:
 
 
 async def test_a_push_is_shown_with_generic_words_and_a_tap_opens_the_suggestions(
-    phone: PhoneFactory, server: ServerHandle
+    phone: PhoneFactory, server: ServerHandle, log_sources: list[LogSource]
 ) -> None:
     person = await person_with_plan(phone)
     plan_id = person.plan_id()
@@ -93,8 +94,20 @@ async def test_a_push_is_shown_with_generic_words_and_a_tap_opens_the_suggestion
     # Away from the plan, a push arrives: shown by the service worker, in generic words.
     await page.goto("/#/devices")
     cdp = await person.context.new_cdp_session(page)
+    # What the browser says of its service worker, in the report if this test fails (a
+    # full run here once found no notification shown, which alone says nothing).
+    seen: list[str] = []
+    log_sources.append(("the service worker, as DevTools saw it", lambda: "\n".join(seen)))
+    cdp.on("ServiceWorker.workerErrorReported", lambda e: seen.append(f"error: {e}"))
+    cdp.on(
+        "ServiceWorker.workerVersionUpdated",
+        lambda e: seen.extend(
+            f"version {v['versionId']}: {v['runningStatus']}, {v['status']}" for v in e["versions"]
+        ),
+    )
     sent = msgspec.json.encode(message(Kind.PROPOSAL, plan_id)).decode()
     registration = await registration_id(cdp)
+    seen.append(f"registration {registration}: the push is delivered")
     # Every step that waits on the browser is bounded: a step that never answers fails here,
     # named, instead of as the test's own timeout (CI once saw that, with no step named).
     async with asyncio.timeout(WAIT_MS / 1000):
