@@ -107,15 +107,34 @@ async def test_a_push_is_shown_with_generic_words_and_a_tap_opens_the_suggestion
     )
     sent = msgspec.json.encode(message(Kind.PROPOSAL, plan_id)).decode()
     registration = await registration_id(cdp)
-    seen.append(f"registration {registration}: the push is delivered")
+    [worker] = person.context.service_workers
+    # The worker counts the push events it is given (the test's own listener, beside the
+    # app's). Delivered at once after DevTools' `enable`, a push was lost 3 times in 36
+    # runs with both CPUs busy: nothing shown, while a second delivery was shown at once.
+    # So DevTools' delivery is repeated until the worker has been given the event (as a
+    # push service retries); what the app's listener then shows is what this test checks.
+    # (With the count, 75 runs in a row here needed one delivery each: why it changes the
+    # timing is not known, and an event given but not shown still fails the test.)
+    await worker.evaluate("self.pushes = 0; addEventListener('push', () => { self.pushes++ })")
     # Every step that waits on the browser is bounded: a step that never answers fails here,
     # named, instead of as the test's own timeout (CI once saw that, with no step named).
+    deliveries = 0
     async with asyncio.timeout(WAIT_MS / 1000):
-        await cdp.send(
-            "ServiceWorker.deliverPushMessage",
-            {"origin": server.base_url, "registrationId": registration, "data": sent},
-        )
-    [worker] = person.context.service_workers
+        while not await worker.evaluate("self.pushes > 0"):
+            deliveries += 1
+            seen.append(f"registration {registration}: push delivered ({deliveries})")
+            await cdp.send(
+                "ServiceWorker.deliverPushMessage",
+                {"origin": server.base_url, "registrationId": registration, "data": sent},
+            )
+            await worker.evaluate(
+                """() => new Promise((resolve) => {
+                  const deadline = Date.now() + 2000
+                  const poll = () => self.pushes > 0 || Date.now() > deadline
+                    ? resolve() : setTimeout(poll, 20)
+                  poll()
+                })"""
+            )
     # Polled as wait_for_function polls (it cannot await a promise in its predicate), on a
     # timer rather than animation frames, which a page not being painted does not get.
     shown = await page.evaluate(
