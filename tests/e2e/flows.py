@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 import pytest
+from playwright.async_api import expect
 
 from tests.e2e.phone import Phone
 
@@ -45,3 +46,16 @@ async def member_joins(phone: PhoneFactory, person: Phone, role: str, name: str)
 
 async def carer_joins(phone: PhoneFactory, person: Phone, name: str = "Cat") -> Phone:
     return await member_joins(phone, person, "carer", name)
+
+
+async def clinician_reviews(
+    phone: PhoneFactory, section: str = "coping", item: str = "Walk by the river"
+) -> tuple[Phone, Phone]:
+    """Pat, whose plan holds one item, and Lee, their clinician, on the Review screen with
+    Pat's changes shown."""
+    person = await person_with_plan(phone)
+    await person.add(section, item)
+    clinician = await member_joins(phone, person, "clinician", "Lee")
+    await clinician.page.get_by_role("link", name="Review").click()
+    await expect(clinician.page.get_by_role("region", name="Changes by Pat")).to_be_visible()
+    return person, clinician

@@ -9,6 +9,7 @@ from tests.e2e.flows import (
     ON_BOTH_DATABASES,
     PhoneFactory,
     carer_joins,
+    clinician_reviews,
     days_from_today,
     member_joins,
     person_with_plan,
@@ -64,12 +65,8 @@ async def test_clinician_reviews_offline_edits_signs_off_then_sees_new_changes(
 
 
 async def test_history_opens_the_plan_as_it_was_at_a_review(phone: PhoneFactory) -> None:
-    person = await person_with_plan(phone)
-    await person.add("coping", "Before the review")
-    clinician = await member_joins(phone, person, "clinician", "Lee")
+    person, clinician = await clinician_reviews(phone, item="Before the review")
     page = clinician.page
-    await page.get_by_role("link", name="Review").click()
-    await expect(page.get_by_role("region", name="Changes by Pat")).to_be_visible()
     await page.get_by_role("button", name="Mark reviewed").click()
     await expect(page.locator("[data-digest-empty]")).to_be_visible()
     await person.add("coping", "After the review")
@@ -88,12 +85,8 @@ async def test_history_opens_the_plan_as_it_was_at_a_review(phone: PhoneFactory)
 async def test_a_signed_off_review_offers_no_edit_or_remove_to_anyone(phone: PhoneFactory) -> None:
     """A sign-off is a record (the server refuses any change to it); corrections are a new
     review. A plain note in the review log stays editable by those who write there."""
-    person = await person_with_plan(phone)
-    await person.add("review-log", "We meet every month")
-    clinician = await member_joins(phone, person, "clinician", "Lee")
+    person, clinician = await clinician_reviews(phone, "review-log", "We meet every month")
     page = clinician.page
-    await page.get_by_role("link", name="Review").click()
-    await expect(page.get_by_role("region", name="Changes by Pat")).to_be_visible()
     await page.get_by_label("Note (optional)").fill("Seen with Pat on Monday")
     await page.get_by_role("button", name="Mark reviewed").click()
     await expect(page.locator("[data-digest-empty]")).to_be_visible()
@@ -201,12 +194,8 @@ async def test_the_persons_review_tab_lists_only_what_changed_after_the_review(
 async def test_a_next_review_date_that_has_passed_is_refused_in_words(
     phone: PhoneFactory,
 ) -> None:
-    person = await person_with_plan(phone)
-    await person.add("coping", "Walk by the river")
-    clinician = await member_joins(phone, person, "clinician", "Lee")
+    person, clinician = await clinician_reviews(phone)
     page = clinician.page
-    await page.get_by_role("link", name="Review").click()
-    await expect(page.get_by_role("region", name="Changes by Pat")).to_be_visible()
     field = page.get_by_label("Next review due")
     today, today_in_words = days_from_today(0)
     assert await field.get_attribute("min") == today  # the picker offers no earlier day
@@ -221,6 +210,22 @@ async def test_a_next_review_date_that_has_passed_is_refused_in_words(
     await page.keyboard.type("01")  # half a date: the field's value is "" meanwhile
     await page.get_by_role("button", name="Mark reviewed").click()
     await expect(page.get_by_role("alert")).to_contain_text("not a whole date")
+    await expect(page.locator("[data-digest-empty]")).to_have_count(0)
+    await field.fill("")
+    await field.click(position={"x": 8, "y": 8})  # its first part, the month
+    await page.keyboard.type("01102027099")  # five digits of year: `max` keeps four
+    assert await field.input_value() == "7099-01-10"
+    # A browser without the cap lets five digits through, as a script can set them:
+    await field.evaluate(
+        """(e) => {
+          e.removeAttribute("max")
+          e.value = "27099-01-10"
+          e.dispatchEvent(new Event("input", { bubbles: true }))
+        }"""
+    )
+    assert await field.input_value() == "27099-01-10"  # the plan would refuse this date
+    await page.get_by_role("button", name="Mark reviewed").click()
+    await expect(page.get_by_role("alert")).to_contain_text("a year of four digits")
     await expect(page.locator("[data-digest-empty]")).to_have_count(0)
 
     await field.fill(today)

@@ -46,6 +46,10 @@ function SignOffForm({
               "The next review date is not a whole date. Finish it, or clear it."
             )
           }
+          if (next && !/^\d{4}-\d{2}-\d{2}$/.test(next)) {
+            // A keyboard can type a year of five or six digits; the plan takes four.
+            throw new Error("The next review date needs a year of four digits.")
+          }
           if (next && next < localDay(new Date())) {
             throw new Error(
               "The next review date has passed. Choose today or a later day, or leave it empty."
@@ -83,6 +87,7 @@ function SignOffForm({
           type="date"
           ref={dateField}
           min={today}
+          max="9999-12-31"
           value={next}
           onInput={(e) => setNext(e.currentTarget.value)}
         />
